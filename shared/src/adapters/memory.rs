@@ -1,0 +1,63 @@
+//! In-memory adapters for unit tests and benchmarks. Never the only test of an AWS adapter.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+use crate::ports::{EventQueue, Quarantine, QueueError};
+
+/// Records what it was given; can be told to fail.
+#[derive(Default)]
+pub struct MemoryQueue {
+    pub events: Mutex<Vec<QueuedEvent>>,
+    pub quarantined: Mutex<Vec<QuarantinedDelivery>>,
+    pub fail: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the in-memory queue was told to fail")]
+struct Told;
+
+#[async_trait]
+impl EventQueue for MemoryQueue {
+    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+        if self.fail {
+            return Err(QueueError::Unavailable(Box::new(Told)));
+        }
+        self.events.lock().map_err(|_| QueueError::Unavailable(Box::new(Told)))?.push(event.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Quarantine for MemoryQueue {
+    async fn quarantine(&self, delivery: &QuarantinedDelivery) -> Result<(), QueueError> {
+        if self.fail {
+            return Err(QueueError::Unavailable(Box::new(Told)));
+        }
+        self.quarantined
+            .lock()
+            .map_err(|_| QueueError::Unavailable(Box::new(Told)))?
+            .push(delivery.clone());
+        Ok(())
+    }
+}
+
+/// Accepts everything and keeps nothing: for measuring the handler alone.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoopQueue;
+
+#[async_trait]
+impl EventQueue for NoopQueue {
+    async fn enqueue(&self, _: &QueuedEvent) -> Result<(), QueueError> {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Quarantine for NoopQueue {
+    async fn quarantine(&self, _: &QuarantinedDelivery) -> Result<(), QueueError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! Configuration from environment variables. The names match `template.yaml`, the README and the
+//! Makefile. Missing or invalid values fail start-up with a message that names the variable.
+
+use crate::contract::signature::{SecretError, SigningSecret, VerifierOptions, DEFAULT_TOLERANCE_SECS};
+use crate::ingest::DEFAULT_MAX_BODY_BYTES;
+
+pub const EVENTS_QUEUE_URL: &str = "EVENTS_QUEUE_URL";
+pub const QUARANTINE_QUEUE_URL: &str = "QUARANTINE_QUEUE_URL";
+/// Secrets Manager secret holding the signing secret(s) (used in AWS).
+pub const SIGNING_SECRET_ARN: &str = "SIGNING_SECRET_ARN";
+/// The signing secret(s) inline (local development only).
+pub const SIGNING_SECRETS: &str = "SIGNING_SECRETS";
+pub const SIGNATURE_TOLERANCE_SECONDS: &str = "SIGNATURE_TOLERANCE_SECONDS";
+pub const ALLOW_UNTIMESTAMPED_SIGNATURES: &str = "ALLOW_UNTIMESTAMPED_SIGNATURES";
+pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("set exactly one of {SIGNING_SECRET_ARN} (AWS) or {SIGNING_SECRETS} (local)")]
+    SecretSourceAmbiguous,
+    #[error("signing secrets: {0}")]
+    Secret(#[from] SecretError),
+    #[error("signing secrets could not be read from Secrets Manager")]
+    SecretFetch(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Where the signing secrets come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    SecretsManager { secret_id: String },
+    /// Inline text; never printed.
+    Inline(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub events_queue_url: String,
+    pub quarantine_queue_url: String,
+    pub secret_source: SecretSource,
+    pub verifier: VerifierOptions,
+    pub max_body_bytes: usize,
+}
+
+impl IngestConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let secret_source = match (get(SIGNING_SECRET_ARN), get(SIGNING_SECRETS)) {
+            (Some(secret_id), None) => SecretSource::SecretsManager { secret_id },
+            (None, Some(inline)) => SecretSource::Inline(inline),
+            (None, None) => return Err(ConfigError::Missing(SIGNING_SECRET_ARN)),
+            (Some(_), Some(_)) => return Err(ConfigError::SecretSourceAmbiguous),
+        };
+        Ok(Self {
+            events_queue_url: required(EVENTS_QUEUE_URL)?,
+            quarantine_queue_url: required(QUARANTINE_QUEUE_URL)?,
+            secret_source,
+            verifier: VerifierOptions {
+                tolerance_secs: parse_or(&get, SIGNATURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECS)?,
+                allow_untimestamped: parse_or(&get, ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
+            },
+            max_body_bytes: parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?,
+        })
+    }
+}
+
+pub(crate) fn parse_or<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+/// Parses the signing secrets as stored: a JSON array of strings, a JSON object `{"secrets": [...]}`,
+/// or plain text with the secrets separated by commas. List the new secret first during a rotation.
+pub fn parse_secrets(text: &str) -> Result<Vec<SigningSecret>, ConfigError> {
+    let list: Vec<String> = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => strings(items)?,
+        Ok(serde_json::Value::Object(mut map)) => match map.remove("secrets") {
+            Some(serde_json::Value::Array(items)) => strings(items)?,
+            _ => return Err(invalid_secrets("a JSON object must hold a \"secrets\" array")),
+        },
+        _ => text.split(',').map(str::to_string).collect(),
+    };
+    let secrets = list
+        .iter()
+        .map(|s| SigningSecret::new(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    if secrets.is_empty() {
+        return Err(SecretError::NoneConfigured.into());
+    }
+    Ok(secrets)
+}
+
+fn strings(items: Vec<serde_json::Value>) -> Result<Vec<String>, ConfigError> {
+    items
+        .into_iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => Ok(s),
+            _ => Err(invalid_secrets("every secret must be a string")),
+        })
+        .collect()
+}
+
+fn invalid_secrets(reason: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name: SIGNING_SECRET_ARN,
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn secrets_parse_from_each_stored_form() {
+        assert_eq!(parse_secrets("whsec_a").unwrap().len(), 1);
+        assert_eq!(parse_secrets("whsec_a,whsec_b").unwrap().len(), 2);
+        assert_eq!(parse_secrets(r#"["whsec_a","whsec_b"]"#).unwrap().len(), 2);
+        assert_eq!(parse_secrets(r#"{"secrets":["whsec_a"]}"#).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn padded_or_empty_secrets_fail_start_up() {
+        assert!(matches!(
+            parse_secrets("whsec_a\n"),
+            Err(ConfigError::Secret(SecretError::Whitespace))
+        ));
+        assert!(matches!(parse_secrets(""), Err(ConfigError::Secret(SecretError::Empty))));
+        assert!(matches!(parse_secrets("whsec_a,"), Err(ConfigError::Secret(SecretError::Empty))));
+        assert!(matches!(parse_secrets("[]"), Err(ConfigError::Secret(SecretError::NoneConfigured))));
+    }
+
+    #[test]
+    fn ingest_config_reads_defaults_and_names_missing_variables() {
+        let base = [
+            (EVENTS_QUEUE_URL, "q"),
+            (QUARANTINE_QUEUE_URL, "r"),
+            (SIGNING_SECRETS, "whsec_x"),
+        ];
+        let c = IngestConfig::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(c.verifier.tolerance_secs, 300);
+        assert!(!c.verifier.allow_untimestamped);
+        assert_eq!(c.max_body_bytes, 256 * 1024);
+
+        let err = IngestConfig::from_lookup(lookup(&base[1..])).unwrap_err();
+        assert!(err.to_string().contains(EVENTS_QUEUE_URL));
+        let err = IngestConfig::from_lookup(lookup(&base[..2])).unwrap_err();
+        assert!(err.to_string().contains(SIGNING_SECRET_ARN));
+
+        let mut bad = base.to_vec();
+        bad.push((SIGNATURE_TOLERANCE_SECONDS, "five"));
+        let err = IngestConfig::from_lookup(lookup(&bad)).unwrap_err();
+        assert!(err.to_string().contains(SIGNATURE_TOLERANCE_SECONDS));
+    }
+}

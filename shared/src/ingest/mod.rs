@@ -1,0 +1,160 @@
+//! The ingest handler: verify, validate the envelope, enqueue durably, and only then answer 2xx.
+
+mod base64_guard;
+mod error;
+
+pub use base64_guard::{guard as guard_base64, Base64Guard, INVALID_BASE64_MARKER};
+pub use error::IngestError;
+
+use std::time::Instant;
+
+use base64::Engine;
+use lambda_http::http::{HeaderMap, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+
+use crate::contract::envelope::parse_event;
+use crate::contract::headers::{self, sanitized};
+use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
+use crate::ports::{Clock, EventQueue, Quarantine};
+
+/// Default body limit: 256 KiB, far above any Fanfare event and below SQS's message size.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub struct IngestService<Q, R, C> {
+    verifier: Verifier,
+    queue: Q,
+    quarantine: R,
+    clock: C,
+    max_body_bytes: usize,
+}
+
+/// The result of one request, for the log line.
+struct Accepted {
+    event_id: String,
+    event_type: String,
+    kind: &'static str,
+}
+
+impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
+    pub fn new(verifier: Verifier, queue: Q, quarantine: R, clock: C, max_body_bytes: usize) -> Self {
+        Self {
+            verifier,
+            queue,
+            quarantine,
+            clock,
+            max_body_bytes,
+        }
+    }
+
+    /// Handles one HTTP request. Never fails: every outcome is an HTTP answer.
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let started = Instant::now();
+        let outcome = self.accept(request).await;
+        let latency_us = started.elapsed().as_micros() as u64;
+        match outcome {
+            Ok(accepted) => {
+                tracing::info!(
+                    event_id = %accepted.event_id,
+                    event_type = %accepted.event_type,
+                    kind = accepted.kind,
+                    outcome = "enqueued",
+                    status = 200,
+                    latency_us,
+                    "webhook accepted"
+                );
+                error::json_response(
+                    StatusCode::OK,
+                    serde_json::json!({ "received": true, "id": accepted.event_id }),
+                )
+            }
+            Err(err) => {
+                let status = err.status().as_u16();
+                if status >= 500 {
+                    // Full cause in our logs; a generic line to the caller.
+                    tracing::error!(outcome = err.code(), status, latency_us, error = ?err, "webhook not stored");
+                } else {
+                    tracing::warn!(outcome = err.code(), status, latency_us, "webhook rejected");
+                }
+                err.into_response()
+            }
+        }
+    }
+
+    async fn accept(&self, request: Request) -> Result<Accepted, IngestError> {
+        if request.method() != Method::POST {
+            return Err(IngestError::MethodNotAllowed);
+        }
+        let (parts, body) = request.into_parts();
+        if parts.headers.contains_key(INVALID_BASE64_MARKER) {
+            return Err(IngestError::InvalidBase64);
+        }
+        let body: &[u8] = body.as_ref();
+        if body.len() > self.max_body_bytes {
+            return Err(IngestError::TooLarge {
+                limit: self.max_body_bytes,
+            });
+        }
+        let now = self.clock.now();
+        let signature_headers = SignatureHeaders {
+            signature: header(&parts.headers, headers::SIGNATURE),
+            timestamp: header(&parts.headers, headers::TIMESTAMP),
+        };
+        let verified = self
+            .verifier
+            .verify(signature_headers, body, now.timestamp())?;
+
+        let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
+        let event = match parse_event(body, event_id_header.as_deref()) {
+            Ok(event) => event,
+            Err(reason) => {
+                self.keep_rejected(&parts.headers, body, &verified, reason.code(), now.timestamp_millis())
+                    .await?;
+                return Err(IngestError::Envelope(reason));
+            }
+        };
+        // A parsed JSON body is valid UTF-8, so this conversion only copies.
+        let text = String::from_utf8_lossy(body).into_owned();
+        let mut message = QueuedEvent::new(&event, text, verified.scheme.as_str(), now.timestamp_millis());
+        message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
+        message.retry_count = header(&parts.headers, headers::RETRY_COUNT)
+            .and_then(|v| v.trim().parse().ok());
+
+        self.queue
+            .enqueue(&message)
+            .await
+            .map_err(IngestError::QueueUnavailable)?;
+        Ok(Accepted {
+            event_id: event.id,
+            event_type: message.event_type,
+            kind: event.kind.as_str(),
+        })
+    }
+
+    async fn keep_rejected(
+        &self,
+        headers_in: &HeaderMap,
+        body: &[u8],
+        verified: &Verified,
+        reason: &str,
+        received_at_ms: i64,
+    ) -> Result<(), IngestError> {
+        let delivery = QuarantinedDelivery {
+            reason: reason.to_string(),
+            body_base64: base64::engine::general_purpose::STANDARD.encode(body),
+            received_at_ms,
+            signature_scheme: verified.scheme.as_str().to_string(),
+            event_type_header: header(headers_in, headers::EVENT_TYPE).and_then(sanitized),
+            event_id_header: header(headers_in, headers::EVENT_ID).and_then(sanitized),
+            delivery_id: header(headers_in, headers::DELIVERY_ID).and_then(sanitized),
+        };
+        self.quarantine
+            .quarantine(&delivery)
+            .await
+            .map_err(IngestError::QuarantineUnavailable)
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

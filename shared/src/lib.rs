@@ -1,0 +1,13 @@
+//! The library both fanfare-webhooks functions use: the Fanfare wire contract, the event model, the
+//! ingest handler, the processor (idempotency, ordering, handlers), and the AWS adapters behind
+//! small ports.
+
+pub mod adapters;
+pub mod config;
+pub mod contract;
+pub mod ingest;
+pub mod model;
+pub mod ports;
+
+pub use contract::kind::EventKind;
+pub use model::Event;

@@ -1,0 +1,136 @@
+//! The event model: one verified, normalised Fanfare event, whatever shape it arrived in.
+
+mod entity;
+mod money;
+
+pub use entity::Entity;
+pub use money::{Money, MoneyError};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::contract::envelope::{id_string, parse_iso8601};
+use crate::contract::kind::EventKind;
+
+/// A verified event with its envelope normalised. `data` is kept as sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The event id: the idempotency key (the `X-Fanfare-Event-Id` header when sent, else body `id`).
+    pub id: String,
+    /// The body's own `id`, when present.
+    pub body_id: Option<String>,
+    /// `type` exactly as sent.
+    pub event_type: String,
+    pub kind: EventKind,
+    pub occurred_at: DateTime<Utc>,
+    pub organization_id: Option<String>,
+    pub experience_id: Option<String>,
+    pub data: Map<String, Value>,
+}
+
+impl Event {
+    /// A `data` field by its camelCase name, falling back to the snake_case spelling one page uses.
+    pub fn field(&self, camel: &str) -> Option<&Value> {
+        self.data
+            .get(camel)
+            .or_else(|| self.data.get(&to_snake_case(camel)))
+            .filter(|v| !v.is_null())
+    }
+
+    /// A `data` field holding an id (string, or number in older pages).
+    pub fn id_field(&self, camel: &str) -> Option<String> {
+        self.field(camel).and_then(id_string)
+    }
+
+    pub fn str_field(&self, camel: &str) -> Option<&str> {
+        self.field(camel).and_then(Value::as_str)
+    }
+
+    pub fn time_field(&self, camel: &str) -> Option<DateTime<Utc>> {
+        self.str_field(camel).and_then(parse_iso8601)
+    }
+
+    pub fn i64_field(&self, camel: &str) -> Option<i64> {
+        self.field(camel).and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+    }
+
+    pub fn bool_field(&self, camel: &str) -> Option<bool> {
+        self.field(camel).and_then(Value::as_bool)
+    }
+
+    /// A money field: the first of `names` present, as an exact decimal.
+    pub fn money_field(&self, names: &[&str]) -> Option<Result<Money, MoneyError>> {
+        names
+            .iter()
+            .find_map(|n| self.field(n))
+            .map(Money::from_json)
+    }
+
+    pub fn consumer_id(&self) -> Option<String> {
+        self.id_field("consumerId")
+    }
+
+    /// The entity this event changes: its ordering key and the unit of ordering state.
+    pub fn entity(&self) -> Entity {
+        Entity::of(self)
+    }
+
+    /// SHA-256 over what the event says (id, type, time, organisation, experience, data), in a
+    /// canonical form. Delivery details (signature, delivery id, retry count, key order, whitespace)
+    /// are left out, so a redelivery hashes the same and a changed payload does not.
+    pub fn payload_hash(&self) -> String {
+        let canonical = serde_json::json!({
+            "id": self.id,
+            "type": self.event_type,
+            "occurredAtMs": self.occurred_at.timestamp_millis(),
+            "organizationId": self.organization_id,
+            "experienceId": self.experience_id,
+            "data": self.data,
+        });
+        // serde_json's map is ordered by key, so this serialisation is canonical.
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+fn to_snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::contract::envelope::parse_event;
+
+    #[test]
+    fn fields_are_found_in_camel_or_snake_case() {
+        let e = parse_event(
+            br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#,
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.consumer_id().as_deref(), Some("c1"));
+        assert_eq!(e.i64_field("waitTimeSeconds"), Some(42));
+    }
+
+    #[test]
+    fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
+        let a = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#, None).unwrap();
+        let b = parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#, None)
+            .unwrap();
+        let c = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#, None).unwrap();
+        assert_eq!(a.payload_hash(), b.payload_hash());
+        assert_ne!(a.payload_hash(), c.payload_hash());
+    }
+}
