@@ -1,1 +1,30 @@
-fn main() {}
+//! Ingest Lambda: API Gateway (HTTP API v2 or REST v1) -> verify -> SQS FIFO -> 200.
+
+use fanfare_shared::adapters::secrets::load_signing_secrets;
+use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
+use fanfare_shared::adapters::aws_config;
+use fanfare_shared::config::IngestConfig;
+use fanfare_shared::contract::signature::Verifier;
+use fanfare_shared::ingest::{Base64Guard, IngestService};
+use fanfare_shared::ports::SystemClock;
+use lambda_http::{service_fn, Adapter, Error, Request};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = IngestConfig::from_env()?;
+    let aws = aws_config().await;
+    let secrets = load_signing_secrets(&config.secret_source, &aws).await?;
+    let service = IngestService::new(
+        Verifier::new(secrets, config.verifier)?,
+        SqsEventQueue::from_sdk_config(&aws, &config.events_queue_url),
+        SqsQuarantine::from_sdk_config(&aws, &config.quarantine_queue_url),
+        SystemClock,
+        config.max_body_bytes,
+    );
+    let service = &service;
+    let handler = service_fn(move |request: Request| async move {
+        Ok::<_, Error>(service.handle(request).await)
+    });
+    lambda_runtime::run(Base64Guard(Adapter::from(handler))).await
+}

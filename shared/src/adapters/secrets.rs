@@ -6,12 +6,12 @@ use crate::contract::signature::SigningSecret;
 /// Resolves the configured source into secrets. Secrets Manager is read only when configured.
 pub async fn load_signing_secrets(
     source: &SecretSource,
-    client: impl FnOnce() -> aws_sdk_secretsmanager::Client,
+    aws: &aws_config::SdkConfig,
 ) -> Result<Vec<SigningSecret>, ConfigError> {
     match source {
         SecretSource::Inline(text) => parse_secrets(text),
         SecretSource::SecretsManager { secret_id } => {
-            let output = client()
+            let output = aws_sdk_secretsmanager::Client::new(aws)
                 .get_secret_value()
                 .secret_id(secret_id)
                 .send()

@@ -15,6 +15,10 @@ pub struct SqsEventQueue {
 }
 
 impl SqsEventQueue {
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, queue_url: impl Into<String>) -> Self {
+        Self::new(Client::new(config), queue_url)
+    }
+
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
         Self {
             client,
@@ -75,6 +79,10 @@ pub struct SqsQuarantine {
 }
 
 impl SqsQuarantine {
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, queue_url: impl Into<String>) -> Self {
+        Self::new(Client::new(config), queue_url)
+    }
+
     pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
         Self {
             client,
