@@ -1,7 +1,9 @@
 //! Configuration from environment variables. The names match `template.yaml`, the README and the
 //! Makefile. Missing or invalid values fail start-up with a message that names the variable.
 
-use crate::contract::signature::{SecretError, SigningSecret, VerifierOptions, DEFAULT_TOLERANCE_SECS};
+use crate::contract::signature::{
+    SecretError, SigningSecret, VerifierOptions, DEFAULT_TOLERANCE_SECS,
+};
 use crate::ingest::DEFAULT_MAX_BODY_BYTES;
 
 pub const EVENTS_QUEUE_URL: &str = "EVENTS_QUEUE_URL";
@@ -31,7 +33,9 @@ pub enum ConfigError {
 /// Where the signing secrets come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
-    SecretsManager { secret_id: String },
+    SecretsManager {
+        secret_id: String,
+    },
     /// Inline text; never printed.
     Inline(String),
 }
@@ -64,7 +68,11 @@ impl IngestConfig {
             quarantine_queue_url: required(QUARANTINE_QUEUE_URL)?,
             secret_source,
             verifier: VerifierOptions {
-                tolerance_secs: parse_or(&get, SIGNATURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECS)?,
+                tolerance_secs: parse_or(
+                    &get,
+                    SIGNATURE_TOLERANCE_SECONDS,
+                    DEFAULT_TOLERANCE_SECS,
+                )?,
                 allow_untimestamped: parse_or(&get, ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
             max_body_bytes: parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?,
@@ -82,10 +90,13 @@ where
 {
     match get(name) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-            name,
-            reason: e.to_string(),
-        }),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+            }),
     }
 }
 
@@ -96,7 +107,11 @@ pub fn parse_secrets(text: &str) -> Result<Vec<SigningSecret>, ConfigError> {
         Ok(serde_json::Value::Array(items)) => strings(items)?,
         Ok(serde_json::Value::Object(mut map)) => match map.remove("secrets") {
             Some(serde_json::Value::Array(items)) => strings(items)?,
-            _ => return Err(invalid_secrets("a JSON object must hold a \"secrets\" array")),
+            _ => {
+                return Err(invalid_secrets(
+                    "a JSON object must hold a \"secrets\" array",
+                ))
+            }
         },
         _ => text.split(',').map(str::to_string).collect(),
     };
@@ -133,8 +148,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -143,7 +160,10 @@ mod tests {
         assert_eq!(parse_secrets("whsec_a").unwrap().len(), 1);
         assert_eq!(parse_secrets("whsec_a,whsec_b").unwrap().len(), 2);
         assert_eq!(parse_secrets(r#"["whsec_a","whsec_b"]"#).unwrap().len(), 2);
-        assert_eq!(parse_secrets(r#"{"secrets":["whsec_a"]}"#).unwrap().len(), 1);
+        assert_eq!(
+            parse_secrets(r#"{"secrets":["whsec_a"]}"#).unwrap().len(),
+            1
+        );
     }
 
     #[test]
@@ -152,9 +172,18 @@ mod tests {
             parse_secrets("whsec_a\n"),
             Err(ConfigError::Secret(SecretError::Whitespace))
         ));
-        assert!(matches!(parse_secrets(""), Err(ConfigError::Secret(SecretError::Empty))));
-        assert!(matches!(parse_secrets("whsec_a,"), Err(ConfigError::Secret(SecretError::Empty))));
-        assert!(matches!(parse_secrets("[]"), Err(ConfigError::Secret(SecretError::NoneConfigured))));
+        assert!(matches!(
+            parse_secrets(""),
+            Err(ConfigError::Secret(SecretError::Empty))
+        ));
+        assert!(matches!(
+            parse_secrets("whsec_a,"),
+            Err(ConfigError::Secret(SecretError::Empty))
+        ));
+        assert!(matches!(
+            parse_secrets("[]"),
+            Err(ConfigError::Secret(SecretError::NoneConfigured))
+        ));
     }
 
     #[test]

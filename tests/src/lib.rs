@@ -19,7 +19,9 @@ pub const TEST_SECRET: &str = "whsec_test";
 pub const FIXTURE_TIME: i64 = 1_767_225_600;
 
 pub fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("events")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("events")
 }
 
 pub fn read_fixture(relative: &str) -> String {
@@ -37,13 +39,17 @@ pub struct HttpAnswer {
 
 /// Runs one API Gateway event (JSON text) through the same layers as the deployed binary:
 /// the base64 guard, `lambda_http`'s adapter, and the ingest handler.
-pub async fn invoke_ingest<Q, R, C>(service: &IngestService<Q, R, C>, event_json: &str) -> HttpAnswer
+pub async fn invoke_ingest<Q, R, C>(
+    service: &IngestService<Q, R, C>,
+    event_json: &str,
+) -> HttpAnswer
 where
     Q: EventQueue,
     R: Quarantine,
     C: Clock,
 {
-    let payload: LambdaRequest = serde_json::from_str(event_json).expect("fixture is an API Gateway event");
+    let payload: LambdaRequest =
+        serde_json::from_str(event_json).expect("fixture is an API Gateway event");
     let handler = service_fn(|request: Request| async move {
         Ok::<_, lambda_http::Error>(service.handle(request).await)
     });
@@ -64,7 +70,9 @@ where
 /// The moto endpoint, or a clear message saying how to get one.
 pub fn moto_endpoint() -> String {
     std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!("MOTO_ENDPOINT is not set: run these tests with `make test`, which starts moto_server")
+        panic!(
+            "MOTO_ENDPOINT is not set: run these tests with `make test`, which starts moto_server"
+        )
     })
 }
 
@@ -72,7 +80,9 @@ pub fn moto_endpoint() -> String {
 pub async fn aws_config_for(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "moto"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
         .endpoint_url(endpoint)
         .load()
         .await
@@ -84,7 +94,10 @@ pub async fn moto_config() -> SdkConfig {
 
 /// A unique name for a test's resources, so tests can share one moto.
 pub fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
 }
 
 /// Creates a FIFO queue in high-throughput mode (as in template.yaml) and returns its URL.

@@ -4,20 +4,30 @@
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use fanfare_integration_tests::{events_dir, invoke_ingest, read_fixture, FIXTURE_TIME, TEST_SECRET};
+use fanfare_integration_tests::{
+    events_dir, invoke_ingest, read_fixture, FIXTURE_TIME, TEST_SECRET,
+};
 use fanfare_shared::adapters::memory::MemoryQueue;
 use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
 use fanfare_shared::ingest::{IngestService, DEFAULT_MAX_BODY_BYTES};
 use fanfare_shared::ports::FixedClock;
 
-fn service(queue: Arc<MemoryQueue>) -> IngestService<Arc<MemoryQueue>, Arc<MemoryQueue>, FixedClock> {
+fn service(
+    queue: Arc<MemoryQueue>,
+) -> IngestService<Arc<MemoryQueue>, Arc<MemoryQueue>, FixedClock> {
     let verifier = Verifier::new(
         vec![SigningSecret::new(TEST_SECRET).unwrap()],
         VerifierOptions::default(),
     )
     .unwrap();
     let clock = FixedClock(Utc.timestamp_opt(FIXTURE_TIME + 10, 0).unwrap());
-    IngestService::new(verifier, queue.clone(), queue, clock, DEFAULT_MAX_BODY_BYTES)
+    IngestService::new(
+        verifier,
+        queue.clone(),
+        queue,
+        clock,
+        DEFAULT_MAX_BODY_BYTES,
+    )
 }
 
 fn expected_status(file_name: &str) -> u16 {
@@ -42,7 +52,11 @@ async fn every_http_fixture_gets_its_documented_status() {
     let mut failures = Vec::new();
     for name in &names {
         let queue = Arc::new(MemoryQueue::default());
-        let answer = invoke_ingest(&service(queue.clone()), &read_fixture(&format!("http/{name}"))).await;
+        let answer = invoke_ingest(
+            &service(queue.clone()),
+            &read_fixture(&format!("http/{name}")),
+        )
+        .await;
         let expected = expected_status(name);
         if answer.status != expected {
             failures.push(format!("{name}: got {} {}", answer.status, answer.body));
@@ -53,7 +67,10 @@ async fn every_http_fixture_gets_its_documented_status() {
         match expected {
             200 => {
                 assert_eq!(answer.body["received"], true, "{name}");
-                assert!(answer.body["id"].as_str().is_some_and(|id| !id.is_empty()), "{name}");
+                assert!(
+                    answer.body["id"].as_str().is_some_and(|id| !id.is_empty()),
+                    "{name}"
+                );
                 assert_eq!((enqueued, quarantined), (1, 0), "{name}");
             }
             _ => {
@@ -66,7 +83,11 @@ async fn every_http_fixture_gets_its_documented_status() {
             }
         }
     }
-    assert!(failures.is_empty(), "fixtures with the wrong status:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixtures with the wrong status:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -88,7 +109,11 @@ async fn rejections_name_their_reason_and_never_echo_secrets() {
     ];
     for (fixture, code) in cases {
         let queue = Arc::new(MemoryQueue::default());
-        let answer = invoke_ingest(&service(queue), &read_fixture(&format!("http/{fixture}.json"))).await;
+        let answer = invoke_ingest(
+            &service(queue),
+            &read_fixture(&format!("http/{fixture}.json")),
+        )
+        .await;
         assert_eq!(answer.body["error"], code, "{fixture}");
         assert!(!answer.body.to_string().contains(TEST_SECRET), "{fixture}");
     }
@@ -135,7 +160,11 @@ async fn queue_failure_is_a_503_so_fanfare_retries() {
         fail: true,
         ..Default::default()
     });
-    let answer = invoke_ingest(&service(queue), &read_fixture("http/order_paid_scheme_a_200.json")).await;
+    let answer = invoke_ingest(
+        &service(queue),
+        &read_fixture("http/order_paid_scheme_a_200.json"),
+    )
+    .await;
     assert_eq!(answer.status, 503);
     assert_eq!(answer.body["error"], "temporarily_unavailable");
 }
@@ -146,6 +175,10 @@ async fn quarantine_failure_is_a_503_so_nothing_signed_is_lost() {
         fail: true,
         ..Default::default()
     });
-    let answer = invoke_ingest(&service(queue), &read_fixture("http/signed_not_json_400.json")).await;
+    let answer = invoke_ingest(
+        &service(queue),
+        &read_fixture("http/signed_not_json_400.json"),
+    )
+    .await;
     assert_eq!(answer.status, 503);
 }

@@ -1,8 +1,8 @@
 //! Ingest Lambda: API Gateway (HTTP API v2 or REST v1) -> verify -> SQS FIFO -> 200.
 
+use fanfare_shared::adapters::aws_config;
 use fanfare_shared::adapters::secrets::load_signing_secrets;
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
-use fanfare_shared::adapters::aws_config;
 use fanfare_shared::config::IngestConfig;
 use fanfare_shared::contract::signature::Verifier;
 use fanfare_shared::ingest::{Base64Guard, IngestService};
@@ -23,8 +23,9 @@ async fn main() -> Result<(), Error> {
         config.max_body_bytes,
     );
     let service = &service;
-    let handler = service_fn(move |request: Request| async move {
-        Ok::<_, Error>(service.handle(request).await)
-    });
+    let handler =
+        service_fn(
+            move |request: Request| async move { Ok::<_, Error>(service.handle(request).await) },
+        );
     lambda_runtime::run(Base64Guard(Adapter::from(handler))).await
 }

@@ -25,7 +25,10 @@ impl EventQueue for MemoryQueue {
         if self.fail {
             return Err(QueueError::Unavailable(Box::new(Told)));
         }
-        self.events.lock().map_err(|_| QueueError::Unavailable(Box::new(Told)))?.push(event.clone());
+        self.events
+            .lock()
+            .map_err(|_| QueueError::Unavailable(Box::new(Told)))?
+            .push(event.clone());
         Ok(())
     }
 }

@@ -49,8 +49,14 @@ impl EventQueue for SqsEventQueue {
             .message_body(&event.body)
             .message_group_id(&event.ordering_key)
             .message_deduplication_id(&event.deduplication_id)
-            .message_attributes(attributes::EVENT_ID, attribute("String", event.event_id.clone())?)
-            .message_attributes(attributes::EVENT_TYPE, attribute("String", event.event_type.clone())?)
+            .message_attributes(
+                attributes::EVENT_ID,
+                attribute("String", event.event_id.clone())?,
+            )
+            .message_attributes(
+                attributes::EVENT_TYPE,
+                attribute("String", event.event_type.clone())?,
+            )
             .message_attributes(attributes::KIND, attribute("String", event.kind.clone())?)
             .message_attributes(
                 attributes::SIGNATURE_SCHEME,
@@ -61,10 +67,16 @@ impl EventQueue for SqsEventQueue {
                 attribute("Number", event.received_at_ms.to_string())?,
             );
         if let Some(delivery_id) = &event.delivery_id {
-            send = send.message_attributes(attributes::DELIVERY_ID, attribute("String", delivery_id.clone())?);
+            send = send.message_attributes(
+                attributes::DELIVERY_ID,
+                attribute("String", delivery_id.clone())?,
+            );
         }
         if let Some(retry) = event.retry_count {
-            send = send.message_attributes(attributes::RETRY_COUNT, attribute("Number", retry.to_string())?);
+            send = send.message_attributes(
+                attributes::RETRY_COUNT,
+                attribute("Number", retry.to_string())?,
+            );
         }
         send.send().await.map_err(unavailable)?;
         Ok(())

@@ -112,8 +112,7 @@ pub fn parse_event(body: &[u8], header_event_id: Option<&str>) -> Result<Event, 
 
 fn valid_id(id: &str) -> Result<String, EnvelopeError> {
     let trimmed = id.trim();
-    if trimmed.is_empty() || trimmed.len() > MAX_ID_LEN || trimmed.chars().any(char::is_control)
-    {
+    if trimmed.is_empty() || trimmed.len() > MAX_ID_LEN || trimmed.chars().any(char::is_control) {
         return Err(EnvelopeError::InvalidId);
     }
     Ok(trimmed.to_string())
@@ -183,10 +182,11 @@ mod tests {
     #[test]
     fn created_as_unix_seconds_iso_string_or_timestamp_field() {
         let secs = parse(r#"{"id":"evt_1","type":"order.paid","created":1767225600}"#).unwrap();
-        let iso =
-            parse(r#"{"id":"evt_1","type":"order.paid","created":"2026-01-01T00:00:00Z"}"#).unwrap();
-        let ts = parse(r#"{"id":"evt_1","type":"order.paid","timestamp":"2026-01-01T00:00:00.000Z"}"#)
+        let iso = parse(r#"{"id":"evt_1","type":"order.paid","created":"2026-01-01T00:00:00Z"}"#)
             .unwrap();
+        let ts =
+            parse(r#"{"id":"evt_1","type":"order.paid","timestamp":"2026-01-01T00:00:00.000Z"}"#)
+                .unwrap();
         assert_eq!(secs.occurred_at, iso.occurred_at);
         assert_eq!(iso.occurred_at, ts.occurred_at);
         assert_eq!(secs.occurred_at.timestamp(), 1_767_225_600);
@@ -201,7 +201,11 @@ mod tests {
             r#"{"id":"e","type":"x","created":1,"organization":{"id":"org_1","name":"Brand"}}"#,
             r#"{"id":"e","type":"x","created":1,"organization_id":"org_1"}"#,
         ] {
-            assert_eq!(parse(body).unwrap().organization_id.as_deref(), Some("org_1"), "{body}");
+            assert_eq!(
+                parse(body).unwrap().organization_id.as_deref(),
+                Some("org_1"),
+                "{body}"
+            );
         }
     }
 
@@ -235,7 +239,8 @@ mod tests {
 
     #[test]
     fn data_is_not_validated_by_kind() {
-        let e = parse(r#"{"id":"e","type":"queue.consumer_admitted","created":1,"data":{}}"#).unwrap();
+        let e =
+            parse(r#"{"id":"e","type":"queue.consumer_admitted","created":1,"data":{}}"#).unwrap();
         assert_eq!(e.kind, EventKind::QueueAdmitted);
         assert!(e.data.is_empty());
     }
@@ -246,14 +251,32 @@ mod tests {
             ("not json", EnvelopeError::NotJson),
             ("[1]", EnvelopeError::NotAnObject),
             (r#"{"type":"x","created":1}"#, EnvelopeError::MissingId),
-            (r#"{"id":"","type":"x","created":1}"#, EnvelopeError::InvalidId),
-            (r#"{"id":7,"type":"x","created":1}"#, EnvelopeError::InvalidId),
+            (
+                r#"{"id":"","type":"x","created":1}"#,
+                EnvelopeError::InvalidId,
+            ),
+            (
+                r#"{"id":7,"type":"x","created":1}"#,
+                EnvelopeError::InvalidId,
+            ),
             (r#"{"id":"e","created":1}"#, EnvelopeError::MissingType),
-            (r#"{"id":"e","type":"  ","created":1}"#, EnvelopeError::MissingType),
+            (
+                r#"{"id":"e","type":"  ","created":1}"#,
+                EnvelopeError::MissingType,
+            ),
             (r#"{"id":"e","type":"x"}"#, EnvelopeError::MissingTime),
-            (r#"{"id":"e","type":"x","created":"yesterday"}"#, EnvelopeError::InvalidTime),
-            (r#"{"id":"e","type":"x","created":-1}"#, EnvelopeError::InvalidTime),
-            (r#"{"id":"e","type":"x","created":1,"data":[1]}"#, EnvelopeError::InvalidData),
+            (
+                r#"{"id":"e","type":"x","created":"yesterday"}"#,
+                EnvelopeError::InvalidTime,
+            ),
+            (
+                r#"{"id":"e","type":"x","created":-1}"#,
+                EnvelopeError::InvalidTime,
+            ),
+            (
+                r#"{"id":"e","type":"x","created":1,"data":[1]}"#,
+                EnvelopeError::InvalidData,
+            ),
         ];
         for (body, expected) in cases {
             assert_eq!(parse(body).unwrap_err(), expected, "{body}");

@@ -133,7 +133,10 @@ impl EventKind {
             OrderCreated | OrderPaid | OrderCompleted | OrderFulfilled | OrderCancelled => {
                 Family::Order
             }
-            ConsumerCreated | ConsumerUpdated | ConsumerDeleted | ConsumerAuthenticated
+            ConsumerCreated
+            | ConsumerUpdated
+            | ConsumerDeleted
+            | ConsumerAuthenticated
             | ConsumerLinked => Family::Consumer,
             WebhookDeliveryFailed => Family::Webhook,
             Unknown => Family::Unknown,
@@ -155,7 +158,11 @@ mod tests {
                 assert_eq!(EventKind::from_type(alias), kind, "{alias}");
             }
         }
-        assert_eq!(EventKind::ALL.len(), 40, "one kind per row of the alias table");
+        assert_eq!(
+            EventKind::ALL.len(),
+            40,
+            "one kind per row of the alias table"
+        );
         assert_eq!(seen.len(), 64, "every spelling in the contract");
     }
 

@@ -38,7 +38,12 @@ pub struct QueuedEvent {
 }
 
 impl QueuedEvent {
-    pub fn new(event: &Event, body: String, signature_scheme: &'static str, received_at_ms: i64) -> Self {
+    pub fn new(
+        event: &Event,
+        body: String,
+        signature_scheme: &'static str,
+        received_at_ms: i64,
+    ) -> Self {
         Self {
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),

@@ -97,7 +97,9 @@ pub enum SignatureError {
     Missing,
     #[error("the X-Fanfare-Signature header is not in a recognised format")]
     Malformed,
-    #[error("the signature has no timestamp, and untimestamped (body-only) signatures are disabled")]
+    #[error(
+        "the signature has no timestamp, and untimestamped (body-only) signatures are disabled"
+    )]
     MissingTimestamp,
     #[error("the signature timestamp is not a Unix time in seconds")]
     MalformedTimestamp,
@@ -165,12 +167,22 @@ impl fmt::Debug for Verifier {
     }
 }
 
-/// The parsed contents of the signature headers.
+/// Most signatures a header may carry; a real header has one or two (two during a rotation).
+const MAX_CANDIDATES: usize = 8;
+
+/// The parsed contents of the signature headers, without heap allocation.
 struct Parsed<'a> {
     scheme: Scheme,
     /// The timestamp exactly as sent: it is part of the signed bytes.
     timestamp: Option<&'a str>,
-    digests: Vec<[u8; DIGEST_LEN]>,
+    digests: [[u8; DIGEST_LEN]; MAX_CANDIDATES],
+    count: usize,
+}
+
+impl Parsed<'_> {
+    fn digests(&self) -> &[[u8; DIGEST_LEN]] {
+        &self.digests[..self.count]
+    }
 }
 
 impl Verifier {
@@ -206,7 +218,7 @@ impl Verifier {
             let expected = mac_of(key, parsed.timestamp, body);
             // Check every candidate so the time taken does not depend on which one matched.
             parsed
-                .digests
+                .digests()
                 .iter()
                 .fold(subtle::Choice::from(0), |acc, d| acc | expected.ct_eq(d))
                 .into()
@@ -254,12 +266,6 @@ fn parse_timestamp(raw: &str) -> Result<i64, SignatureError> {
     raw.parse().map_err(|_| SignatureError::MalformedTimestamp)
 }
 
-fn decode_digest(hex_str: &str) -> Option<[u8; DIGEST_LEN]> {
-    let mut out = [0u8; DIGEST_LEN];
-    hex::decode_to_slice(hex_str, &mut out).ok()?;
-    Some(out)
-}
-
 fn parse_headers<'a>(headers: SignatureHeaders<'a>) -> Result<Parsed<'a>, SignatureError> {
     let signature = headers.signature.map(str::trim).unwrap_or_default();
     if signature.is_empty() {
@@ -267,44 +273,73 @@ fn parse_headers<'a>(headers: SignatureHeaders<'a>) -> Result<Parsed<'a>, Signat
     }
     let header_ts = headers.timestamp.map(str::trim).filter(|t| !t.is_empty());
 
+    // One pass: remember the timestamp, decode `v1` values and `sha256`/bare values separately
+    // (which of the two counts depends on whether a `t=` shows up, possibly later in the header).
     let mut t_value: Option<&str> = None;
-    let mut v1 = Vec::new();
-    let mut sha256 = Vec::new();
-    let mut bare = Vec::new();
-    for part in signature.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    let mut v1 = Candidates::default();
+    let mut other = Candidates::default();
+    for part in signature
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         match part.split_once('=') {
             Some(("t", value)) => {
                 if t_value.replace(value.trim()).is_some() {
                     return Err(SignatureError::Malformed); // two timestamps: ambiguous
                 }
             }
-            Some(("v1", value)) => v1.push(value.trim()),
-            Some(("sha256", value)) => sha256.push(value.trim()),
+            Some(("v1", value)) => v1.push(value.trim())?,
+            Some(("sha256", value)) => other.push(value.trim())?,
             Some(_) => {} // unknown keys (v0, future schemes) are ignored, as in Stripe's format
-            None => bare.push(part),
+            None => other.push(part)?,
         }
     }
 
     let (scheme, timestamp, candidates) = if let Some(t) = t_value {
         (Scheme::A, Some(t), v1)
-    } else if !v1.is_empty() {
+    } else if v1.seen {
         return Err(SignatureError::MissingTimestamp);
     } else {
-        let candidates: Vec<&str> = sha256.into_iter().chain(bare).collect();
         match header_ts {
-            Some(ts) => (Scheme::B, Some(ts), candidates),
-            None => (Scheme::C, None, candidates),
+            Some(ts) => (Scheme::B, Some(ts), other),
+            None => (Scheme::C, None, other),
         }
     };
-    let digests: Vec<_> = candidates.into_iter().filter_map(decode_digest).collect();
-    if digests.is_empty() {
+    if candidates.count == 0 {
         return Err(SignatureError::Malformed);
     }
     Ok(Parsed {
         scheme,
         timestamp,
-        digests,
+        digests: candidates.digests,
+        count: candidates.count,
     })
+}
+
+/// Decoded digests of one kind; values that are not 64 hex digits are skipped (they can never match).
+#[derive(Default)]
+struct Candidates {
+    digests: [[u8; DIGEST_LEN]; MAX_CANDIDATES],
+    count: usize,
+    seen: bool,
+}
+
+impl Candidates {
+    fn push(&mut self, hex_str: &str) -> Result<(), SignatureError> {
+        self.seen = true;
+        let mut digest = [0u8; DIGEST_LEN];
+        if hex::decode_to_slice(hex_str, &mut digest).is_err() {
+            return Ok(());
+        }
+        let slot = self
+            .digests
+            .get_mut(self.count)
+            .ok_or(SignatureError::Malformed)?;
+        *slot = digest;
+        self.count += 1;
+        Ok(())
+    }
 }
 
 /// Produces the headers Fanfare would send for `body` (used by the CLI, fixtures and tests).
@@ -349,7 +384,10 @@ mod tests {
         "9e231b6709d3863613b40d6659078abf9c06ca4c2c4cccc83eb3063ce3b9ff52";
 
     fn verifier(secrets: &[&str], options: VerifierOptions) -> Verifier {
-        let secrets = secrets.iter().map(|s| SigningSecret::new(s).unwrap()).collect();
+        let secrets = secrets
+            .iter()
+            .map(|s| SigningSecret::new(s).unwrap())
+            .collect();
         Verifier::new(secrets, options).unwrap()
     }
 
@@ -380,7 +418,13 @@ mod tests {
             signature: Some(&header),
             timestamp: Some(&ts),
         };
-        assert_eq!(default_verifier().verify(headers, BODY, T + 5).unwrap().scheme, Scheme::B);
+        assert_eq!(
+            default_verifier()
+                .verify(headers, BODY, T + 5)
+                .unwrap()
+                .scheme,
+            Scheme::B
+        );
     }
 
     #[test]
@@ -394,7 +438,9 @@ mod tests {
                 allow_untimestamped: true,
                 ..Default::default()
             };
-            let ok = verifier(&["whsec_test"], opts).verify(sig(&header), BODY, T).unwrap();
+            let ok = verifier(&["whsec_test"], opts)
+                .verify(sig(&header), BODY, T)
+                .unwrap();
             assert_eq!(ok.scheme, Scheme::C);
             assert_eq!(ok.timestamp, None);
         }
@@ -419,7 +465,10 @@ mod tests {
         let header = format!("t={T},v1={OLD_SECRET_A_DIGEST}");
         assert!(v.verify(sig(&header), BODY, T).is_ok());
         let v = verifier(&["whsec_new"], VerifierOptions::default());
-        assert_eq!(v.verify(sig(&header), BODY, T), Err(SignatureError::Mismatch));
+        assert_eq!(
+            v.verify(sig(&header), BODY, T),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
@@ -435,8 +484,14 @@ mod tests {
         let v = default_verifier();
         assert!(v.verify(sig(&header), BODY, T + 300).is_ok());
         assert!(v.verify(sig(&header), BODY, T - 300).is_ok());
-        assert_eq!(v.verify(sig(&header), BODY, T + 301), Err(SignatureError::TooOld));
-        assert_eq!(v.verify(sig(&header), BODY, T - 301), Err(SignatureError::InFuture));
+        assert_eq!(
+            v.verify(sig(&header), BODY, T + 301),
+            Err(SignatureError::TooOld)
+        );
+        assert_eq!(
+            v.verify(sig(&header), BODY, T - 301),
+            Err(SignatureError::InFuture)
+        );
         let wide = verifier(
             &["whsec_test"],
             VerifierOptions {
@@ -478,7 +533,11 @@ mod tests {
                 signature: Some(&header),
                 timestamp: Some(&ts),
             };
-            assert_eq!(v.verify(headers, BODY, T), Err(SignatureError::Malformed), "{header}");
+            assert_eq!(
+                v.verify(headers, BODY, T),
+                Err(SignatureError::Malformed),
+                "{header}"
+            );
         }
     }
 
@@ -513,8 +572,14 @@ mod tests {
     #[test]
     fn bad_secrets_are_configuration_errors_and_debug_redacts() {
         assert_eq!(SigningSecret::new("").unwrap_err(), SecretError::Empty);
-        assert_eq!(SigningSecret::new("whsec_x\n").unwrap_err(), SecretError::Whitespace);
-        assert_eq!(SigningSecret::new(" whsec_x").unwrap_err(), SecretError::Whitespace);
+        assert_eq!(
+            SigningSecret::new("whsec_x\n").unwrap_err(),
+            SecretError::Whitespace
+        );
+        assert_eq!(
+            SigningSecret::new(" whsec_x").unwrap_err(),
+            SecretError::Whitespace
+        );
         assert_eq!(
             Verifier::new(vec![], VerifierOptions::default()).unwrap_err(),
             SecretError::NoneConfigured

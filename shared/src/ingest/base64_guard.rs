@@ -51,11 +51,9 @@ fn check(body: &mut Option<String>, is_base64: &mut bool, headers: &mut HeaderMa
     if !*is_base64 {
         return;
     }
-    let valid = body.as_deref().is_none_or(|b| {
-        base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .is_ok()
-    });
+    let valid = body
+        .as_deref()
+        .is_none_or(|b| base64::engine::general_purpose::STANDARD.decode(b).is_ok());
     if !valid {
         *body = None;
         *is_base64 = false;

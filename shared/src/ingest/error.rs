@@ -80,10 +80,10 @@ impl IngestError {
     }
 }
 
-pub(crate) fn json_response(status: StatusCode, body: serde_json::Value) -> Response<Body> {
+pub(crate) fn json_response(status: StatusCode, body: String) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(body.to_string()))
+        .body(Body::Text(body))
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }

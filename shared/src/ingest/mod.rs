@@ -12,7 +12,7 @@ use base64::Engine;
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
-use crate::contract::envelope::parse_event;
+use crate::contract::envelope::{parse_event, EnvelopeError};
 use crate::contract::headers::{self, sanitized};
 use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
@@ -37,7 +37,13 @@ struct Accepted {
 }
 
 impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
-    pub fn new(verifier: Verifier, queue: Q, quarantine: R, clock: C, max_body_bytes: usize) -> Self {
+    pub fn new(
+        verifier: Verifier,
+        queue: Q,
+        quarantine: R,
+        clock: C,
+        max_body_bytes: usize,
+    ) -> Self {
         Self {
             verifier,
             queue,
@@ -63,10 +69,8 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                     latency_us,
                     "webhook accepted"
                 );
-                error::json_response(
-                    StatusCode::OK,
-                    serde_json::json!({ "received": true, "id": accepted.event_id }),
-                )
+                let id = serde_json::Value::String(accepted.event_id);
+                error::json_response(StatusCode::OK, format!(r#"{{"received":true,"id":{id}}}"#))
             }
             Err(err) => {
                 let status = err.status().as_u16();
@@ -89,7 +93,6 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         if parts.headers.contains_key(INVALID_BASE64_MARKER) {
             return Err(IngestError::InvalidBase64);
         }
-        let body: &[u8] = body.as_ref();
         if body.len() > self.max_body_bytes {
             return Err(IngestError::TooLarge {
                 limit: self.max_body_bytes,
@@ -102,23 +105,39 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         };
         let verified = self
             .verifier
-            .verify(signature_headers, body, now.timestamp())?;
+            .verify(signature_headers, &body, now.timestamp())?;
 
         let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
-        let event = match parse_event(body, event_id_header.as_deref()) {
+        let event = match parse_event(&body, event_id_header.as_deref()) {
             Ok(event) => event,
             Err(reason) => {
-                self.keep_rejected(&parts.headers, body, &verified, reason.code(), now.timestamp_millis())
-                    .await?;
+                self.keep_rejected(
+                    &parts.headers,
+                    &body,
+                    &verified,
+                    reason.code(),
+                    now.timestamp_millis(),
+                )
+                .await?;
                 return Err(IngestError::Envelope(reason));
             }
         };
-        // A parsed JSON body is valid UTF-8, so this conversion only copies.
-        let text = String::from_utf8_lossy(body).into_owned();
-        let mut message = QueuedEvent::new(&event, text, verified.scheme.as_str(), now.timestamp_millis());
+        // A body that parsed as JSON is valid UTF-8: take it over without copying.
+        let text = match body {
+            Body::Text(text) => text,
+            Body::Binary(bytes) => String::from_utf8(bytes)
+                .map_err(|_| IngestError::Envelope(EnvelopeError::NotJson))?,
+            other => String::from_utf8_lossy(&other).into_owned(),
+        };
+        let mut message = QueuedEvent::new(
+            &event,
+            text,
+            verified.scheme.as_str(),
+            now.timestamp_millis(),
+        );
         message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
-        message.retry_count = header(&parts.headers, headers::RETRY_COUNT)
-            .and_then(|v| v.trim().parse().ok());
+        message.retry_count =
+            header(&parts.headers, headers::RETRY_COUNT).and_then(|v| v.trim().parse().ok());
 
         self.queue
             .enqueue(&message)

@@ -15,7 +15,10 @@ use crate::contract::kind::Family;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {
     /// A consumer in an experience (queue lifecycle).
-    Admission { experience: String, consumer: String },
+    Admission {
+        experience: String,
+        consumer: String,
+    },
     Draw(String),
     Auction(String),
     Order(String),
@@ -130,9 +133,8 @@ mod tests {
             r#"{"id":"e","type":"queue.consumer_admitted","created":1,"experienceId":"exp_1"}"#,
         );
         assert_eq!(no_consumer.key(), "experience/exp_1");
-        let no_draw = entity_of(
-            r#"{"id":"e","type":"draw.completed","created":1,"organizationId":"org_1"}"#,
-        );
+        let no_draw =
+            entity_of(r#"{"id":"e","type":"draw.completed","created":1,"organizationId":"org_1"}"#);
         assert_eq!(no_draw.key(), "organization/org_1");
         let nothing = entity_of(r#"{"id":"e","type":"test","created":1}"#);
         assert_eq!(nothing.key(), "unattributed");
@@ -144,8 +146,16 @@ mod tests {
             (r#"{"drawId":"d1"}"#, "draw.entry_created", "draw/d1"),
             (r#"{"auctionId":"a1"}"#, "auction.bid_placed", "auction/a1"),
             (r#"{"orderId":"o1"}"#, "order.paid", "order/o1"),
-            (r#"{"experienceId":"x1"}"#, "experience.paused", "experience/x1"),
-            (r#"{"distributionId":"s1"}"#, "distribution.opened", "distribution/s1"),
+            (
+                r#"{"experienceId":"x1"}"#,
+                "experience.paused",
+                "experience/x1",
+            ),
+            (
+                r#"{"distributionId":"s1"}"#,
+                "distribution.opened",
+                "distribution/s1",
+            ),
             (r#"{"consumerId":"c1"}"#, "consumer.updated", "consumer/c1"),
         ];
         for (data, ty, key) in cases {
@@ -163,6 +173,10 @@ mod tests {
         let key = entity_of(&body).key();
         assert!(key.len() <= 128, "{key}");
         assert!(key.starts_with("admission/~"));
-        assert_eq!(key.matches('/').count(), 2, "ids cannot inject separators: {key}");
+        assert_eq!(
+            key.matches('/').count(),
+            2,
+            "ids cannot inject separators: {key}"
+        );
     }
 }

@@ -83,16 +83,45 @@ impl Event {
     /// canonical form. Delivery details (signature, delivery id, retry count, key order, whitespace)
     /// are left out, so a redelivery hashes the same and a changed payload does not.
     pub fn payload_hash(&self) -> String {
-        let canonical = serde_json::json!({
-            "id": self.id,
-            "type": self.event_type,
-            "occurredAtMs": self.occurred_at.timestamp_millis(),
-            "organizationId": self.organization_id,
-            "experienceId": self.experience_id,
-            "data": self.data,
-        });
-        // serde_json's map is ordered by key, so this serialisation is canonical.
-        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Canonical<'a> {
+            data: &'a Map<String, Value>,
+            experience_id: &'a Option<String>,
+            id: &'a str,
+            occurred_at_ms: i64,
+            organization_id: &'a Option<String>,
+            #[serde(rename = "type")]
+            event_type: &'a str,
+        }
+        let canonical = Canonical {
+            data: &self.data,
+            experience_id: &self.experience_id,
+            id: &self.id,
+            occurred_at_ms: self.occurred_at.timestamp_millis(),
+            organization_id: &self.organization_id,
+            event_type: &self.event_type,
+        };
+        // Streamed into the hasher: no copy of `data`. serde_json's map is ordered by key, so the
+        // serialisation is canonical.
+        let mut hasher = HashWriter(Sha256::new());
+        if serde_json::to_writer(&mut hasher, &canonical).is_err() {
+            unreachable!("serialising to a hasher cannot fail");
+        }
+        hex::encode(hasher.0.finalize())
+    }
+}
+
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -126,10 +155,21 @@ mod tests {
 
     #[test]
     fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
-        let a = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#, None).unwrap();
-        let b = parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#, None)
-            .unwrap();
-        let c = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#, None).unwrap();
+        let a = parse_event(
+            br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#,
+            None,
+        )
+        .unwrap();
+        let b = parse_event(
+            br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#,
+            None,
+        )
+        .unwrap();
+        let c = parse_event(
+            br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#,
+            None,
+        )
+        .unwrap();
         assert_eq!(a.payload_hash(), b.payload_hash());
         assert_ne!(a.payload_hash(), c.payload_hash());
     }

@@ -1,0 +1,62 @@
+# fanfare-webhooks. Every target installs what it needs into .venv (Python tools) on first use.
+SHELL := /bin/bash
+VENV := .venv
+TOOLS := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local deploy clean
+
+help:
+	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
+	@echo "make test          every check: fmt, clippy, unit + integration tests on moto, cfn-lint"
+	@echo "make fmt           format the code"
+	@echo "make lint          clippy and cfn-lint"
+	@echo "make build         debug build of every crate"
+	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
+	@echo "make bench         criterion benchmarks"
+	@echo "make fixtures      regenerate events/http from scripts/gen_fixtures.py"
+	@echo "make deploy        sam build && sam deploy --guided"
+
+$(TOOLS): requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+tools: $(TOOLS)
+
+test: $(TOOLS)
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/with-moto.sh cargo test --workspace
+	cfn-lint template.yaml
+
+fmt:
+	cargo fmt --all
+
+lint: $(TOOLS)
+	cargo clippy --workspace --all-targets -- -D warnings
+	cfn-lint template.yaml
+
+build:
+	cargo build --workspace
+
+build-arm64: $(TOOLS)
+	rustup target add aarch64-unknown-linux-gnu
+	cargo lambda build --release --arm64 --bin ingest --bin processor --bin redrive
+
+bench:
+	cargo bench -p fanfare-shared
+
+fixtures:
+	python3 scripts/gen_fixtures.py
+
+dev: $(TOOLS)
+	@echo "make dev arrives with issue #4 (local pipeline); until then: make test" && exit 1
+
+deploy: $(TOOLS)
+	sam build && sam deploy --guided
+
+clean:
+	cargo clean
+	rm -rf $(VENV)

@@ -1,0 +1,176 @@
+//! The ingest handler through the real AWS SDK: messages land on a FIFO queue in moto with their
+//! attributes; an unreachable SQS is a 503.
+
+use aws_sdk_sqs::types::MessageSystemAttributeName;
+use chrono::{TimeZone, Utc};
+use fanfare_integration_tests::{
+    aws_config_for, create_fifo_queue, create_standard_queue, invoke_ingest, moto_config,
+    read_fixture, unique, FIXTURE_TIME, TEST_SECRET,
+};
+use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
+use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
+use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
+use fanfare_shared::ingest::{IngestService, DEFAULT_MAX_BODY_BYTES};
+use fanfare_shared::ports::FixedClock;
+
+fn verifier() -> Verifier {
+    Verifier::new(
+        vec![SigningSecret::new(TEST_SECRET).unwrap()],
+        VerifierOptions::default(),
+    )
+    .unwrap()
+}
+
+fn clock() -> FixedClock {
+    FixedClock(Utc.timestamp_opt(FIXTURE_TIME + 10, 0).unwrap())
+}
+
+#[tokio::test]
+async fn accepted_event_is_on_the_fifo_queue_with_its_attributes() {
+    let aws = moto_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
+    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let service = IngestService::new(
+        verifier(),
+        SqsEventQueue::new(sqs.clone(), &events_url),
+        SqsQuarantine::new(sqs.clone(), &quarantine_url),
+        clock(),
+        DEFAULT_MAX_BODY_BYTES,
+    );
+
+    let fixture = read_fixture("http/queue_admitted_scheme_b_200.json");
+    let answer = invoke_ingest(&service, &fixture).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    let received = sqs
+        .receive_message()
+        .queue_url(&events_url)
+        .message_attribute_names("All")
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let messages = received.messages();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    let fixture_json: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    assert_eq!(
+        m.body(),
+        fixture_json["body"].as_str(),
+        "body exactly as signed"
+    );
+    let attr = |name: &str| {
+        m.message_attributes()
+            .and_then(|a| a.get(name))
+            .and_then(|v| v.string_value())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        attr(attributes::EVENT_ID).as_deref(),
+        Some("evt_queue_admitted")
+    );
+    assert_eq!(
+        attr(attributes::EVENT_TYPE).as_deref(),
+        Some("queue.consumer.admitted")
+    );
+    assert_eq!(attr(attributes::KIND).as_deref(), Some("queue.admitted"));
+    assert_eq!(
+        attr(attributes::DELIVERY_ID).as_deref(),
+        Some("dlv_queue_admitted")
+    );
+    assert_eq!(attr(attributes::RETRY_COUNT).as_deref(), Some("0"));
+    let system = m.attributes().unwrap();
+    assert_eq!(
+        system
+            .get(&MessageSystemAttributeName::MessageGroupId)
+            .map(String::as_str),
+        Some("admission/exp_spring_drop/con_001")
+    );
+    assert_eq!(
+        system
+            .get(&MessageSystemAttributeName::MessageDeduplicationId)
+            .map(String::len),
+        Some(64)
+    );
+}
+
+#[tokio::test]
+async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
+    let aws = moto_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
+    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let service = IngestService::new(
+        verifier(),
+        SqsEventQueue::new(sqs.clone(), &events_url),
+        SqsQuarantine::new(sqs.clone(), &quarantine_url),
+        clock(),
+        DEFAULT_MAX_BODY_BYTES,
+    );
+    let fixture = read_fixture("http/order_paid_scheme_a_200.json");
+    for _ in 0..3 {
+        assert_eq!(invoke_ingest(&service, &fixture).await.status, 200);
+    }
+    let received = sqs
+        .receive_message()
+        .queue_url(&events_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn signed_but_invalid_body_is_kept_on_the_quarantine_queue() {
+    let aws = moto_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
+    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let service = IngestService::new(
+        verifier(),
+        SqsEventQueue::new(sqs.clone(), &events_url),
+        SqsQuarantine::new(sqs.clone(), &quarantine_url),
+        clock(),
+        DEFAULT_MAX_BODY_BYTES,
+    );
+    let answer = invoke_ingest(&service, &read_fixture("http/signed_not_json_400.json")).await;
+    assert_eq!(answer.status, 400);
+    let received = sqs
+        .receive_message()
+        .queue_url(&quarantine_url)
+        .send()
+        .await
+        .unwrap();
+    let kept: QuarantinedDelivery =
+        serde_json::from_str(received.messages()[0].body().unwrap()).unwrap();
+    assert_eq!(kept.reason, "invalid_json");
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(kept.body_base64)
+        .unwrap();
+    assert_eq!(raw, b"this is not json");
+}
+
+#[tokio::test]
+async fn unreachable_sqs_is_a_503() {
+    // Nothing listens on port 9 (discard) on loopback: every SendMessage fails to connect.
+    let aws = aws_config_for("http://127.0.0.1:9").await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let service = IngestService::new(
+        verifier(),
+        SqsEventQueue::new(sqs.clone(), "http://127.0.0.1:9/000000000000/events.fifo"),
+        SqsQuarantine::new(sqs, "http://127.0.0.1:9/000000000000/quarantine"),
+        clock(),
+        DEFAULT_MAX_BODY_BYTES,
+    );
+    let answer = invoke_ingest(&service, &read_fixture("http/order_paid_scheme_a_200.json")).await;
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.body["error"], "temporarily_unavailable");
+    assert!(
+        !answer.body.to_string().contains("127.0.0.1"),
+        "no internal detail leaks"
+    );
+}
