@@ -8,6 +8,7 @@ pub mod contract;
 pub mod ingest;
 pub mod model;
 pub mod ports;
+pub mod processor;
 
 pub use contract::kind::EventKind;
 pub use model::Event;

@@ -1,0 +1,353 @@
+//! The processor: for each queued event, claim it (idempotency), apply its state with the ordering
+//! gate, run the user's handler, and record the outcome. Returns a partial batch response.
+//!
+//! Guarantees:
+//! - **exactly once** for materialised state and for the `completed` record: state writes are
+//!   conditional and idempotent, and a completed record short-circuits every later delivery;
+//! - **at least once** for user handler side effects (a crash after the handler but before the record
+//!   is finished runs it again on retry), with the event id as idempotency key;
+//! - **stale**: an ordered event older than the version its entity already carries is recorded as
+//!   `skipped_stale` and acknowledged; its set-once facts are still merged, its moving fields and the
+//!   user handler are skipped.
+
+pub mod handler;
+pub mod idempotency;
+pub mod metrics;
+pub mod plan;
+pub mod state;
+
+use std::time::Instant;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+
+use crate::contract::envelope::parse_event;
+use crate::contract::message::attributes;
+use crate::ports::Clock;
+use handler::{dispatch, EventHandler, HandlerContext};
+use idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use plan::{plan, PlanOptions};
+use state::{Applied, StateStore};
+
+/// Default record lifetime: 7 days (Fanfare retries for about 44 h).
+pub const DEFAULT_RECORD_TTL_SECS: i64 = 7 * 24 * 3600;
+/// Lease used when the invocation has no deadline (local runs).
+pub const DEFAULT_LEASE_MS: i64 = 60_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessorOptions {
+    pub record_ttl_secs: i64,
+    pub plan: PlanOptions,
+    /// Print one EMF metrics line per record.
+    pub emit_metrics: bool,
+}
+
+impl Default for ProcessorOptions {
+    fn default() -> Self {
+        Self {
+            record_ttl_secs: DEFAULT_RECORD_TTL_SECS,
+            plan: PlanOptions::default(),
+            emit_metrics: true,
+        }
+    }
+}
+
+/// What happened to one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// Already processed: acknowledged without running anything.
+    Duplicate,
+    SkippedStale,
+    Ignored,
+    /// Same id, different payload: kept for inspection, acknowledged, not processed.
+    Conflict,
+    /// Another invocation holds a live claim: retried later.
+    Busy,
+    /// Retried later (then dead-lettered); the code says why.
+    Failed(&'static str),
+}
+
+impl Outcome {
+    pub fn acknowledged(&self) -> bool {
+        !matches!(self, Outcome::Busy | Outcome::Failed(_))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Duplicate => "duplicate",
+            Outcome::SkippedStale => "skipped_stale",
+            Outcome::Ignored => "ignored",
+            Outcome::Conflict => "conflict",
+            Outcome::Busy => "busy",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    fn metric(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "Processed",
+            Outcome::Duplicate => "Duplicate",
+            Outcome::SkippedStale => "Stale",
+            Outcome::Ignored => "Ignored",
+            Outcome::Conflict => "Conflict",
+            Outcome::Busy | Outcome::Failed(_) => "Failed",
+        }
+    }
+}
+
+/// One queued message, independent of the SQS event types.
+#[derive(Debug, Clone, Copy)]
+pub struct QueuedMessage<'a> {
+    pub body: &'a str,
+    /// The `fanfare-event-id` attribute ingest set.
+    pub event_id: Option<&'a str>,
+}
+
+impl<'a> QueuedMessage<'a> {
+    pub fn from_sqs(message: &'a SqsMessage) -> Self {
+        Self {
+            body: message.body.as_deref().unwrap_or_default(),
+            event_id: message
+                .message_attributes
+                .get(attributes::EVENT_ID)
+                .and_then(|a| a.string_value.as_deref()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessorError {
+    /// Without a message id no single record can be reported, so the whole batch is retried.
+    #[error("an SQS record has no messageId")]
+    MissingMessageId,
+}
+
+pub struct Processor<I, S, H, C> {
+    idempotency: I,
+    state: S,
+    handler: H,
+    clock: C,
+    options: ProcessorOptions,
+}
+
+impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
+    pub fn new(idempotency: I, state: S, handler: H, clock: C, options: ProcessorOptions) -> Self {
+        Self {
+            idempotency,
+            state,
+            handler,
+            clock,
+            options,
+        }
+    }
+
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// Processes a batch. On a FIFO queue, the first failure stops the batch: it and every later
+    /// record are reported failed, so that no later event of a group overtakes an earlier one.
+    pub async fn process_batch(
+        &self,
+        event: &SqsEvent,
+        deadline_ms: i64,
+    ) -> Result<SqsBatchResponse, ProcessorError> {
+        let mut response = SqsBatchResponse::default();
+        let mut stopped = false;
+        for record in &event.records {
+            let message_id = record
+                .message_id
+                .as_deref()
+                .filter(|id| !id.is_empty())
+                .ok_or(ProcessorError::MissingMessageId)?;
+            if stopped {
+                response.add_failure(message_id);
+                continue;
+            }
+            let outcome = self
+                .process(QueuedMessage::from_sqs(record), deadline_ms)
+                .await;
+            if !outcome.acknowledged() {
+                response.add_failure(message_id);
+                stopped = is_fifo(record);
+            }
+        }
+        Ok(response)
+    }
+
+    /// Processes one message and logs one line about it.
+    pub async fn process(&self, message: QueuedMessage<'_>, deadline_ms: i64) -> Outcome {
+        let started = Instant::now();
+        let event = match parse_event(message.body.as_bytes(), message.event_id) {
+            Ok(e) => e,
+            Err(e) => {
+                // Ingest validated it; a body that fails here can only be retried and dead-lettered.
+                tracing::error!(
+                    outcome = "failed",
+                    error = e.code(),
+                    "queued body is not a valid event"
+                );
+                return Outcome::Failed("invalid_event");
+            }
+        };
+        let (outcome, attempt) = self.process_event(&event, message.body, deadline_ms).await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let kind = event.kind.as_str();
+        match &outcome {
+            Outcome::Failed(code) => {
+                tracing::warn!(event_id = %event.id, kind, outcome = "failed", error = code, attempt, latency_ms, "event not processed")
+            }
+            Outcome::Conflict => {
+                tracing::error!(event_id = %event.id, kind, outcome = "conflict", "same event id with a different payload; kept for inspection")
+            }
+            other => {
+                tracing::info!(event_id = %event.id, kind, outcome = other.as_str(), attempt, latency_ms, "event processed")
+            }
+        }
+        if self.options.emit_metrics {
+            let alert = (event.kind == crate::EventKind::WebhookDeliveryFailed
+                && outcome == Outcome::Completed)
+                .then_some("DeliveryFailed");
+            let doc = metrics::record_document(
+                kind,
+                outcome.metric(),
+                alert,
+                latency_ms,
+                self.clock.now().timestamp_millis(),
+            );
+            println!("{doc}");
+        }
+        outcome
+    }
+
+    async fn process_event(
+        &self,
+        event: &crate::Event,
+        raw: &str,
+        deadline_ms: i64,
+    ) -> (Outcome, u32) {
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        let owner = uuid::Uuid::new_v4().to_string();
+        let claim = Claim {
+            event_id: event.id.clone(),
+            owner: owner.clone(),
+            payload_hash: event.payload_hash(),
+            now_ms,
+            lease_until_ms: if deadline_ms > now_ms {
+                deadline_ms
+            } else {
+                now_ms + DEFAULT_LEASE_MS
+            },
+            expires_at_s: now.timestamp() + self.options.record_ttl_secs,
+            kind: event.kind.as_str().to_string(),
+            event_type: event.event_type.clone(),
+            ordering_key: event.entity().key(),
+            occurred_at_ms: event.occurred_at.timestamp_millis(),
+            raw_event: raw.to_string(),
+        };
+
+        let attempt = match self.idempotency.claim(&claim).await {
+            Ok(ClaimOutcome::Claimed { attempt }) => attempt,
+            Ok(ClaimOutcome::Held(existing)) => {
+                if existing.payload_hash != claim.payload_hash {
+                    return match self.idempotency.record_conflict(&claim).await {
+                        Ok(()) => (Outcome::Conflict, existing.attempts),
+                        Err(_) => (
+                            Outcome::Failed("idempotency_unavailable"),
+                            existing.attempts,
+                        ),
+                    };
+                }
+                let outcome = if existing.status.is_final() {
+                    Outcome::Duplicate
+                } else {
+                    Outcome::Busy
+                };
+                return (outcome, existing.attempts);
+            }
+            Err(_) => return (Outcome::Failed("idempotency_unavailable"), 0),
+        };
+
+        let plan = plan(event, self.options.plan);
+        if plan.writes.is_empty() && event.kind == crate::EventKind::Unknown {
+            return (
+                self.finish(event, &owner, Status::Ignored, Outcome::Ignored)
+                    .await,
+                attempt,
+            );
+        }
+        let mut primary = Applied::Fresh;
+        for (i, write) in plan.writes.iter().enumerate() {
+            match self.state.apply(write, &event.id).await {
+                Ok(applied) if i == 0 => primary = applied,
+                Ok(_) => {}
+                Err(_) => {
+                    return (
+                        self.release(event, &owner, "state_unavailable").await,
+                        attempt,
+                    )
+                }
+            }
+        }
+        if plan.ordered && primary == Applied::Stale {
+            return (
+                self.finish(event, &owner, Status::SkippedStale, Outcome::SkippedStale)
+                    .await,
+                attempt,
+            );
+        }
+        let ctx = HandlerContext {
+            event,
+            idempotency_key: &event.id,
+            attempt,
+        };
+        if let Err(e) = dispatch(&self.handler, &ctx).await {
+            tracing::warn!(event_id = %event.id, handler_error = %e.code, "handler failed");
+            return (self.release(event, &owner, "handler_failed").await, attempt);
+        }
+        (
+            self.finish(event, &owner, Status::Completed, Outcome::Completed)
+                .await,
+            attempt,
+        )
+    }
+
+    async fn finish(
+        &self,
+        event: &crate::Event,
+        owner: &str,
+        status: Status,
+        outcome: Outcome,
+    ) -> Outcome {
+        let now_ms = self.clock.now().timestamp_millis();
+        match self
+            .idempotency
+            .finish(&event.id, owner, status, now_ms)
+            .await
+        {
+            Ok(()) => outcome,
+            Err(IdempotencyError::NotOwner) => Outcome::Failed("claim_lost"),
+            Err(IdempotencyError::Unavailable(_)) => Outcome::Failed("idempotency_unavailable"),
+        }
+    }
+
+    async fn release(&self, event: &crate::Event, owner: &str, code: &'static str) -> Outcome {
+        let now_ms = self.clock.now().timestamp_millis();
+        // If releasing fails too, the lease lapses at the invocation's deadline and a retry reclaims.
+        let _ = self
+            .idempotency
+            .release(&event.id, owner, code, now_ms)
+            .await;
+        Outcome::Failed(code)
+    }
+}
+
+fn is_fifo(record: &SqsMessage) -> bool {
+    record.attributes.contains_key("MessageGroupId")
+        || record
+            .event_source_arn
+            .as_deref()
+            .is_some_and(|arn| arn.ends_with(".fifo"))
+}

@@ -1,0 +1,263 @@
+//! Materialised state and per-entity ordering, as conditional writes.
+//!
+//! Every write targets one item (`pk`, `sk`) and carries the event's [`Version`]. A versioned write
+//! sets the item's *moving* fields only when its version is not older than the item's (`version <=
+//! :v`), and always merges its *facts* with `if_not_exists`, so:
+//! - state that moves (admission status, experience status, the auction's high bid) only moves forward;
+//! - facts (times, ids, amounts an event reports) are kept whatever the order of arrival;
+//! - a re-run of the same event is allowed (equal version).
+//!
+//! Each moving field also keeps the version that set it (`_v_<field>`), so a stale event still sets a
+//! moving field when no newer event has: the final state is the same for any order of arrival.
+//!
+//! The version is `(event time in ms, lifecycle rank, event id)`, encoded as a string that sorts the
+//! same way, so two events in the same millisecond still order by lifecycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::model::Money;
+
+/// An attribute value, independent of DynamoDB's types.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Attr {
+    S(String),
+    /// A number, as exact decimal text.
+    N(String),
+    Bool(bool),
+}
+
+impl Attr {
+    pub fn s(v: impl Into<String>) -> Attr {
+        Attr::S(v.into())
+    }
+    pub fn n(v: impl ToString) -> Attr {
+        Attr::N(v.to_string())
+    }
+    pub fn money(m: Money) -> Attr {
+        Attr::N(m.to_text())
+    }
+}
+
+/// Orders the events that change one item.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(String);
+
+impl Version {
+    /// `(time, rank, event id)`. Times are non-negative (the envelope refuses earlier ones).
+    pub fn of(occurred_at_ms: i64, rank: u8, event_id: &str) -> Version {
+        Version(format!(
+            "{:015}#{rank:03}#{event_id}",
+            occurred_at_ms.max(0)
+        ))
+    }
+
+    /// A version ordered by an amount first (the auction's high bid), then time and id.
+    pub fn by_amount(amount: Money, occurred_at_ms: i64, event_id: &str) -> Version {
+        let d = amount.0.abs();
+        let int = d.trunc();
+        let frac = (d - int).to_string();
+        let frac = frac.trim_start_matches('0').trim_start_matches('.');
+        Version(format!(
+            "{:0>24}.{:0<12}#{:015}#{event_id}",
+            int.to_string(),
+            frac,
+            occurred_at_ms.max(0)
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a write treats the item's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// Moving fields apply only if this version is not older than the item's.
+    Versioned(Version),
+    /// Facts only; the item's version is untouched.
+    Unversioned,
+}
+
+/// One conditional write of materialised state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemWrite {
+    pub pk: String,
+    pub sk: String,
+    pub gate: Gate,
+    /// Set when the write is not stale; the latest version wins.
+    pub moving: Vec<(&'static str, Attr)>,
+    /// Removed when the write is not stale (e.g. personal data on `consumer.deleted`).
+    pub remove: Vec<&'static str>,
+    /// Set only where absent: what an event reports about the entity, whatever the order.
+    pub facts: Vec<(&'static str, Attr)>,
+    /// Added to a string set (idempotent accumulation, e.g. bid ids).
+    pub add_to_set: Vec<(&'static str, String)>,
+}
+
+impl ItemWrite {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, gate: Gate) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+            gate,
+            moving: Vec::new(),
+            remove: Vec::new(),
+            facts: Vec::new(),
+            add_to_set: Vec::new(),
+        }
+    }
+
+    pub fn moving(mut self, name: &'static str, value: impl Into<Option<Attr>>) -> Self {
+        if let Some(v) = value.into() {
+            self.moving.push((name, v));
+        }
+        self
+    }
+
+    pub fn fact(mut self, name: &'static str, value: impl Into<Option<Attr>>) -> Self {
+        if let Some(v) = value.into() {
+            self.facts.push((name, v));
+        }
+        self
+    }
+}
+
+/// Whether a write's moving fields were applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Fresh,
+    /// The item already carries a newer version: only facts were merged.
+    Stale,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("the state store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Names of the bookkeeping attributes on every state item.
+pub mod fields {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const VERSION: &str = "version";
+    pub const LAST_EVENT_ID: &str = "lastEventId";
+
+    /// The version of the event that last set a moving field, kept beside it.
+    pub fn field_version(field: &str) -> String {
+        format!("_v_{field}")
+    }
+}
+
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError>;
+}
+
+/// One item as the in-memory store keeps it.
+pub type Item = BTreeMap<String, Attr>;
+
+/// The same semantics as the DynamoDB adapter, in memory: for unit and property tests.
+#[derive(Default)]
+pub struct MemoryStateStore {
+    pub items: Mutex<BTreeMap<(String, String), Item>>,
+    pub sets: Mutex<BTreeMap<(String, String, String), BTreeSet<String>>>,
+}
+
+#[async_trait]
+impl StateStore for MemoryStateStore {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        let key = (write.pk.clone(), write.sk.clone());
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        let item = items.entry(key).or_default();
+        let changes = write
+            .moving
+            .iter()
+            .map(|(name, value)| (*name, Some(value)))
+            .chain(write.remove.iter().map(|name| (*name, None)));
+        let applied = match &write.gate {
+            Gate::Unversioned => {
+                for (name, value) in changes {
+                    set_or_remove(item, name, value);
+                }
+                Applied::Fresh
+            }
+            Gate::Versioned(v) => {
+                let fresh = !matches!(item.get(fields::VERSION), Some(Attr::S(current)) if current.as_str() > v.as_str());
+                if fresh {
+                    item.insert(fields::VERSION.into(), Attr::S(v.as_str().to_string()));
+                    item.insert(fields::LAST_EVENT_ID.into(), Attr::s(event_id));
+                }
+                for (name, value) in changes {
+                    // A stale event still sets a field it is the newest writer of.
+                    let field_version = fields::field_version(name);
+                    let newer = !matches!(item.get(&field_version), Some(Attr::S(cur)) if cur.as_str() > v.as_str());
+                    if fresh || newer {
+                        set_or_remove(item, name, value);
+                        item.insert(field_version, Attr::S(v.as_str().to_string()));
+                    }
+                }
+                if fresh {
+                    Applied::Fresh
+                } else {
+                    Applied::Stale
+                }
+            }
+        };
+        for (name, value) in &write.facts {
+            item.entry((*name).into()).or_insert_with(|| value.clone());
+        }
+        drop(items);
+        let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, value) in &write.add_to_set {
+            sets.entry((write.pk.clone(), write.sk.clone(), (*name).to_string()))
+                .or_default()
+                .insert(value.clone());
+        }
+        Ok(applied)
+    }
+}
+
+fn set_or_remove(item: &mut Item, name: &str, value: Option<&Attr>) {
+    match value {
+        Some(v) => {
+            item.insert(name.to_string(), v.clone());
+        }
+        None => {
+            item.remove(name);
+        }
+    }
+}
+
+#[async_trait]
+impl<T: StateStore + ?Sized> StateStore for std::sync::Arc<T> {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        (**self).apply(write, event_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    #[test]
+    fn versions_order_by_time_then_rank_then_id() {
+        assert!(Version::of(1_000, 9, "z") < Version::of(1_001, 0, "a"));
+        assert!(Version::of(1_000, 1, "z") < Version::of(1_000, 2, "a"));
+        assert!(Version::of(1_000, 1, "a") < Version::of(1_000, 1, "b"));
+    }
+
+    #[test]
+    fn amount_versions_order_numerically() {
+        let m = |s: &str| Money(Decimal::from_str(s).unwrap());
+        assert!(Version::by_amount(m("9.99"), 5, "a") < Version::by_amount(m("10"), 1, "a"));
+        assert!(Version::by_amount(m("149.9"), 5, "a") < Version::by_amount(m("149.99"), 1, "a"));
+        assert!(Version::by_amount(m("100"), 5, "a") < Version::by_amount(m("100.01"), 1, "a"));
+    }
+}

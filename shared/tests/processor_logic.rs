@@ -1,0 +1,403 @@
+//! The processor's rules with in-memory ports (the DynamoDB adapters are tested against moto in
+//! tests/). Races are tested here at the logic level too, since moto serialises requests.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use chrono::{TimeZone, Utc};
+use fanfare_shared::ports::FixedClock;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::idempotency::{
+    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, MemoryIdempotencyStore, Status,
+};
+use fanfare_shared::processor::state::{Attr, MemoryStateStore};
+use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use proptest::prelude::*;
+
+const T0: i64 = 1_767_225_600_000;
+
+#[derive(Default)]
+struct Counting {
+    runs: AtomicUsize,
+    fail_kind: Option<&'static str>,
+}
+
+#[async_trait]
+impl EventHandler for Counting {
+    async fn queue_entered(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run("queue.entered")
+    }
+    async fn queue_admitted(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run("queue.admitted")
+    }
+    async fn queue_completed(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run("queue.completed")
+    }
+    async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run("order.paid")
+    }
+}
+
+impl Counting {
+    fn failing(kind: &'static str) -> Self {
+        Self {
+            fail_kind: Some(kind),
+            ..Default::default()
+        }
+    }
+
+    fn run(&self, kind: &'static str) -> Result<(), HandlerError> {
+        if self.fail_kind == Some(kind) {
+            return Err(HandlerError::new("test_failure"));
+        }
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        self.runs.load(Ordering::SeqCst)
+    }
+}
+
+type Ids = Arc<MemoryIdempotencyStore>;
+type State = Arc<MemoryStateStore>;
+
+fn stores() -> (Ids, State) {
+    Default::default()
+}
+
+fn processor_at<H: EventHandler>(
+    ids: &Ids,
+    state: &State,
+    handler: H,
+    now_ms: i64,
+) -> Processor<Ids, State, H, FixedClock> {
+    let options = ProcessorOptions {
+        emit_metrics: false,
+        ..Default::default()
+    };
+    Processor::new(
+        ids.clone(),
+        state.clone(),
+        handler,
+        FixedClock(Utc.timestamp_millis_opt(now_ms).unwrap()),
+        options,
+    )
+}
+
+fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
+    let iso = Utc.timestamp_millis_opt(at_ms).unwrap().to_rfc3339();
+    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
+}
+
+fn msg(body: &str) -> QueuedMessage<'_> {
+    QueuedMessage {
+        body,
+        event_id: None,
+    }
+}
+
+const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
+
+#[tokio::test]
+async fn the_same_event_delivered_five_times_runs_its_handler_once() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let b = body("evt_1", "queue.consumer_admitted", T0, DATA);
+    let mut outcomes = Vec::new();
+    for _ in 0..5 {
+        outcomes.push(p.process(msg(&b), T0 + 30_000).await);
+    }
+    assert_eq!(outcomes[0], Outcome::Completed);
+    assert!(
+        outcomes[1..].iter().all(|o| *o == Outcome::Duplicate),
+        "{outcomes:?}"
+    );
+    assert_eq!(p.handler().count(), 1);
+}
+
+#[tokio::test]
+async fn two_processors_racing_for_one_event_run_it_once() {
+    let (ids, state) = stores();
+    let runs = Arc::new(Counting::default());
+    let a = processor_at(&ids, &state, SharedCounting(runs.clone()), T0);
+    let b = processor_at(&ids, &state, SharedCounting(runs.clone()), T0);
+    let text = body("evt_race", "order.paid", T0, DATA);
+    let (x, y) = tokio::join!(
+        a.process(msg(&text), T0 + 30_000),
+        b.process(msg(&text), T0 + 30_000)
+    );
+    assert_eq!(runs.count(), 1);
+    let outcomes = [x, y];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == Outcome::Completed)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+}
+
+struct SharedCounting(Arc<Counting>);
+
+#[async_trait]
+impl EventHandler for SharedCounting {
+    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        // Yield so the other processor gets to run while this one holds the claim.
+        tokio::task::yield_now().await;
+        self.0.order_paid(ctx).await
+    }
+}
+
+fn claim(owner: &str, now: i64) -> Claim {
+    Claim {
+        event_id: "evt_lease".into(),
+        owner: owner.into(),
+        payload_hash: "h".into(),
+        now_ms: now,
+        lease_until_ms: now + 1_000,
+        expires_at_s: now / 1000 + 3600,
+        kind: "order.paid".into(),
+        event_type: "order.paid".into(),
+        ordering_key: "order/o1".into(),
+        occurred_at_ms: now,
+        raw_event: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected() {
+    let ids = MemoryIdempotencyStore::default();
+    assert_eq!(
+        ids.claim(&claim("first", T0)).await.unwrap(),
+        ClaimOutcome::Claimed { attempt: 1 }
+    );
+    assert!(matches!(
+        ids.claim(&claim("second", T0 + 500)).await.unwrap(),
+        ClaimOutcome::Held(_)
+    ));
+    assert_eq!(
+        ids.claim(&claim("second", T0 + 1_001)).await.unwrap(),
+        ClaimOutcome::Claimed { attempt: 2 }
+    );
+    ids.finish("evt_lease", "second", Status::Completed, T0 + 1_100)
+        .await
+        .unwrap();
+    assert!(matches!(
+        ids.finish("evt_lease", "first", Status::Completed, T0 + 1_200)
+            .await,
+        Err(IdempotencyError::NotOwner)
+    ));
+    assert!(matches!(
+        ids.release("evt_lease", "first", "x", T0 + 1_200).await,
+        Err(IdempotencyError::NotOwner)
+    ));
+}
+
+#[tokio::test]
+async fn same_id_with_a_different_payload_is_a_conflict_and_is_kept() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let original = body("evt_c", "order.paid", T0, DATA);
+    let changed = body("evt_c", "order.paid", T0, r#"{"orderId":"o2"}"#);
+    assert_eq!(p.process(msg(&original), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&changed), 0).await, Outcome::Conflict);
+    assert_eq!(p.handler().count(), 1);
+    assert_eq!(ids.conflicts.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_older_event_is_skipped_as_stale_and_its_handler_does_not_run() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let completed = body("evt_done", "queue.admission_completed", T0 + 2_000, DATA);
+    let admitted = body(
+        "evt_adm",
+        "queue.consumer_admitted",
+        T0 + 1_000,
+        r#"{"experienceId":"x","consumerId":"c","waitTimeSeconds":30}"#,
+    );
+    assert_eq!(p.process(msg(&completed), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::SkippedStale);
+    assert_eq!(p.handler().count(), 1);
+    let items = state.items.lock().unwrap();
+    let admission = &items[&("admission/x/c".to_string(), "STATE".to_string())];
+    assert_eq!(admission["status"], Attr::s("completed"));
+    // What the stale event reported is still kept.
+    assert_eq!(admission["waitTimeSeconds"], Attr::n(30));
+}
+
+#[tokio::test]
+async fn unknown_kinds_are_ignored_and_acknowledged() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let b = body("evt_u", "brand.new.thing", T0, "{}");
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Ignored);
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
+}
+
+#[tokio::test]
+async fn a_failed_handler_releases_the_claim_and_a_retry_runs_it() {
+    let (ids, state) = stores();
+    let failing = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
+    let b = body("evt_f", "order.paid", T0, DATA);
+    assert_eq!(
+        failing.process(msg(&b), 0).await,
+        Outcome::Failed("handler_failed")
+    );
+    assert_eq!(
+        ids.records.lock().unwrap()["evt_f"].existing.status,
+        Status::Failed
+    );
+    let healthy = processor_at(&ids, &state, Counting::default(), T0 + 1);
+    assert_eq!(healthy.process(msg(&b), 0).await, Outcome::Completed);
+    assert_eq!(ids.records.lock().unwrap()["evt_f"].existing.attempts, 2);
+}
+
+fn sqs_record(id: &str, body: String, fifo: bool) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.to_string());
+    m.body = Some(body);
+    if fifo {
+        m.attributes.insert("MessageGroupId".into(), "g".into());
+    }
+    m
+}
+
+fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn fifo_batch_stops_at_the_first_failure_and_reports_every_later_record() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        sqs_record("m1", body("e1", "queue.consumer_entered", T0, DATA), true),
+        sqs_record("m2", body("e2", "order.paid", T0, DATA), true),
+        sqs_record(
+            "m3",
+            body("e3", "queue.consumer_admitted", T0 + 1, DATA),
+            true,
+        ),
+    ];
+    let response = p.process_batch(&event, 0).await.unwrap();
+    assert_eq!(failed_ids(&response), ["m2", "m3"]);
+    assert!(
+        !ids.records.lock().unwrap().contains_key("e3"),
+        "m3 was not processed"
+    );
+}
+
+#[tokio::test]
+async fn standard_queue_batch_reports_only_the_failed_record() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        sqs_record("m1", body("e1", "order.paid", T0, DATA), false),
+        sqs_record("m2", body("e2", "queue.consumer_entered", T0, DATA), false),
+    ];
+    let response = p.process_batch(&event, 0).await.unwrap();
+    assert_eq!(failed_ids(&response), ["m1"]);
+}
+
+#[tokio::test]
+async fn a_record_without_message_id_fails_the_batch_instead_of_reporting_an_empty_id() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let mut record = sqs_record("x", body("e1", "order.paid", T0, DATA), true);
+    record.message_id = None;
+    let mut event = SqsEvent::default();
+    event.records = vec![record];
+    assert!(p.process_batch(&event, 0).await.is_err());
+}
+
+/// A consumer's queue lifecycle.
+fn lifecycle() -> Vec<String> {
+    let d =
+        |extra: &str| format!(r#"{{"experienceId":"x","consumerId":"c","queueId":"q"{extra}}}"#);
+    vec![
+        body(
+            "l1",
+            "queue.consumer_entered",
+            T0,
+            &d(r#","position":40,"enteredAt":"2026-01-01T00:00:00Z""#),
+        ),
+        body(
+            "l2",
+            "queue.position_updated",
+            T0 + 1_000,
+            &d(r#","position":12"#),
+        ),
+        body(
+            "l3",
+            "queue.position_updated",
+            T0 + 2_000,
+            &d(r#","position":3"#),
+        ),
+        // The same instant as the last position update: the lifecycle rank orders them.
+        body(
+            "l4",
+            "queue.consumer_admitted",
+            T0 + 2_000,
+            &d(
+                r#","admittedAt":"2026-01-01T00:00:02Z","waitTimeSeconds":2,"expiresAt":"2026-01-01T00:15:00Z""#,
+            ),
+        ),
+        // A position update after admission: the admitted status must still win over "waiting".
+        body(
+            "l6",
+            "queue.position_updated",
+            T0 + 3_000,
+            &d(r#","position":1"#),
+        ),
+        body(
+            "l5",
+            "queue.admission_completed",
+            T0 + 5_000,
+            &d(r#","completedAt":"2026-01-01T00:00:05Z","orderId":"o1""#),
+        ),
+    ]
+}
+
+async fn final_state(order: &[usize]) -> BTreeMap<String, Attr> {
+    let events = lifecycle();
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    for &i in order {
+        let outcome = p.process(msg(&events[i]), 0).await;
+        assert!(outcome.acknowledged(), "{outcome:?}");
+    }
+    let items = state.items.lock().unwrap();
+    items[&("admission/x/c".to_string(), "STATE".to_string())].clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn any_permutation_with_duplicates_converges_to_in_order_state(
+        order in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle(),
+        duplicates in proptest::collection::vec((0..6usize, 0..12usize), 0..6),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut delivered = order.clone();
+        for (event, at) in duplicates {
+            delivered.insert(at.min(delivered.len()), event);
+        }
+        let expected = runtime.block_on(final_state(&[0, 1, 2, 3, 4, 5]));
+        let got = runtime.block_on(final_state(&delivered));
+        prop_assert_eq!(&got["status"], &Attr::s("completed"));
+        prop_assert_eq!(&got["position"], &Attr::n(1));
+        prop_assert_eq!(got, expected);
+    }
+}
