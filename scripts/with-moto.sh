@@ -7,7 +7,7 @@ venv="$here/.venv"
 port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 log="${MOTO_LOG:-$here/target/moto-$port.log}"
 mkdir -p "$(dirname "$log")"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+"$venv/bin/python" "$here/scripts/moto_serial.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do

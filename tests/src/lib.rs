@@ -124,3 +124,131 @@ pub async fn create_standard_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Str
         .queue_url
         .expect("queue url")
 }
+
+/// Counts DynamoDB/SQS requests by operation, and can simulate an outage: every request fails
+/// while `down` is set, before it reaches the network.
+#[derive(Debug, Default)]
+pub struct RequestMeter {
+    pub counts: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
+    pub down: std::sync::atomic::AtomicBool,
+}
+
+impl RequestMeter {
+    pub fn total(&self) -> usize {
+        self.counts.lock().unwrap().values().sum()
+    }
+
+    pub fn writes(&self) -> usize {
+        self.counts
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(op, _)| {
+                ["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"].contains(&op.as_str())
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    pub fn reset(&self) {
+        self.counts.lock().unwrap().clear();
+    }
+
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, usize> {
+        self.counts.lock().unwrap().clone()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MeterInterceptor(pub std::sync::Arc<RequestMeter>);
+
+#[derive(Debug)]
+struct SimulatedOutage;
+
+impl std::fmt::Display for SimulatedOutage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("simulated outage")
+    }
+}
+
+impl std::error::Error for SimulatedOutage {}
+
+impl aws_sdk_dynamodb::config::Intercept for MeterInterceptor {
+    fn name(&self) -> &'static str {
+        "RequestMeter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if self.0.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Box::new(SimulatedOutage));
+        }
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("unknown")
+            .to_string();
+        *self.0.counts.lock().unwrap().entry(target).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// A DynamoDB client on moto whose requests are metered (and can be cut off).
+pub fn metered_dynamodb(
+    config: &SdkConfig,
+    meter: std::sync::Arc<RequestMeter>,
+) -> aws_sdk_dynamodb::Client {
+    let conf = aws_sdk_dynamodb::config::Builder::from(config)
+        .interceptor(MeterInterceptor(meter))
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(conf)
+}
+
+/// Creates the idempotency and state tables as template.yaml declares them; returns their names.
+pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let idempotency = unique("idempotency");
+    ddb.create_table()
+        .table_name(&idempotency)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("eventId", KeyType::Hash))
+        .attribute_definitions(attr("eventId"))
+        .send()
+        .await
+        .expect("create idempotency table");
+    let state = unique("state");
+    ddb.create_table()
+        .table_name(&state)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .send()
+        .await
+        .expect("create state table");
+    (idempotency, state)
+}

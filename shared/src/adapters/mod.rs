@@ -1,5 +1,6 @@
 //! Adapters behind the ports: AWS (SQS, DynamoDB, Secrets Manager) and in-memory ones for tests.
 
+pub mod dynamodb;
 pub mod memory;
 pub mod secrets;
 pub mod sqs;

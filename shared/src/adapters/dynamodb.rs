@@ -1,0 +1,458 @@
+//! DynamoDB adapters: the idempotency table and the state table. All decisions are conditional
+//! writes; a failed condition returns the old item (`ALL_OLD`) instead of costing a second read.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+
+use crate::processor::idempotency::{
+    Claim, ClaimOutcome, Existing, IdempotencyError, IdempotencyStore, Status,
+};
+use crate::processor::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+
+/// Builds update expressions with a placeholder for every name and value.
+#[derive(Default)]
+struct Expr {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+    set: Vec<String>,
+    remove: Vec<String>,
+    add: Vec<String>,
+}
+
+impl Expr {
+    fn name(&mut self, name: &str) -> String {
+        if let Some((placeholder, _)) = self.names.iter().find(|(_, n)| n.as_str() == name) {
+            return placeholder.clone();
+        }
+        let placeholder = format!("#n{}", self.names.len());
+        self.names.insert(placeholder.clone(), name.to_string());
+        placeholder
+    }
+
+    fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    fn set(&mut self, name: &str, value: AttributeValue) {
+        let (n, v) = (self.name(name), self.value(value));
+        self.set.push(format!("{n} = {v}"));
+    }
+
+    fn set_if_absent(&mut self, name: &str, value: AttributeValue) {
+        let (n, v) = (self.name(name), self.value(value));
+        self.set.push(format!("{n} = if_not_exists({n}, {v})"));
+    }
+
+    fn remove(&mut self, name: &str) {
+        let n = self.name(name);
+        self.remove.push(n);
+    }
+
+    fn add(&mut self, name: &str, value: AttributeValue) {
+        let (n, v) = (self.name(name), self.value(value));
+        self.add.push(format!("{n} {v}"));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.set.is_empty() && self.remove.is_empty() && self.add.is_empty()
+    }
+
+    fn update_expression(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.set.is_empty() {
+            parts.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            parts.push(format!("REMOVE {}", self.remove.join(", ")));
+        }
+        if !self.add.is_empty() {
+            parts.push(format!("ADD {}", self.add.join(", ")));
+        }
+        parts.join(" ")
+    }
+
+    fn apply(
+        self,
+        request: UpdateItemFluentBuilder,
+        condition: Option<String>,
+    ) -> UpdateItemFluentBuilder {
+        let mut request = request.update_expression(self.update_expression());
+        if let Some(c) = condition {
+            request = request.condition_expression(c);
+        }
+        request
+            .set_expression_attribute_names(Some(self.names))
+            .set_expression_attribute_values(Some(self.values))
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn attr(value: &Attr) -> AttributeValue {
+    match value {
+        Attr::S(v) => AttributeValue::S(v.clone()),
+        Attr::N(v) => AttributeValue::N(v.clone()),
+        Attr::Bool(b) => AttributeValue::Bool(*b),
+    }
+}
+
+/// The old item when a write failed only because its condition did not hold.
+fn condition_failed(
+    err: &SdkError<UpdateItemError>,
+) -> Option<Option<&HashMap<String, AttributeValue>>> {
+    match err.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(e)) => Some(e.item()),
+        _ => None,
+    }
+}
+
+fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
+    item.get(name)?.as_s().ok().map(String::as_str)
+}
+
+/// Record attribute names in the idempotency table.
+pub mod record {
+    pub const EVENT_ID: &str = "eventId";
+    pub const STATUS: &str = "status";
+    pub const OWNER: &str = "ownerToken";
+    pub const LEASE_UNTIL_MS: &str = "leaseUntilMs";
+    pub const EXPIRES_AT: &str = "expiresAt";
+    pub const PAYLOAD_HASH: &str = "payloadHash";
+    pub const ATTEMPTS: &str = "attempts";
+    pub const KIND: &str = "kind";
+    pub const EVENT_TYPE: &str = "eventType";
+    pub const ORDERING_KEY: &str = "orderingKey";
+    pub const OCCURRED_AT_MS: &str = "occurredAtMs";
+    pub const RAW_EVENT: &str = "rawEvent";
+    pub const FIRST_SEEN_AT_MS: &str = "firstSeenAtMs";
+    pub const UPDATED_AT_MS: &str = "updatedAtMs";
+    pub const FINISHED_AT_MS: &str = "finishedAtMs";
+    pub const LAST_ERROR: &str = "lastError";
+    pub const CONFLICT_COUNT: &str = "conflictCount";
+    pub const CONFLICT_OF: &str = "conflictOf";
+}
+
+#[derive(Clone)]
+pub struct DynamoIdempotencyStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoIdempotencyStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(config), table)
+    }
+
+    fn update(&self, event_id: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(record::EVENT_ID, s(event_id))
+    }
+
+    /// Owner-conditional transition out of `in_progress`.
+    async fn close(
+        &self,
+        event_id: &str,
+        owner: &str,
+        mut expr: Expr,
+    ) -> Result<(), IdempotencyError> {
+        let owner_name = expr.name(record::OWNER);
+        let status_name = expr.name(record::STATUS);
+        let owner_value = expr.value(s(owner));
+        let in_progress = expr.value(s(Status::InProgress.as_str()));
+        let condition = format!("{owner_name} = {owner_value} AND {status_name} = {in_progress}");
+        match expr
+            .apply(self.update(event_id), Some(condition))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed(&e).is_some() => Err(IdempotencyError::NotOwner),
+            Err(e) => Err(IdempotencyError::Unavailable(Box::new(e))),
+        }
+    }
+}
+
+fn existing_from(item: &HashMap<String, AttributeValue>) -> Existing {
+    Existing {
+        // An unreadable status is treated as in progress: retried, never skipped.
+        status: string(item, record::STATUS)
+            .and_then(Status::parse)
+            .unwrap_or(Status::InProgress),
+        payload_hash: string(item, record::PAYLOAD_HASH)
+            .unwrap_or_default()
+            .to_string(),
+        lease_until_ms: number(item, record::LEASE_UNTIL_MS),
+        attempts: number(item, record::ATTEMPTS)
+            .unwrap_or(0)
+            .try_into()
+            .unwrap_or(0),
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoIdempotencyStore {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
+        let mut e = Expr::default();
+        e.set(record::STATUS, s(Status::InProgress.as_str()));
+        e.set(record::OWNER, s(&claim.owner));
+        e.set(record::LEASE_UNTIL_MS, n(claim.lease_until_ms));
+        e.set(record::EXPIRES_AT, n(claim.expires_at_s));
+        e.set(record::PAYLOAD_HASH, s(&claim.payload_hash));
+        e.set(record::KIND, s(&claim.kind));
+        e.set(record::EVENT_TYPE, s(&claim.event_type));
+        e.set(record::ORDERING_KEY, s(&claim.ordering_key));
+        e.set(record::OCCURRED_AT_MS, n(claim.occurred_at_ms));
+        e.set(record::RAW_EVENT, s(&claim.raw_event));
+        e.set(record::UPDATED_AT_MS, n(claim.now_ms));
+        e.set_if_absent(record::FIRST_SEEN_AT_MS, n(claim.now_ms));
+        e.remove(record::LAST_ERROR);
+        e.add(record::ATTEMPTS, n(1));
+
+        let id = e.name(record::EVENT_ID);
+        let expires = e.name(record::EXPIRES_AT);
+        let hash = e.name(record::PAYLOAD_HASH);
+        let status = e.name(record::STATUS);
+        let lease = e.name(record::LEASE_UNTIL_MS);
+        let now_s = e.value(n(claim.now_ms / 1000));
+        let now_ms = e.value(n(claim.now_ms));
+        let our_hash = e.value(s(&claim.payload_hash));
+        let failed = e.value(s(Status::Failed.as_str()));
+        let in_progress = e.value(s(Status::InProgress.as_str()));
+        let condition = format!(
+            "attribute_not_exists({id}) OR {expires} < {now_s} OR ({hash} = {our_hash} AND \
+             ({status} = {failed} OR ({status} = {in_progress} AND {lease} < {now_ms})))"
+        );
+        let request = e
+            .apply(self.update(&claim.event_id), Some(condition))
+            .return_values(ReturnValue::UpdatedNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match request.send().await {
+            Ok(out) => {
+                let attempt = out
+                    .attributes()
+                    .and_then(|a| number(a, record::ATTEMPTS))
+                    .unwrap_or(1);
+                Ok(ClaimOutcome::Claimed {
+                    attempt: attempt.try_into().unwrap_or(u32::MAX),
+                })
+            }
+            Err(err) => match condition_failed(&err) {
+                Some(Some(old)) => Ok(ClaimOutcome::Held(existing_from(old))),
+                // The condition failed but no old item came back: treat as busy, retry later.
+                Some(None) => Ok(ClaimOutcome::Held(Existing {
+                    status: Status::InProgress,
+                    payload_hash: claim.payload_hash.clone(),
+                    lease_until_ms: None,
+                    attempts: 0,
+                })),
+                None => Err(IdempotencyError::Unavailable(Box::new(err))),
+            },
+        }
+    }
+
+    async fn finish(
+        &self,
+        event_id: &str,
+        owner: &str,
+        status: Status,
+        now_ms: i64,
+    ) -> Result<(), IdempotencyError> {
+        let mut e = Expr::default();
+        e.set(record::STATUS, s(status.as_str()));
+        e.set(record::UPDATED_AT_MS, n(now_ms));
+        e.set(record::FINISHED_AT_MS, n(now_ms));
+        e.remove(record::LEASE_UNTIL_MS);
+        self.close(event_id, owner, e).await
+    }
+
+    async fn release(
+        &self,
+        event_id: &str,
+        owner: &str,
+        error_code: &str,
+        now_ms: i64,
+    ) -> Result<(), IdempotencyError> {
+        let mut e = Expr::default();
+        e.set(record::STATUS, s(Status::Failed.as_str()));
+        e.set(record::LAST_ERROR, s(error_code));
+        e.set(record::UPDATED_AT_MS, n(now_ms));
+        e.remove(record::LEASE_UNTIL_MS);
+        self.close(event_id, owner, e).await
+    }
+
+    async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
+        let unavailable =
+            |e: Box<dyn std::error::Error + Send + Sync>| IdempotencyError::Unavailable(e);
+        let key = format!(
+            "{}#conflict#{}",
+            claim.event_id,
+            &claim.payload_hash[..claim.payload_hash.len().min(16)]
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item(record::EVENT_ID, s(&key))
+            .item(record::STATUS, s("conflict"))
+            .item(record::CONFLICT_OF, s(&claim.event_id))
+            .item(record::PAYLOAD_HASH, s(&claim.payload_hash))
+            .item(record::RAW_EVENT, s(&claim.raw_event))
+            .item(record::KIND, s(&claim.kind))
+            .item(record::EVENT_TYPE, s(&claim.event_type))
+            .item(record::FIRST_SEEN_AT_MS, n(claim.now_ms))
+            .item(record::EXPIRES_AT, n(claim.expires_at_s))
+            .send()
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?;
+        let mut e = Expr::default();
+        e.add(record::CONFLICT_COUNT, n(1));
+        e.apply(self.update(&claim.event_id), None)
+            .send()
+            .await
+            .map_err(|e| unavailable(Box::new(e)))?;
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoStateStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStateStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(config), table)
+    }
+
+    fn update(&self, write: &ItemWrite) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(fields::PK, s(&write.pk))
+            .key(fields::SK, s(&write.sk))
+    }
+
+    async fn send(&self, request: UpdateItemFluentBuilder) -> Result<bool, StateError> {
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e).is_some() => Ok(false),
+            Err(e) => Err(StateError::Unavailable(Box::new(e))),
+        }
+    }
+}
+
+fn add_facts_and_sets(e: &mut Expr, write: &ItemWrite) {
+    for (name, value) in &write.facts {
+        e.set_if_absent(name, attr(value));
+    }
+    for (name, value) in &write.add_to_set {
+        e.add(name, AttributeValue::Ss(vec![value.clone()]));
+    }
+}
+
+#[async_trait]
+impl StateStore for DynamoStateStore {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        let version = match &write.gate {
+            Gate::Unversioned => {
+                let mut e = Expr::default();
+                for (name, value) in &write.moving {
+                    e.set(name, attr(value));
+                }
+                for name in &write.remove {
+                    e.remove(name);
+                }
+                add_facts_and_sets(&mut e, write);
+                if !e.is_empty() {
+                    self.send(e.apply(self.update(write), None)).await?;
+                }
+                return Ok(Applied::Fresh);
+            }
+            Gate::Versioned(v) => v.as_str(),
+        };
+
+        // Fresh: one conditional write moves the item and merges facts.
+        let mut e = Expr::default();
+        e.set(fields::VERSION, s(version));
+        e.set(fields::LAST_EVENT_ID, s(event_id));
+        for (name, value) in &write.moving {
+            e.set(name, attr(value));
+            e.set(&fields::field_version(name), s(version));
+        }
+        for name in &write.remove {
+            e.remove(name);
+            e.set(&fields::field_version(name), s(version));
+        }
+        add_facts_and_sets(&mut e, write);
+        let version_name = e.name(fields::VERSION);
+        let ours = e.value(s(version));
+        let condition = format!("attribute_not_exists({version_name}) OR {version_name} <= {ours}");
+        if self
+            .send(e.apply(self.update(write), Some(condition)))
+            .await?
+        {
+            return Ok(Applied::Fresh);
+        }
+
+        // Stale: each moving field it is the newest writer of, then its facts.
+        let changes = write
+            .moving
+            .iter()
+            .map(|(name, value)| (*name, Some(value)))
+            .chain(write.remove.iter().map(|name| (*name, None)));
+        for (name, value) in changes {
+            let mut e = Expr::default();
+            match value {
+                Some(value) => e.set(name, attr(value)),
+                None => e.remove(name),
+            }
+            let field_version = fields::field_version(name);
+            e.set(&field_version, s(version));
+            let fv = e.name(&field_version);
+            let ours = e.value(s(version));
+            let condition = format!("attribute_not_exists({fv}) OR {fv} < {ours}");
+            self.send(e.apply(self.update(write), Some(condition)))
+                .await?;
+        }
+        let mut e = Expr::default();
+        add_facts_and_sets(&mut e, write);
+        if !e.is_empty() {
+            self.send(e.apply(self.update(write), None)).await?;
+        }
+        Ok(Applied::Stale)
+    }
+}

@@ -1,0 +1,354 @@
+//! The processor with its real DynamoDB adapters, through the AWS SDK, against moto.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{TimeZone, Utc};
+use fanfare_integration_tests::{create_tables, metered_dynamodb, moto_config, RequestMeter};
+use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_shared::ports::FixedClock;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::idempotency::{
+    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
+};
+use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+
+const T0: i64 = 1_767_225_600_000;
+
+#[derive(Default)]
+struct Runs {
+    count: AtomicUsize,
+    /// Cut DynamoDB off while handling this event id.
+    cut_off_on: Option<(&'static str, Arc<RequestMeter>)>,
+}
+
+#[async_trait]
+impl EventHandler for Runs {
+    async fn queue_entered(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run(ctx)
+    }
+    async fn queue_admitted(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run(ctx)
+    }
+    async fn queue_completed(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run(ctx)
+    }
+    async fn queue_left(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run(ctx)
+    }
+    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.run(ctx)
+    }
+}
+
+impl Runs {
+    fn run(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        if let Some((id, meter)) = &self.cut_off_on {
+            if ctx.event.id == *id {
+                meter.down.store(true, Ordering::SeqCst);
+            }
+        }
+        self.count.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+struct Env {
+    ddb: aws_sdk_dynamodb::Client,
+    meter: Arc<RequestMeter>,
+    idempotency_table: String,
+    state_table: String,
+}
+
+async fn env() -> Env {
+    let config = moto_config().await;
+    let meter = Arc::new(RequestMeter::default());
+    let ddb = metered_dynamodb(&config, meter.clone());
+    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    meter.reset();
+    Env {
+        ddb,
+        meter,
+        idempotency_table,
+        state_table,
+    }
+}
+
+type DynamoProcessor<H> = Processor<DynamoIdempotencyStore, DynamoStateStore, H, FixedClock>;
+
+impl Env {
+    fn processor<H: EventHandler>(&self, handler: H, now_ms: i64) -> DynamoProcessor<H> {
+        Processor::new(
+            DynamoIdempotencyStore::new(self.ddb.clone(), &self.idempotency_table),
+            DynamoStateStore::new(self.ddb.clone(), &self.state_table),
+            handler,
+            FixedClock(Utc.timestamp_millis_opt(now_ms).unwrap()),
+            ProcessorOptions {
+                emit_metrics: false,
+                ..Default::default()
+            },
+        )
+    }
+
+    async fn record(&self, event_id: &str) -> Option<HashMap<String, AttributeValue>> {
+        self.ddb
+            .get_item()
+            .table_name(&self.idempotency_table)
+            .key("eventId", AttributeValue::S(event_id.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+
+    async fn state(&self, pk: &str, sk: &str) -> HashMap<String, AttributeValue> {
+        self.ddb
+            .get_item()
+            .table_name(&self.state_table)
+            .key("pk", AttributeValue::S(pk.into()))
+            .key("sk", AttributeValue::S(sk.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .unwrap_or_default()
+    }
+}
+
+fn s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .unwrap_or("<missing>")
+}
+
+fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
+    let iso = Utc.timestamp_millis_opt(at_ms).unwrap().to_rfc3339();
+    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
+}
+
+fn msg(body: &str) -> QueuedMessage<'_> {
+    QueuedMessage {
+        body,
+        event_id: None,
+    }
+}
+
+const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1","waitTimeSeconds":12}"#;
+
+#[tokio::test]
+async fn the_same_event_delivered_five_times_runs_once_and_costs_three_writes_then_one() {
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    let b = body("evt_5x", "queue.consumer_admitted", T0, DATA);
+
+    assert_eq!(p.process(msg(&b), T0 + 30_000).await, Outcome::Completed);
+    let first = env.meter.snapshot();
+    let first_writes = env.meter.writes();
+    env.meter.reset();
+    for _ in 0..4 {
+        assert_eq!(p.process(msg(&b), T0 + 30_000).await, Outcome::Duplicate);
+    }
+    let per_duplicate = env.meter.total() as f64 / 4.0;
+    println!("DynamoDB requests for a new event: {first:?} ({first_writes} writes); per duplicate: {per_duplicate}");
+    assert_eq!(p.handler().count.load(Ordering::SeqCst), 1);
+    assert!(first_writes <= 3, "{first:?}");
+    assert_eq!(env.meter.total(), 4, "one conditional write per duplicate");
+
+    let record = env.record("evt_5x").await.unwrap();
+    assert_eq!(s(&record, "status"), "completed");
+    assert_eq!(
+        s(&record, "rawEvent"),
+        b,
+        "the verified raw event is archived"
+    );
+    let admission = env.state("admission/x/c", "STATE").await;
+    assert_eq!(s(&admission, "status"), "admitted");
+    assert_eq!(admission["waitTimeSeconds"].as_n().unwrap(), "12");
+}
+
+#[tokio::test]
+async fn two_processors_racing_for_one_event_run_it_once() {
+    let env = env().await;
+    let runs = Arc::new(Runs::default());
+    struct Shared(Arc<Runs>);
+    #[async_trait]
+    impl EventHandler for Shared {
+        async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+            self.0.run(ctx)
+        }
+    }
+    let a = env.processor(Shared(runs.clone()), T0);
+    let b = env.processor(Shared(runs.clone()), T0);
+    let text = body("evt_race", "order.paid", T0, DATA);
+    let (x, y) = tokio::join!(
+        a.process(msg(&text), T0 + 30_000),
+        b.process(msg(&text), T0 + 30_000)
+    );
+    assert_eq!(runs.count.load(Ordering::SeqCst), 1, "{x:?} {y:?}");
+    assert_eq!(
+        [&x, &y]
+            .iter()
+            .filter(|o| ***o == Outcome::Completed)
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_crashed_owners_lease_lapses_a_second_processor_finishes_and_the_late_completion_is_rejected(
+) {
+    let env = env().await;
+    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
+    let text = body("evt_crash", "order.paid", T0, DATA);
+    let event = fanfare_shared::contract::envelope::parse_event(text.as_bytes(), None).unwrap();
+    // The first invocation claims with a 1 s lease, then "crashes".
+    let crashed = Claim {
+        event_id: event.id.clone(),
+        owner: "crashed-owner".into(),
+        payload_hash: event.payload_hash(),
+        now_ms: T0,
+        lease_until_ms: T0 + 1_000,
+        expires_at_s: T0 / 1000 + 3600,
+        kind: event.kind.as_str().into(),
+        event_type: event.event_type.clone(),
+        ordering_key: event.entity().key(),
+        occurred_at_ms: T0,
+        raw_event: text.clone(),
+    };
+    assert!(matches!(
+        store.claim(&crashed).await.unwrap(),
+        ClaimOutcome::Claimed { attempt: 1 }
+    ));
+
+    // Within the lease another processor backs off.
+    let early = env.processor(Runs::default(), T0 + 500);
+    assert_eq!(early.process(msg(&text), 0).await, Outcome::Busy);
+    // After it, a second processor takes over and finishes.
+    let second = env.processor(Runs::default(), T0 + 1_001);
+    assert_eq!(second.process(msg(&text), 0).await, Outcome::Completed);
+    assert_eq!(second.handler().count.load(Ordering::SeqCst), 1);
+    // The crashed one comes back: its completion is refused and the record stays the second's.
+    let late = store
+        .finish(&event.id, "crashed-owner", Status::Failed, T0 + 2_000)
+        .await;
+    assert!(matches!(late, Err(IdempotencyError::NotOwner)));
+    let record = env.record(&event.id).await.unwrap();
+    assert_eq!(s(&record, "status"), "completed");
+    assert_eq!(record["attempts"].as_n().unwrap(), "2");
+}
+
+#[tokio::test]
+async fn same_id_with_a_different_payload_is_a_conflict_kept_for_inspection() {
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    let original = body("evt_conf", "order.paid", T0, DATA);
+    let changed = body("evt_conf", "order.paid", T0, r#"{"orderId":"o2"}"#);
+    assert_eq!(p.process(msg(&original), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&changed), 0).await, Outcome::Conflict);
+    assert_eq!(p.handler().count.load(Ordering::SeqCst), 1);
+    let record = env.record("evt_conf").await.unwrap();
+    assert_eq!(record["conflictCount"].as_n().unwrap(), "1");
+    let changed_event =
+        fanfare_shared::contract::envelope::parse_event(changed.as_bytes(), None).unwrap();
+    let kept = env
+        .record(&format!(
+            "evt_conf#conflict#{}",
+            &changed_event.payload_hash()[..16]
+        ))
+        .await
+        .expect("conflicting payload kept");
+    assert_eq!(s(&kept, "rawEvent"), changed);
+}
+
+#[tokio::test]
+async fn a_consumers_lifecycle_in_shuffled_order_converges() {
+    let d = |extra: &str| format!(r#"{{"experienceId":"x","consumerId":"c"{extra}}}"#);
+    let events = [
+        body(
+            "s1",
+            "queue.consumer_entered",
+            T0,
+            &d(r#","position":9,"enteredAt":"2026-01-01T00:00:00Z""#),
+        ),
+        body(
+            "s2",
+            "queue.position_updated",
+            T0 + 1_000,
+            &d(r#","position":2"#),
+        ),
+        body(
+            "s3",
+            "queue.consumer_admitted",
+            T0 + 1_000,
+            &d(r#","waitTimeSeconds":1"#),
+        ),
+        body(
+            "s4",
+            "queue.admission_completed",
+            T0 + 3_000,
+            &d(r#","orderId":"o9""#),
+        ),
+    ];
+    let mut finals = Vec::new();
+    for order in [vec![0, 1, 2, 3], vec![3, 2, 1, 0], vec![2, 0, 3, 1, 2, 0]] {
+        let env = env().await;
+        let p = env.processor(Runs::default(), T0 + 10_000);
+        for i in order {
+            assert!(p.process(msg(&events[i]), 0).await.acknowledged());
+        }
+        let mut state = env.state("admission/x/c", "STATE").await;
+        state.remove("lastEventId");
+        finals.push(state);
+    }
+    assert_eq!(s(&finals[0], "status"), "completed");
+    assert_eq!(finals[0]["position"].as_n().unwrap(), "2");
+    assert_eq!(finals[0], finals[1]);
+    assert_eq!(finals[0], finals[2]);
+}
+
+fn sqs_record(id: &str, body: String) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.to_string());
+    m.body = Some(body);
+    m.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:events.fifo".into());
+    m
+}
+
+#[tokio::test]
+async fn dynamodb_unreachable_mid_batch_reports_those_records_and_marks_nothing_completed() {
+    let env = env().await;
+    let handler = Runs {
+        cut_off_on: Some(("m_b", env.meter.clone())),
+        ..Default::default()
+    };
+    let p = env.processor(handler, T0);
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        sqs_record("1", body("m_a", "queue.consumer_entered", T0, DATA)),
+        sqs_record("2", body("m_b", "order.paid", T0, DATA)),
+        sqs_record("3", body("m_c", "queue.consumer_left", T0 + 1, DATA)),
+    ];
+    let response = p.process_batch(&event, 0).await.unwrap();
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["2", "3"]);
+
+    env.meter.down.store(false, Ordering::SeqCst);
+    assert_eq!(s(&env.record("m_a").await.unwrap(), "status"), "completed");
+    assert_eq!(
+        s(&env.record("m_b").await.unwrap(), "status"),
+        "in_progress",
+        "never completed"
+    );
+    assert!(env.record("m_c").await.is_none(), "not even claimed");
+}
