@@ -208,6 +208,74 @@ def main():
             json.dump(req, f, indent=2)
             f.write("\n")
     print(f"wrote {len(out)} fixtures to events/http", file=sys.stderr)
+    write_sqs_fixtures()
+
+
+def sqs_record(n, event_type, body: bytes, group, event_id):
+    """One record as `sam local generate-event sqs receive-message` shapes it, from a FIFO queue."""
+    return {
+        "messageId": f"0c8b2e4e-0000-4000-8000-{n:012d}",
+        "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{n}",
+        "body": body.decode(),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(T * 1000 + n),
+            "SenderId": "AROAEXAMPLE:ingest",
+            "ApproximateFirstReceiveTimestamp": str(T * 1000 + n + 5),
+            "MessageGroupId": group,
+            "MessageDeduplicationId": hashlib.sha256(event_id.encode()).hexdigest(),
+            "SequenceNumber": str(18849496460467696128 + n),
+        },
+        "messageAttributes": {
+            "fanfare-event-id": {"stringValue": event_id, "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+            "fanfare-event-type": {"stringValue": event_type, "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        },
+        "md5OfBody": hashlib.md5(body).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:fanfare-webhooks-EventsQueue.fifo",
+        "awsRegion": "us-east-1",
+    }
+
+
+def group_of(name, data):
+    # Mirrors the receiver's ordering keys closely enough for fixtures; the processor does not read it.
+    for key, prefix in (("drawId", "draw"), ("auctionId", "auction"), ("orderId", "order"), ("distributionId", "distribution")):
+        if key in data:
+            return f"{prefix}/{data[key]}"
+    if "consumerId" in data and "experienceId" in data:
+        return f"admission/{data['experienceId']}/{data['consumerId']}"
+    return f"experience/{data.get('experienceId', 'none')}"
+
+
+def write_sqs_fixtures():
+    out_dir = os.path.join(os.path.dirname(OUT), "sqs")
+    os.makedirs(out_dir, exist_ok=True)
+    for f in os.listdir(out_dir):
+        if f.endswith(".json"):
+            os.remove(os.path.join(out_dir, f))
+    records = []
+    for i, (name, event_type, data) in enumerate(KINDS):
+        body = dump(envelope(name, event_type, data, i))
+        records.append(sqs_record(i, event_type, body, group_of(name, data), f"evt_{name}"))
+    batches = {f"every_kind_batch_{b + 1}": records[b * 10:(b + 1) * 10] for b in range((len(records) + 9) // 10)}
+    lifecycle = [KINDS[0], KINDS[1], KINDS[2]]
+    # A consumer of its own, so the batch does not race the every-kind batches' admission.
+    batches["queue_lifecycle_batch"] = [
+        sqs_record(100 + i, t, dump({"id": f"evt_life_{i}", "type": t, "created": T + i,
+                                     "data": {**d, "consumerId": "con_life"}}),
+                   f"admission/{EXP}/con_life", f"evt_life_{i}")
+        for i, (_, t, d) in enumerate(lifecycle)
+    ]
+    dup = dump({"id": "evt_dup", "type": "order.paid", "created": T, "data": {"orderId": "ord_dup", "consumerId": CON}})
+    batches["duplicate_delivery_batch"] = [sqs_record(200, "order.paid", dup, "order/ord_dup", "evt_dup"),
+                                           sqs_record(201, "order.paid", dup, "order/ord_dup", "evt_dup")]
+    unknown = dump({"id": "evt_unknown_sqs", "type": "loyalty.points_awarded", "created": T, "data": {}})
+    batches["unknown_type_batch"] = [sqs_record(300, "loyalty.points_awarded", unknown, "unattributed", "evt_unknown_sqs")]
+    for name, recs in batches.items():
+        with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
+            json.dump({"Records": recs}, f, indent=2)
+            f.write("\n")
+    print(f"wrote {len(batches)} fixtures to events/sqs", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ pub const SIGNING_SECRETS: &str = "SIGNING_SECRETS";
 pub const SIGNATURE_TOLERANCE_SECONDS: &str = "SIGNATURE_TOLERANCE_SECONDS";
 pub const ALLOW_UNTIMESTAMPED_SIGNATURES: &str = "ALLOW_UNTIMESTAMPED_SIGNATURES";
 pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
+pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+pub const STATE_TABLE: &str = "STATE_TABLE";
+pub const RECORD_TTL_SECONDS: &str = "RECORD_TTL_SECONDS";
+pub const STORE_PERSONAL_DATA: &str = "STORE_PERSONAL_DATA";
+pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
+pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
+pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -76,6 +83,77 @@ impl IngestConfig {
                 allow_untimestamped: parse_or(&get, ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
             max_body_bytes: parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?,
+        })
+    }
+}
+
+/// The processor's configuration.
+#[derive(Debug, Clone)]
+pub struct ProcessorConfig {
+    pub idempotency_table: String,
+    pub state_table: String,
+    pub options: crate::processor::ProcessorOptions,
+}
+
+impl ProcessorConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let ttl: i64 = parse_or(
+            &get,
+            RECORD_TTL_SECONDS,
+            crate::processor::DEFAULT_RECORD_TTL_SECS,
+        )?;
+        // Fanfare retries for about 44 h; a shorter memory would let late retries run twice.
+        if ttl < 72 * 3600 {
+            return Err(ConfigError::Invalid {
+                name: RECORD_TTL_SECONDS,
+                reason: "must be at least 259200 (72 h): Fanfare retries for up to ~44 h".into(),
+            });
+        }
+        Ok(Self {
+            idempotency_table: required(IDEMPOTENCY_TABLE)?,
+            state_table: required(STATE_TABLE)?,
+            options: crate::processor::ProcessorOptions {
+                record_ttl_secs: ttl,
+                plan: crate::processor::plan::PlanOptions {
+                    store_personal_data: parse_or(&get, STORE_PERSONAL_DATA, false)?,
+                },
+                emit_metrics: true,
+            },
+        })
+    }
+}
+
+/// The redrive function's configuration.
+#[derive(Debug, Clone)]
+pub struct RedriveConfig {
+    pub events_queue_url: String,
+    pub dead_letter_queue_url: String,
+    pub policy: crate::redrive::RedrivePolicy,
+}
+
+impl RedriveConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).filter(|v| !v.is_empty());
+        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let defaults = crate::redrive::RedrivePolicy::default();
+        Ok(Self {
+            events_queue_url: required(EVENTS_QUEUE_URL)?,
+            dead_letter_queue_url: required(DEAD_LETTER_QUEUE_URL)?,
+            policy: crate::redrive::RedrivePolicy {
+                min_age_secs: parse_or(&get, REDRIVE_MIN_AGE_SECONDS, defaults.min_age_secs)?,
+                max_redrives: parse_or(&get, REDRIVE_MAX_ATTEMPTS, defaults.max_redrives)?,
+                ..defaults
+            },
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod model;
 pub mod ports;
 pub mod processor;
+pub mod redrive;
 
 pub use contract::kind::EventKind;
 pub use model::Event;

@@ -1,1 +1,32 @@
-fn main() {}
+//! Processor Lambda: SQS FIFO batch -> claim, order, materialise, handle -> partial batch response.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use fanfare_shared::adapters::aws_config;
+use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_shared::config::ProcessorConfig;
+use fanfare_shared::ports::SystemClock;
+use fanfare_shared::processor::handler::StateOnly;
+use fanfare_shared::processor::Processor;
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = ProcessorConfig::from_env()?;
+    let aws = aws_config().await;
+    let processor = Processor::new(
+        DynamoIdempotencyStore::from_sdk_config(&aws, &config.idempotency_table),
+        DynamoStateStore::from_sdk_config(&aws, &config.state_table),
+        StateOnly,
+        SystemClock,
+        config.options,
+    );
+    let processor = &processor;
+    let handler = service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(0);
+        let response: SqsBatchResponse =
+            processor.process_batch(&event.payload, deadline_ms).await?;
+        Ok::<_, Error>(response)
+    });
+    lambda_runtime::run(handler).await
+}

@@ -118,3 +118,121 @@ impl Quarantine for SqsQuarantine {
         Ok(())
     }
 }
+
+/// The FIFO dead-letter queue, and the main queue messages go back to.
+#[derive(Clone)]
+pub struct SqsDeadLetterQueue {
+    client: Client,
+    dead_letter_queue_url: String,
+    main_queue_url: String,
+}
+
+impl SqsDeadLetterQueue {
+    pub fn new(
+        client: Client,
+        dead_letter_queue_url: impl Into<String>,
+        main_queue_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            client,
+            dead_letter_queue_url: dead_letter_queue_url.into(),
+            main_queue_url: main_queue_url.into(),
+        }
+    }
+
+    pub fn from_sdk_config(
+        config: &aws_config::SdkConfig,
+        dead_letter_queue_url: impl Into<String>,
+        main_queue_url: impl Into<String>,
+    ) -> Self {
+        Self::new(Client::new(config), dead_letter_queue_url, main_queue_url)
+    }
+}
+
+#[async_trait]
+impl crate::redrive::DeadLetterQueue for SqsDeadLetterQueue {
+    async fn receive(&self) -> Result<Vec<crate::redrive::DeadLetter>, QueueError> {
+        use aws_sdk_sqs::types::MessageSystemAttributeName as Sys;
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.dead_letter_queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(Sys::All)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let mut letters = Vec::new();
+        for m in out.messages() {
+            let (Some(id), Some(receipt)) = (m.message_id(), m.receipt_handle()) else {
+                continue;
+            };
+            let system = m.attributes();
+            let sys = |name: Sys| system.and_then(|a| a.get(&name)).cloned();
+            letters.push(crate::redrive::DeadLetter {
+                message_id: id.to_string(),
+                receipt_handle: receipt.to_string(),
+                body: m.body().unwrap_or_default().to_string(),
+                group_id: sys(Sys::MessageGroupId),
+                deduplication_id: sys(Sys::MessageDeduplicationId),
+                sent_at_ms: sys(Sys::SentTimestamp)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0),
+                attributes: m
+                    .message_attributes()
+                    .map(|attrs| {
+                        attrs
+                            .iter()
+                            .filter_map(|(name, v)| {
+                                Some((
+                                    name.clone(),
+                                    v.data_type().to_string(),
+                                    v.string_value()?.to_string(),
+                                ))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(letters)
+    }
+
+    async fn send_back(
+        &self,
+        message: &crate::redrive::DeadLetter,
+        redrive: u32,
+    ) -> Result<(), QueueError> {
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(&self.main_queue_url)
+            .message_body(&message.body)
+            // A message without a group (never sent by ingest) is kept together in one group.
+            .message_group_id(message.group_id.as_deref().unwrap_or("unattributed"))
+            .message_deduplication_id(message.redrive_deduplication_id(redrive));
+        for (name, data_type, value) in &message.attributes {
+            if name != attributes::REDRIVE_COUNT {
+                send = send.message_attributes(name, attribute(data_type, value.clone())?);
+            }
+        }
+        send = send.message_attributes(
+            attributes::REDRIVE_COUNT,
+            attribute("Number", redrive.to_string())?,
+        );
+        send.send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn delete(&self, message: &crate::redrive::DeadLetter) -> Result<(), QueueError> {
+        self.client
+            .delete_message()
+            .queue_url(&self.dead_letter_queue_url)
+            .receipt_handle(&message.receipt_handle)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

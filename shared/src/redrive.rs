@@ -1,0 +1,116 @@
+//! The dead-letter policy: a message that has sat in the DLQ for over an hour goes back to the main
+//! queue, at most three times (the count travels with the message as the `redrive-count` attribute,
+//! since a redriven message is a new message with a new id and receive count). After that it stays in
+//! the DLQ, and the DLQ alarm stays raised until an operator acts (`fanfare-webhooks dlq`).
+
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use crate::contract::message::attributes;
+use crate::ports::QueueError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedrivePolicy {
+    /// Minimum age (since it was last sent to the main queue) before a message is moved back.
+    pub min_age_secs: i64,
+    /// How many times a message may be moved back.
+    pub max_redrives: u32,
+    /// Upper bound of messages looked at per run, so a huge DLQ cannot time the function out.
+    pub max_messages_per_run: usize,
+}
+
+impl Default for RedrivePolicy {
+    fn default() -> Self {
+        Self {
+            min_age_secs: 3600,
+            max_redrives: 3,
+            max_messages_per_run: 500,
+        }
+    }
+}
+
+/// A message received from the DLQ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    /// When it was last sent to the main queue (SQS keeps this when it dead-letters a message).
+    pub sent_at_ms: i64,
+    /// Message attributes as (name, data type, value).
+    pub attributes: Vec<(String, String, String)>,
+}
+
+impl DeadLetter {
+    pub fn redrive_count(&self) -> u32 {
+        self.attributes
+            .iter()
+            .find(|(name, _, _)| name == attributes::REDRIVE_COUNT)
+            .and_then(|(_, _, v)| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// A fresh deduplication id per redrive, so SQS's 5-minute window never swallows it.
+    pub fn redrive_deduplication_id(&self, redrive: u32) -> String {
+        let base = self.deduplication_id.as_deref().unwrap_or(&self.message_id);
+        hex::encode(Sha256::digest(
+            format!("{base}#redrive#{redrive}").as_bytes(),
+        ))
+    }
+}
+
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    /// Up to 10 messages; they stay invisible for the DLQ's visibility timeout.
+    async fn receive(&self) -> Result<Vec<DeadLetter>, QueueError>;
+    /// Sends a copy to the main queue with `redrive-count` set to `redrive`.
+    async fn send_back(&self, message: &DeadLetter, redrive: u32) -> Result<(), QueueError>;
+    async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RedriveReport {
+    pub moved: usize,
+    pub too_recent: usize,
+    pub exhausted: usize,
+}
+
+/// One run of the policy. Messages it leaves stay invisible until the DLQ's visibility timeout
+/// passes, so a run ends when the queue yields nothing new.
+pub async fn redrive<Q: DeadLetterQueue + ?Sized>(
+    queue: &Q,
+    policy: RedrivePolicy,
+    now_ms: i64,
+) -> Result<RedriveReport, QueueError> {
+    let mut report = RedriveReport::default();
+    let mut seen = 0;
+    while seen < policy.max_messages_per_run {
+        let batch = queue.receive().await?;
+        if batch.is_empty() {
+            break;
+        }
+        seen += batch.len();
+        for message in batch {
+            let count = message.redrive_count();
+            if count >= policy.max_redrives {
+                report.exhausted += 1;
+            } else if now_ms - message.sent_at_ms < policy.min_age_secs * 1000 {
+                report.too_recent += 1;
+            } else {
+                // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
+                queue.send_back(&message, count + 1).await?;
+                queue.delete(&message).await?;
+                report.moved += 1;
+            }
+        }
+    }
+    tracing::info!(
+        moved = report.moved,
+        too_recent = report.too_recent,
+        exhausted = report.exhausted,
+        "redrive run"
+    );
+    Ok(report)
+}
