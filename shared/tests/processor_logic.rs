@@ -97,6 +97,7 @@ fn msg(body: &str) -> QueuedMessage<'_> {
     QueuedMessage {
         body,
         event_id: None,
+        replay_id: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn claim(owner: &str, now: i64) -> Claim {
         ordering_key: "order/o1".into(),
         occurred_at_ms: now,
         raw_event: "{}".into(),
+        replay_id: None,
     }
 }
 

@@ -137,6 +137,7 @@ fn msg(body: &str) -> QueuedMessage<'_> {
     QueuedMessage {
         body,
         event_id: None,
+        replay_id: None,
     }
 }
 
@@ -221,6 +222,7 @@ async fn a_crashed_owners_lease_lapses_a_second_processor_finishes_and_the_late_
         ordering_key: event.entity().key(),
         occurred_at_ms: T0,
         raw_event: text.clone(),
+        replay_id: None,
     };
     assert!(matches!(
         store.claim(&crashed).await.unwrap(),
@@ -351,4 +353,27 @@ async fn dynamodb_unreachable_mid_batch_reports_those_records_and_marks_nothing_
         "never completed"
     );
     assert!(env.record("m_c").await.is_none(), "not even claimed");
+}
+
+#[tokio::test]
+async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_out() {
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    let b = body("evt_replay", "order.paid", T0, DATA);
+    let replay = |id| QueuedMessage {
+        body: &b,
+        event_id: None,
+        replay_id: Some(id),
+    };
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
+    assert_eq!(p.process(replay("r1"), 0).await, Outcome::Completed);
+    assert_eq!(
+        p.process(replay("r1"), 0).await,
+        Outcome::Duplicate,
+        "a replay runs once"
+    );
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
+    assert_eq!(p.process(replay("r2"), 0).await, Outcome::Completed);
+    assert_eq!(p.handler().count.load(Ordering::SeqCst), 3);
 }

@@ -148,6 +148,7 @@ pub mod record {
     pub const LAST_ERROR: &str = "lastError";
     pub const CONFLICT_COUNT: &str = "conflictCount";
     pub const CONFLICT_OF: &str = "conflictOf";
+    pub const REPLAY_ID: &str = "replayId";
 }
 
 #[derive(Clone)]
@@ -213,6 +214,7 @@ fn existing_from(item: &HashMap<String, AttributeValue>) -> Existing {
             .unwrap_or(0)
             .try_into()
             .unwrap_or(0),
+        replay_id: string(item, record::REPLAY_ID).map(str::to_string),
     }
 }
 
@@ -245,10 +247,25 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let our_hash = e.value(s(&claim.payload_hash));
         let failed = e.value(s(Status::Failed.as_str()));
         let in_progress = e.value(s(Status::InProgress.as_str()));
-        let condition = format!(
+        let mut condition = format!(
             "attribute_not_exists({id}) OR {expires} < {now_s} OR ({hash} = {our_hash} AND \
              ({status} = {failed} OR ({status} = {in_progress} AND {lease} < {now_ms})))"
         );
+        if let Some(replay) = &claim.replay_id {
+            // A deliberate replay may re-run a finished record, once per replay id.
+            e.set(record::REPLAY_ID, s(replay));
+            let replay_name = e.name(record::REPLAY_ID);
+            let ours = e.value(s(replay));
+            let finished: Vec<String> = [Status::Completed, Status::SkippedStale, Status::Ignored]
+                .iter()
+                .map(|st| e.value(s(st.as_str())))
+                .collect();
+            condition.push_str(&format!(
+                " OR ({hash} = {our_hash} AND {status} IN ({}) AND \
+                 (attribute_not_exists({replay_name}) OR {replay_name} <> {ours}))",
+                finished.join(", ")
+            ));
+        }
         let request = e
             .apply(self.update(&claim.event_id), Some(condition))
             .return_values(ReturnValue::UpdatedNew)
@@ -271,6 +288,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
                     payload_hash: claim.payload_hash.clone(),
                     lease_until_ms: None,
                     attempts: 0,
+                    replay_id: None,
                 })),
                 None => Err(IdempotencyError::Unavailable(Box::new(err))),
             },

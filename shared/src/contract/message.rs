@@ -18,6 +18,8 @@ pub mod attributes {
     pub const RECEIVED_AT_MS: &str = "received-at-ms";
     /// How many times the redrive function has moved this message back from the DLQ.
     pub const REDRIVE_COUNT: &str = "redrive-count";
+    /// Set by `fanfare-webhooks replay`: a deliberate re-run of an archived event.
+    pub const REPLAY_ID: &str = "replay-id";
 }
 
 /// An event on its way to the FIFO queue.

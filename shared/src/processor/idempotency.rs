@@ -71,6 +71,8 @@ pub struct Claim {
     pub occurred_at_ms: i64,
     /// The verified raw event: the archive that `fanfare-webhooks replay` reads.
     pub raw_event: String,
+    /// Set on deliberate replays: lets a finished record be processed again, once per replay id.
+    pub replay_id: Option<String>,
 }
 
 /// The parts of an existing record a claim decision needs.
@@ -80,6 +82,8 @@ pub struct Existing {
     pub payload_hash: String,
     pub lease_until_ms: Option<i64>,
     pub attempts: u32,
+    /// The last replay that processed this record.
+    pub replay_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,13 +127,21 @@ pub trait IdempotencyStore: Send + Sync {
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError>;
 }
 
-/// Decides what an existing record means for a new delivery with `payload_hash`.
-pub fn claimable(existing: &Existing, payload_hash: &str, now_ms: i64) -> bool {
+/// Decides whether an unexpired record may be claimed by a delivery with `payload_hash`.
+pub fn claimable(
+    existing: &Existing,
+    payload_hash: &str,
+    now_ms: i64,
+    replay_id: Option<&str>,
+) -> bool {
     existing.payload_hash == payload_hash
         && match existing.status {
             Status::Failed => true,
             Status::InProgress => existing.lease_until_ms.is_none_or(|l| l < now_ms),
-            _ => false,
+            finished => {
+                finished.is_final()
+                    && replay_id.is_some_and(|r| existing.replay_id.as_deref() != Some(r))
+            }
         }
 }
 
@@ -155,7 +167,12 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         let attempts = match records.get(&claim.event_id) {
             Some(r)
                 if r.expires_at_s >= claim.now_ms / 1000
-                    && !claimable(&r.existing, &claim.payload_hash, claim.now_ms) =>
+                    && !claimable(
+                        &r.existing,
+                        &claim.payload_hash,
+                        claim.now_ms,
+                        claim.replay_id.as_deref(),
+                    ) =>
             {
                 return Ok(ClaimOutcome::Held(r.existing.clone()));
             }
@@ -170,6 +187,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                     payload_hash: claim.payload_hash.clone(),
                     lease_until_ms: Some(claim.lease_until_ms),
                     attempts,
+                    replay_id: claim.replay_id.clone(),
                 },
                 owner: claim.owner.clone(),
                 expires_at_s: claim.expires_at_s,

@@ -102,6 +102,8 @@ pub struct QueuedMessage<'a> {
     pub body: &'a str,
     /// The `fanfare-event-id` attribute ingest set.
     pub event_id: Option<&'a str>,
+    /// The `replay-id` attribute `fanfare-webhooks replay` sets.
+    pub replay_id: Option<&'a str>,
 }
 
 impl<'a> QueuedMessage<'a> {
@@ -111,6 +113,10 @@ impl<'a> QueuedMessage<'a> {
             event_id: message
                 .message_attributes
                 .get(attributes::EVENT_ID)
+                .and_then(|a| a.string_value.as_deref()),
+            replay_id: message
+                .message_attributes
+                .get(attributes::REPLAY_ID)
                 .and_then(|a| a.string_value.as_deref()),
         }
     }
@@ -191,7 +197,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 return Outcome::Failed("invalid_event");
             }
         };
-        let (outcome, attempt) = self.process_event(&event, message.body, deadline_ms).await;
+        let (outcome, attempt) = self
+            .process_event(&event, message.body, message.replay_id, deadline_ms)
+            .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let kind = event.kind.as_str();
         match &outcome {
@@ -225,6 +233,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         event: &crate::Event,
         raw: &str,
+        replay_id: Option<&str>,
         deadline_ms: i64,
     ) -> (Outcome, u32) {
         let now = self.clock.now();
@@ -246,6 +255,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             ordering_key: event.entity().key(),
             occurred_at_ms: event.occurred_at.timestamp_millis(),
             raw_event: raw.to_string(),
+            replay_id: replay_id.map(str::to_string),
         };
 
         let attempt = match self.idempotency.claim(&claim).await {

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Creates the queues, tables and signing secret of template.yaml in moto, from the template itself.
+
+template.yaml is the one source of truth: queue attributes (FIFO, high-throughput mode, visibility
+timeout, retention, redrive policy), table keys and TTL are read from its resource properties. Only the
+names differ (CloudFormation generates them in AWS; here they are fixed so the CLI finds them).
+Writes the functions' environment to the file given as the first argument.
+
+Usage: dev_resources.py ENV_FILE ENDPOINT SECRET [FUNCTION_ENV_OVERRIDES...]"""
+import json
+import os
+import sys
+
+import boto3
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PREFIX = "fanfare-webhooks"
+NAMES = {
+    "EventsQueue": f"{PREFIX}-events.fifo",
+    "EventsDeadLetterQueue": f"{PREFIX}-events-dlq.fifo",
+    "QuarantineQueue": f"{PREFIX}-quarantine",
+    "IdempotencyTable": f"{PREFIX}-idempotency",
+    "StateTable": f"{PREFIX}-state",
+    "SigningSecret": f"{PREFIX}-signing-secret",
+}
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short-form tags (!Ref, !GetAtt, ...) as {"Tag": value}."""
+
+
+def _tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+def load_template():
+    with open(os.path.join(HERE, "..", "template.yaml")) as f:
+        return yaml.load(f, Loader=CfnLoader)
+
+
+def queue_attributes(props, arns):
+    attrs = {}
+    for key in ("FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit",
+                "MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "ReceiveMessageWaitTimeSeconds"):
+        if key in props:
+            value = props[key]
+            attrs[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    if "RedrivePolicy" in props:
+        policy = props["RedrivePolicy"]
+        target = policy["deadLetterTargetArn"]["GetAtt"].split(".")[0]
+        attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arns[target],
+                                             "maxReceiveCount": str(policy["maxReceiveCount"])})
+    return attrs
+
+
+def resolve(value, refs):
+    """Resolves !Ref and !GetAtt ...Arn of the template's own resources to local values."""
+    if isinstance(value, dict) and "Ref" in value:
+        return refs.get(value["Ref"], "")
+    return str(value)
+
+
+def main():
+    env_file, endpoint, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    ddb = session.client("dynamodb", endpoint_url=endpoint)
+    sm = session.client("secretsmanager", endpoint_url=endpoint)
+    resources = load_template()["Resources"]
+
+    refs, arns = {}, {}
+    # Queues without a redrive policy first, so dead-letter targets exist.
+    queues = sorted(((n, r) for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue"),
+                    key=lambda nr: "RedrivePolicy" in nr[1].get("Properties", {}))
+    for name, res in queues:
+        attrs = queue_attributes(res.get("Properties", {}), arns)
+        url = sqs.create_queue(QueueName=NAMES[name], Attributes=attrs)["QueueUrl"]
+        refs[name] = url
+        arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    for name, res in resources.items():
+        if res["Type"] != "AWS::DynamoDB::Table":
+            continue
+        props = res["Properties"]
+        table = NAMES[name]
+        existing = ddb.list_tables()["TableNames"]
+        if table not in existing:
+            ddb.create_table(TableName=table, BillingMode=props["BillingMode"],
+                             AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"])
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
+        refs[name] = table
+
+    secret_name = NAMES["SigningSecret"]
+    try:
+        arn = sm.create_secret(Name=secret_name, SecretString=secret)["ARN"]
+    except sm.exceptions.ResourceExistsException:
+        arn = sm.put_secret_value(SecretId=secret_name, SecretString=secret) and sm.describe_secret(SecretId=secret_name)["ARN"]
+    refs["SigningSecret"] = arn
+
+    # Every function's environment, as the template declares it, resolved to local values.
+    parameters = {k: str(v.get("Default", "")) for k, v in load_template().get("Parameters", {}).items()}
+    env = {}
+    for name, res in resources.items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        for key, value in res["Properties"].get("Environment", {}).get("Variables", {}).items():
+            if isinstance(value, dict) and value.get("Ref") in parameters:
+                env[key] = parameters[value["Ref"]]
+            else:
+                env[key] = resolve(value, refs)
+    env.update(overrides)
+    env.update({"AWS_ENDPOINT_URL": endpoint, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test"})
+    with open(env_file, "w") as f:
+        for key in sorted(env):
+            f.write(f"{key}={env[key]}\n")
+
+
+if __name__ == "__main__":
+    main()
