@@ -52,7 +52,7 @@ fixtures:
 	python3 scripts/gen_fixtures.py
 
 dev: $(TOOLS)
-	@echo "make dev arrives with issue #4 (local pipeline); until then: make test" && exit 1
+	scripts/dev.sh
 
 deploy: $(TOOLS)
 	sam build && sam deploy --guided

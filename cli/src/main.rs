@@ -1,6 +1,14 @@
-//! `fanfare-webhooks`: sign and verify Fanfare webhooks with the same code the ingest function runs.
+//! `fanfare-webhooks`: sign, send and verify Fanfare webhooks; inspect, replay and redrive what the
+//! receiver stored. Defaults point at the `make dev` stack; flags and environment variables
+//! (AWS_ENDPOINT_URL, AWS_PROFILE, the table and queue variables) point it at AWS.
 
+mod dlq;
+mod inspect;
+mod local_mapping;
+mod replay;
+mod send;
 mod signing;
+mod target;
 
 use std::process::ExitCode;
 
@@ -13,6 +21,8 @@ use clap::{Parser, Subcommand};
     about = "Tools for the fanfare-webhooks receiver"
 )]
 struct Cli {
+    #[command(flatten)]
+    target: target::Target,
     #[command(subcommand)]
     command: Command,
 }
@@ -26,6 +36,38 @@ enum Command {
     /// Exit codes: 0 valid (prints the normalised event as JSON), 1 signature rejected,
     /// 2 usage error, 3 valid signature but not a valid event envelope.
     Verify(signing::VerifyArgs),
+    /// Sign and POST events to the webhook URL (like `stripe trigger`); prints each answer.
+    Send(send::SendArgs),
+    /// The processing record of one event, as JSON.
+    Status { event_id: String },
+    /// The materialised state of an entity, as JSON.
+    #[command(subcommand)]
+    State(inspect::StateArgs),
+    /// Re-run archived events through the processor on purpose (ordinary duplicates stay out).
+    Replay(replay::ReplayArgs),
+    /// Inspect or empty the dead-letter queue.
+    #[command(subcommand)]
+    Dlq(dlq::DlqArgs),
+    /// Run the local SQS event-source mapping and redrive schedule (used by `make dev`).
+    LocalMapping(local_mapping::LocalMappingArgs),
+}
+
+/// Exit code for usage errors (clap uses the same for its own).
+pub(crate) fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// A failure talking to AWS: the error and its causes, exit 1.
+pub(crate) fn failure(error: impl std::error::Error) -> ExitCode {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    eprintln!("error: {message}");
+    ExitCode::from(1)
 }
 
 fn main() -> ExitCode {
@@ -33,5 +75,22 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Sign(args) => signing::sign(args),
         Command::Verify(args) => signing::verify(args),
+        other => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => return failure(e),
+            };
+            runtime.block_on(async {
+                match other {
+                    Command::Send(args) => send::send(args).await,
+                    Command::Status { event_id } => inspect::status(&cli.target, &event_id).await,
+                    Command::State(args) => inspect::state(&cli.target, args).await,
+                    Command::Replay(args) => replay::replay(&cli.target, args).await,
+                    Command::Dlq(args) => dlq::dlq(&cli.target, args).await,
+                    Command::LocalMapping(args) => local_mapping::run(&cli.target, args).await,
+                    Command::Sign(_) | Command::Verify(_) => unreachable!("handled above"),
+                }
+            })
+        }
     }
 }

@@ -12,8 +12,6 @@ use fanfare_shared::contract::signature::{
     DEFAULT_TOLERANCE_SECS,
 };
 
-/// Exit code for usage errors (clap uses the same for its own).
-const USAGE: u8 = 2;
 const REJECTED: u8 = 1;
 const INVALID_ENVELOPE: u8 = 3;
 
@@ -60,19 +58,14 @@ pub struct VerifyArgs {
     body_file: PathBuf,
 }
 
-fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(USAGE)
-}
-
 fn read_body(path: &std::path::Path) -> Result<Vec<u8>, ExitCode> {
-    std::fs::read(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| crate::usage(format!("cannot read {}: {e}", path.display())))
 }
 
 pub fn sign(args: SignArgs) -> ExitCode {
     let secret = match SigningSecret::new(&args.secret) {
         Ok(s) => s,
-        Err(e) => return usage(e),
+        Err(e) => return crate::usage(e),
     };
     let body = match read_body(&args.body_file) {
         Ok(b) => b,
@@ -99,7 +92,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(s) => s,
-        Err(e) => return usage(e),
+        Err(e) => return crate::usage(e),
     };
     let options = VerifierOptions {
         tolerance_secs: args.tolerance,
@@ -107,7 +100,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
     };
     let verifier = match Verifier::new(secrets, options) {
         Ok(v) => v,
-        Err(e) => return usage(e),
+        Err(e) => return crate::usage(e),
     };
     let mut pairs = Vec::new();
     for raw in &args.headers {
@@ -115,7 +108,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
             Some((name, value)) if !name.trim().is_empty() => {
                 pairs.push((name.trim().to_ascii_lowercase(), value.trim().to_string()))
             }
-            _ => return usage(format!("--header must be `Name: value`, got {raw:?}")),
+            _ => return crate::usage(format!("--header must be `Name: value`, got {raw:?}")),
         }
     }
     let find = |name: &str| {

@@ -377,3 +377,24 @@ async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_ou
     assert_eq!(p.process(replay("r2"), 0).await, Outcome::Completed);
     assert_eq!(p.handler().count.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test]
+async fn the_archive_lists_processed_events_by_time_for_replay() {
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    for (id, at) in [("a1", T0), ("a2", T0 + 5_000)] {
+        assert_eq!(
+            p.process(msg(&body(id, "order.paid", at, DATA)), 0).await,
+            Outcome::Completed
+        );
+    }
+    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
+    let all = store.archived(0, i64::MAX).await.unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+        ["a1", "a2"]
+    );
+    assert_eq!(all[0].kind, "order.paid");
+    let later = store.archived(T0 + 1, i64::MAX).await.unwrap();
+    assert_eq!(later.len(), 1);
+}

@@ -1,0 +1,86 @@
+//! `dlq list` and `dlq redrive`.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use fanfare_shared::adapters::sqs::SqsDeadLetterQueue;
+use fanfare_shared::contract::message::attributes;
+use fanfare_shared::redrive::{redrive, DeadLetterQueue, RedrivePolicy};
+
+use crate::target::Target;
+
+#[derive(Subcommand)]
+pub enum DlqArgs {
+    /// Print the dead-lettered events, one JSON object per line.
+    List {
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+    },
+    /// Move every dead-lettered event back to the main queue now (counts as a redrive).
+    Redrive,
+}
+
+pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
+    let config = target.sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (dlq, main) = match (
+        target.dead_letter_queue_url(&sqs).await,
+        target.events_queue_url(&sqs).await,
+    ) {
+        (Ok(d), Ok(m)) => (d, m),
+        (Err(e), _) | (_, Err(e)) => return crate::failure(e),
+    };
+    let queue = SqsDeadLetterQueue::new(sqs, dlq, main);
+    match args {
+        DlqArgs::List { max } => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let mut seen = 0;
+            while seen < max {
+                // Received messages stay hidden for the DLQ's visibility timeout, so this ends.
+                let batch = match queue.receive().await {
+                    Ok(b) => b,
+                    Err(e) => return crate::failure(e),
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                for m in batch {
+                    seen += 1;
+                    let attr = |name: &str| {
+                        m.attributes
+                            .iter()
+                            .find(|(n, _, _)| n == name)
+                            .map(|(_, _, v)| v.clone())
+                    };
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "messageId": m.message_id,
+                            "eventId": attr(attributes::EVENT_ID),
+                            "kind": attr(attributes::KIND),
+                            "group": m.group_id,
+                            "redriveCount": m.redrive_count(),
+                            "ageSeconds": (now - m.sent_at_ms) / 1000,
+                        })
+                    );
+                }
+            }
+            eprintln!("{seen} message(s) in the dead-letter queue");
+            ExitCode::SUCCESS
+        }
+        DlqArgs::Redrive => {
+            let policy = RedrivePolicy {
+                min_age_secs: 0,
+                max_redrives: u32::MAX,
+                ..RedrivePolicy::default()
+            };
+            match redrive(&queue, policy, chrono::Utc::now().timestamp_millis()).await {
+                Ok(report) => {
+                    println!("moved {} message(s) back to the queue", report.moved);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => crate::failure(e),
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `send`: sign and post events to the webhook URL, like Fanfare would.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use fanfare_shared::contract::signature::{sign, Scheme, SigningSecret};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+
+use crate::signing::SchemeArg;
+use crate::target::{DEV_SECRET, DEV_WEBHOOK_URL};
+
+#[derive(Args)]
+pub struct SendArgs {
+    /// The webhook URL (default: the make-dev stack's).
+    #[arg(long, env = "FANFARE_WEBHOOK_URL", default_value = DEV_WEBHOOK_URL)]
+    url: String,
+    /// Signing secret (default: the make-dev stack's).
+    #[arg(long, env = "FANFARE_SIGNING_SECRET", default_value = DEV_SECRET)]
+    secret: String,
+    #[arg(long, value_enum, default_value = "a")]
+    scheme: SchemeArg,
+    /// Send every event this many times (retries of the same delivery).
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Send in random order.
+    #[arg(long)]
+    shuffle: bool,
+    /// Event files (a Fanfare event body, or an API Gateway fixture whose body is sent) or directories.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+/// The body of an API Gateway fixture, decoded when it is base64.
+fn decode_fixture_body(value: &serde_json::Value) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let body = value.get("body")?.as_str()?;
+    if value
+        .get("isBase64Encoded")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        base64::engine::general_purpose::STANDARD.decode(body).ok()
+    } else {
+        Some(body.as_bytes().to_vec())
+    }
+}
+
+fn collect(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn body_of(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(v) if v.get("requestContext").is_some() => decode_fixture_body(&v)
+            .ok_or_else(|| format!("{}: fixture without a body", path.display())),
+        _ => Ok(bytes),
+    }
+}
+
+pub async fn send(args: SendArgs) -> ExitCode {
+    let secret = match SigningSecret::new(&args.secret) {
+        Ok(s) => s,
+        Err(e) => return crate::usage(e),
+    };
+    let files = match collect(&args.paths) {
+        Ok(f) => f,
+        Err(e) => return crate::usage(e),
+    };
+    let mut deliveries = Vec::new();
+    for file in &files {
+        let body = match body_of(file) {
+            Ok(b) => b,
+            Err(e) => return crate::usage(e),
+        };
+        for attempt in 0..args.repeat {
+            deliveries.push((file.clone(), body.clone(), attempt));
+        }
+    }
+    if args.shuffle {
+        deliveries.shuffle(&mut rand::rng());
+    }
+    let scheme = match args.scheme {
+        SchemeArg::A => Scheme::A,
+        SchemeArg::B => Scheme::B,
+    };
+    let client = reqwest::Client::new();
+    let progress = ProgressBar::new(deliveries.len() as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if deliveries.len() < 2 {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut failures = 0;
+    for (file, body, attempt) in deliveries {
+        let now = chrono::Utc::now().timestamp();
+        let event_type = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        let mut request = client
+            .post(&args.url)
+            .header("content-type", "application/json")
+            .header("user-agent", "Fanfare-Webhooks/1.0")
+            .header(
+                "x-fanfare-delivery-id",
+                format!("dlv_{}", uuid::Uuid::new_v4().simple()),
+            )
+            .header("x-fanfare-retry-count", attempt.to_string())
+            .header("x-fanfare-event-type", event_type)
+            .body(body.clone());
+        for (name, value) in sign(&secret, scheme, now, &body) {
+            request = request.header(name, value);
+        }
+        let line = match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                if !status.is_success() {
+                    failures += 1;
+                }
+                format!("{} {} {}", status.as_u16(), file.display(), text.trim())
+            }
+            Err(e) => {
+                failures += 1;
+                format!("ERR {} {e}", file.display())
+            }
+        };
+        // A hidden bar (not a terminal, or a single event) drops println: print directly then.
+        if progress.is_hidden() {
+            println!("{line}");
+        } else {
+            progress.println(line);
+        }
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,107 @@
+//! Where the operator commands point: the `make dev` stack by default, real AWS with flags or env.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use clap::Args;
+
+/// The make-dev stack's moto endpoint and resource names (scripts/dev_resources.py).
+pub const DEV_ENDPOINT: &str = "http://127.0.0.1:5055";
+pub const DEV_WEBHOOK_URL: &str = "http://127.0.0.1:9000/lambda-url/ingest/webhooks/fanfare";
+pub const DEV_SECRET: &str = "whsec_dev";
+const DEV_EVENTS_QUEUE: &str = "fanfare-webhooks-events.fifo";
+const DEV_DEAD_LETTER_QUEUE: &str = "fanfare-webhooks-events-dlq.fifo";
+
+#[derive(Args, Clone, Debug)]
+pub struct Target {
+    /// AWS endpoint (moto locally). Without it and without AWS_PROFILE, the make-dev stack.
+    #[arg(long, env = "AWS_ENDPOINT_URL", global = true)]
+    endpoint_url: Option<String>,
+    /// Idempotency table (the stack output IdempotencyTableName in AWS).
+    #[arg(
+        long,
+        env = "IDEMPOTENCY_TABLE",
+        default_value = "fanfare-webhooks-idempotency",
+        global = true
+    )]
+    pub idempotency_table: String,
+    /// State table (the stack output StateTableName in AWS).
+    #[arg(
+        long,
+        env = "STATE_TABLE",
+        default_value = "fanfare-webhooks-state",
+        global = true
+    )]
+    pub state_table: String,
+    /// Events queue URL (stack output EventsQueueUrl); default: looked up by the make-dev name.
+    #[arg(long, env = "EVENTS_QUEUE_URL", global = true)]
+    events_queue_url: Option<String>,
+    /// Dead-letter queue URL (stack output EventsDeadLetterQueueUrl).
+    #[arg(long, env = "DEAD_LETTER_QUEUE_URL", global = true)]
+    dead_letter_queue_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error("queue {0} not found (is `make dev` running, or pass --events-queue-url/--dead-letter-queue-url)")]
+    QueueNotFound(String),
+}
+
+impl Target {
+    pub async fn sdk_config(&self) -> SdkConfig {
+        let endpoint = self.endpoint_url.clone().or_else(|| {
+            std::env::var("AWS_PROFILE")
+                .is_err()
+                .then(|| DEV_ENDPOINT.to_string())
+        });
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(endpoint) = endpoint {
+            let local = endpoint.contains("127.0.0.1") || endpoint.contains("localhost");
+            loader = loader.endpoint_url(&endpoint);
+            if local && std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+                loader = loader
+                    .region(Region::new("us-east-1"))
+                    .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                        "test", "test", None, None, "moto",
+                    ));
+            }
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            return config
+                .into_builder()
+                .region(Region::new("us-east-1"))
+                .build();
+        }
+        config
+    }
+
+    async fn queue_url(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+        given: &Option<String>,
+        dev_name: &str,
+    ) -> Result<String, TargetError> {
+        if let Some(url) = given {
+            return Ok(url.clone());
+        }
+        sqs.get_queue_url()
+            .queue_name(dev_name)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.queue_url)
+            .ok_or_else(|| TargetError::QueueNotFound(dev_name.to_string()))
+    }
+
+    pub async fn events_queue_url(&self, sqs: &aws_sdk_sqs::Client) -> Result<String, TargetError> {
+        self.queue_url(sqs, &self.events_queue_url, DEV_EVENTS_QUEUE)
+            .await
+    }
+
+    pub async fn dead_letter_queue_url(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+    ) -> Result<String, TargetError> {
+        self.queue_url(sqs, &self.dead_letter_queue_url, DEV_DEAD_LETTER_QUEUE)
+            .await
+    }
+}
