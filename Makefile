@@ -14,7 +14,8 @@ help:
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
-	@echo "make fixtures      regenerate events/http from scripts/gen_fixtures.py"
+	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
+	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
 	@echo "make deploy        sam build && sam deploy --guided"
 
 $(TOOLS): requirements-dev.txt
@@ -47,6 +48,10 @@ build-arm64: $(TOOLS)
 
 bench:
 	cargo bench -p fanfare-shared
+
+# Starts its own stack (test secret, clock pinned to the fixtures' signing time in the debug build).
+invoke-local: $(TOOLS)
+	cargo test -p fanfare-webhooks-cli --test dev_stack every_fixture -- --nocapture
 
 fixtures:
 	python3 scripts/gen_fixtures.py

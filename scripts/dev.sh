@@ -7,6 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$here/.venv"
+cd "$here"
 export PATH="$venv/bin:$PATH"
 moto_port="${MOTO_PORT:-5055}"
 lambda_port="${LAMBDA_PORT:-9000}"
@@ -16,9 +17,13 @@ watch_flags=(${DEV_WATCH_FLAGS:-})
 mkdir -p "$state"
 
 pids=()
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  pkill -P $$ 2>/dev/null || true
+  for pid in "${pids[@]}"; do kill_tree "$pid"; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -37,8 +42,9 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
+# DEV_EXTRA_ENV: more KEY=VALUE pairs for the functions (the fixture run pins the clock with it).
 python "$here/scripts/dev_resources.py" "$state/functions.env" "$endpoint" "$secret" \
-  REDRIVE_MIN_AGE_SECONDS="${REDRIVE_MIN_AGE_SECONDS:-60}" RUST_LOG="${RUST_LOG:-info}"
+  REDRIVE_MIN_AGE_SECONDS="${REDRIVE_MIN_AGE_SECONDS:-60}" RUST_LOG="${RUST_LOG:-info}" ${DEV_EXTRA_ENV:-}
 
 echo "Building the functions and the CLI..." >&2
 cargo build --quiet --bin ingest --bin processor --bin redrive --bin fanfare-webhooks
@@ -61,6 +67,9 @@ Send events from another terminal:  target/debug/fanfare-webhooks send events/ht
 Processed events:
 INFO
 
+if [ -n "${DEV_NO_MAPPING:-}" ]; then
+  while true; do sleep 3600 & wait $!; done
+fi
 set -a; source "$state/functions.env"; set +a
 "$here/target/debug/fanfare-webhooks" local-mapping --lambda-url "http://127.0.0.1:$lambda_port" \
   --redrive-every "${REDRIVE_EVERY_SECONDS:-60}" &

@@ -62,3 +62,37 @@ impl<T: Quarantine + ?Sized> Quarantine for std::sync::Arc<T> {
         (**self).quarantine(delivery).await
     }
 }
+
+/// The clock a function runs with: the system clock, or, in debug builds only, a clock pinned by
+/// `FANFARE_DEBUG_FIXED_NOW` (Unix seconds) so that fixtures signed at a fixed time can be replayed
+/// through the Lambda emulator. Release builds (what `sam build` deploys) ignore the variable.
+#[derive(Debug, Clone, Copy)]
+pub enum RuntimeClock {
+    System,
+    Fixed(FixedClock),
+}
+
+impl RuntimeClock {
+    pub const FIXED_NOW_VAR: &'static str = "FANFARE_DEBUG_FIXED_NOW";
+
+    pub fn from_env() -> Self {
+        if !cfg!(debug_assertions) {
+            return RuntimeClock::System;
+        }
+        std::env::var(Self::FIXED_NOW_VAR)
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .and_then(|secs| chrono::TimeZone::timestamp_opt(&Utc, secs, 0).single())
+            .map(|t| RuntimeClock::Fixed(FixedClock(t)))
+            .unwrap_or(RuntimeClock::System)
+    }
+}
+
+impl Clock for RuntimeClock {
+    fn now(&self) -> DateTime<Utc> {
+        match self {
+            RuntimeClock::System => Utc::now(),
+            RuntimeClock::Fixed(c) => c.now(),
+        }
+    }
+}

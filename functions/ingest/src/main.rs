@@ -6,7 +6,7 @@ use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::config::IngestConfig;
 use fanfare_shared::contract::signature::Verifier;
 use fanfare_shared::ingest::{Base64Guard, IngestService};
-use fanfare_shared::ports::SystemClock;
+use fanfare_shared::ports::RuntimeClock;
 use lambda_http::{service_fn, Adapter, Error, Request};
 
 #[tokio::main]
@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
         Verifier::new(secrets, config.verifier)?,
         SqsEventQueue::from_sdk_config(&aws, &config.events_queue_url),
         SqsQuarantine::from_sdk_config(&aws, &config.quarantine_queue_url),
-        SystemClock,
+        RuntimeClock::from_env(),
         config.max_body_bytes,
     );
     let service = &service;
