@@ -3,9 +3,11 @@
 
 use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+
 use fanfare_integration_tests::{
     aws_config_for, create_fifo_queue, create_standard_queue, invoke_ingest, moto_config,
-    read_fixture, unique, FIXTURE_TIME, TEST_SECRET,
+    read_fixture, unique, MeterInterceptor, RequestMeter, FIXTURE_TIME, TEST_SECRET,
 };
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
@@ -100,12 +102,18 @@ async fn accepted_event_is_on_the_fifo_queue_with_its_attributes() {
 async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
     let aws = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&aws);
+    let meter = Arc::new(RequestMeter::default());
+    let metered = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&aws)
+            .interceptor(MeterInterceptor(meter.clone()))
+            .build(),
+    );
     let events_url = create_fifo_queue(&sqs, &unique("events")).await;
     let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
     let service = IngestService::new(
         verifier(),
-        SqsEventQueue::new(sqs.clone(), &events_url),
-        SqsQuarantine::new(sqs.clone(), &quarantine_url),
+        SqsEventQueue::new(metered.clone(), &events_url),
+        SqsQuarantine::new(metered, &quarantine_url),
         clock(),
         DEFAULT_MAX_BODY_BYTES,
     );
@@ -113,6 +121,15 @@ async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
     for _ in 0..3 {
         assert_eq!(invoke_ingest(&service, &fixture).await.status, 200);
     }
+    println!(
+        "SQS requests for 3 deliveries of one event: {:?}",
+        meter.snapshot()
+    );
+    assert_eq!(
+        meter.snapshot().get("SendMessage"),
+        Some(&3),
+        "one SendMessage per delivery"
+    );
     let received = sqs
         .receive_message()
         .queue_url(&events_url)
@@ -120,7 +137,11 @@ async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
         .send()
         .await
         .unwrap();
-    assert_eq!(received.messages().len(), 1);
+    assert_eq!(
+        received.messages().len(),
+        1,
+        "the FIFO queue keeps one copy"
+    );
 }
 
 #[tokio::test]
