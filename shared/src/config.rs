@@ -23,6 +23,9 @@ pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
 pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
 pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
 
+/// Largest body whose archive record stays within DynamoDB's 400 KB item limit.
+pub const MAX_ARCHIVABLE_BODY_BYTES: usize = 384 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -70,6 +73,14 @@ impl IngestConfig {
             (None, None) => return Err(ConfigError::Missing(SIGNING_SECRET_ARN)),
             (Some(_), Some(_)) => return Err(ConfigError::SecretSourceAmbiguous),
         };
+        let max_body_bytes = parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?;
+        // The processor archives the raw body in a DynamoDB item (400 KB at most, with its record).
+        if max_body_bytes > MAX_ARCHIVABLE_BODY_BYTES {
+            return Err(ConfigError::Invalid {
+                name: MAX_BODY_BYTES,
+                reason: format!("at most {MAX_ARCHIVABLE_BODY_BYTES}, so the raw event fits its archive record"),
+            });
+        }
         Ok(Self {
             events_queue_url: required(EVENTS_QUEUE_URL)?,
             quarantine_queue_url: required(QUARANTINE_QUEUE_URL)?,
@@ -82,7 +93,7 @@ impl IngestConfig {
                 )?,
                 allow_untimestamped: parse_or(&get, ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
-            max_body_bytes: parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?,
+            max_body_bytes,
         })
     }
 }

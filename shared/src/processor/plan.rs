@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::state::{Attr, Gate, ItemWrite, Version};
 use crate::contract::kind::EventKind;
-use crate::model::{Entity, Event};
+use crate::model::Event;
 
 /// The item every entity's own state lives in.
 pub const STATE_SK: &str = "STATE";
@@ -406,7 +406,7 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
             Plan {
                 ordered: false,
                 writes: vec![ItemWrite::new(
-                    format!("alert/{}", pk_suffix(&entity)),
+                    format!("alert/{}", entity.key()),
                     format!("DELIVERY_FAILED#{failed}"),
                     Gate::Unversioned,
                 )
@@ -425,10 +425,6 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
             writes: Vec::new(),
         },
     }
-}
-
-fn pk_suffix(entity: &Entity) -> String {
-    entity.key()
 }
 
 #[cfg(test)]
