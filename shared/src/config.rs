@@ -65,33 +65,31 @@ impl IngestConfig {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.is_empty());
-        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
-        let secret_source = match (get(SIGNING_SECRET_ARN), get(SIGNING_SECRETS)) {
+        let vars = Vars(get);
+        let secret_source = match (vars.get(SIGNING_SECRET_ARN), vars.get(SIGNING_SECRETS)) {
             (Some(secret_id), None) => SecretSource::SecretsManager { secret_id },
             (None, Some(inline)) => SecretSource::Inline(inline),
             (None, None) => return Err(ConfigError::Missing(SIGNING_SECRET_ARN)),
             (Some(_), Some(_)) => return Err(ConfigError::SecretSourceAmbiguous),
         };
-        let max_body_bytes = parse_or(&get, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?;
+        let max_body_bytes = vars.parse_or(MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)?;
         // The processor archives the raw body in a DynamoDB item (400 KB at most, with its record).
         if max_body_bytes > MAX_ARCHIVABLE_BODY_BYTES {
             return Err(ConfigError::Invalid {
                 name: MAX_BODY_BYTES,
-                reason: format!("at most {MAX_ARCHIVABLE_BODY_BYTES}, so the raw event fits its archive record"),
+                reason: format!(
+                    "at most {MAX_ARCHIVABLE_BODY_BYTES}, so the raw event fits its archive record"
+                ),
             });
         }
         Ok(Self {
-            events_queue_url: required(EVENTS_QUEUE_URL)?,
-            quarantine_queue_url: required(QUARANTINE_QUEUE_URL)?,
+            events_queue_url: vars.required(EVENTS_QUEUE_URL)?,
+            quarantine_queue_url: vars.required(QUARANTINE_QUEUE_URL)?,
             secret_source,
             verifier: VerifierOptions {
-                tolerance_secs: parse_or(
-                    &get,
-                    SIGNATURE_TOLERANCE_SECONDS,
-                    DEFAULT_TOLERANCE_SECS,
-                )?,
-                allow_untimestamped: parse_or(&get, ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
+                tolerance_secs: vars
+                    .parse_or(SIGNATURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECS)?,
+                allow_untimestamped: vars.parse_or(ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
             max_body_bytes,
         })
@@ -112,10 +110,8 @@ impl ProcessorConfig {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.is_empty());
-        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
-        let ttl: i64 = parse_or(
-            &get,
+        let vars = Vars(get);
+        let ttl: i64 = vars.parse_or(
             RECORD_TTL_SECONDS,
             crate::processor::DEFAULT_RECORD_TTL_SECS,
         )?;
@@ -127,12 +123,12 @@ impl ProcessorConfig {
             });
         }
         Ok(Self {
-            idempotency_table: required(IDEMPOTENCY_TABLE)?,
-            state_table: required(STATE_TABLE)?,
+            idempotency_table: vars.required(IDEMPOTENCY_TABLE)?,
+            state_table: vars.required(STATE_TABLE)?,
             options: crate::processor::ProcessorOptions {
                 record_ttl_secs: ttl,
                 plan: crate::processor::plan::PlanOptions {
-                    store_personal_data: parse_or(&get, STORE_PERSONAL_DATA, false)?,
+                    store_personal_data: vars.parse_or(STORE_PERSONAL_DATA, false)?,
                 },
                 emit_metrics: true,
             },
@@ -154,38 +150,50 @@ impl RedriveConfig {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| get(name).filter(|v| !v.is_empty());
-        let required = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
+        let vars = Vars(get);
         let defaults = crate::redrive::RedrivePolicy::default();
         Ok(Self {
-            events_queue_url: required(EVENTS_QUEUE_URL)?,
-            dead_letter_queue_url: required(DEAD_LETTER_QUEUE_URL)?,
+            events_queue_url: vars.required(EVENTS_QUEUE_URL)?,
+            dead_letter_queue_url: vars.required(DEAD_LETTER_QUEUE_URL)?,
             policy: crate::redrive::RedrivePolicy {
-                min_age_secs: parse_or(&get, REDRIVE_MIN_AGE_SECONDS, defaults.min_age_secs)?,
-                max_redrives: parse_or(&get, REDRIVE_MAX_ATTEMPTS, defaults.max_redrives)?,
+                min_age_secs: vars.parse_or(REDRIVE_MIN_AGE_SECONDS, defaults.min_age_secs)?,
+                max_redrives: vars.parse_or(REDRIVE_MAX_ATTEMPTS, defaults.max_redrives)?,
                 ..defaults
             },
         })
     }
 }
 
-pub(crate) fn parse_or<T: std::str::FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: T,
-) -> Result<T, ConfigError>
-where
-    T::Err: std::fmt::Display,
-{
-    match get(name) {
-        None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e: T::Err| ConfigError::Invalid {
-                name,
-                reason: e.to_string(),
-            }),
+/// Configuration variables from a lookup; an empty value counts as unset.
+struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.get(name).ok_or(ConfigError::Missing(name))
+    }
+
+    fn parse_or<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                }),
+        }
     }
 }
 

@@ -27,8 +27,10 @@ fn clock() -> FixedClock {
     FixedClock(Utc.timestamp_opt(FIXTURE_TIME + 10, 0).unwrap())
 }
 
-#[tokio::test]
-async fn accepted_event_is_on_the_fifo_queue_with_its_attributes() {
+type SqsIngest = IngestService<SqsEventQueue, SqsQuarantine, FixedClock>;
+
+/// Fresh queues in moto and an ingest handler on them.
+async fn on_moto() -> (aws_sdk_sqs::Client, String, String, SqsIngest) {
     let aws = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&aws);
     let events_url = create_fifo_queue(&sqs, &unique("events")).await;
@@ -40,6 +42,12 @@ async fn accepted_event_is_on_the_fifo_queue_with_its_attributes() {
         clock(),
         DEFAULT_MAX_BODY_BYTES,
     );
+    (sqs, events_url, quarantine_url, service)
+}
+
+#[tokio::test]
+async fn accepted_event_is_on_the_fifo_queue_with_its_attributes() {
+    let (sqs, events_url, _, service) = on_moto().await;
 
     let fixture = read_fixture("http/queue_admitted_scheme_b_200.json");
     let answer = invoke_ingest(&service, &fixture).await;
@@ -146,17 +154,7 @@ async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
 
 #[tokio::test]
 async fn signed_but_invalid_body_is_kept_on_the_quarantine_queue() {
-    let aws = moto_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&aws);
-    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
-    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
-    let service = IngestService::new(
-        verifier(),
-        SqsEventQueue::new(sqs.clone(), &events_url),
-        SqsQuarantine::new(sqs.clone(), &quarantine_url),
-        clock(),
-        DEFAULT_MAX_BODY_BYTES,
-    );
+    let (sqs, _, quarantine_url, service) = on_moto().await;
     let answer = invoke_ingest(&service, &read_fixture("http/signed_not_json_400.json")).await;
     assert_eq!(answer.status, 400);
     let received = sqs
