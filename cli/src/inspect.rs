@@ -46,7 +46,7 @@ fn pretty(value: &serde_json::Value) {
 
 pub async fn status(target: &Target, event_id: &str) -> ExitCode {
     let config = target.sdk_config().await;
-    let store = DynamoIdempotencyStore::from_sdk_config(&config, &target.idempotency_table);
+    let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     match store.record_json(event_id).await {
         Ok(Some(record)) => {
             pretty(&record);
@@ -77,7 +77,7 @@ pub async fn state(target: &Target, args: StateArgs) -> ExitCode {
         StateArgs::Consumer { id } => Entity::Consumer(id),
     };
     let config = target.sdk_config().await;
-    let store = DynamoStateStore::from_sdk_config(&config, &target.state_table);
+    let store = DynamoStateStore::from_sdk_config(&config, target.state_table());
     match store.entity_json(&entity.key()).await {
         Ok(items) if items.as_object().is_some_and(|o| !o.is_empty()) => {
             pretty(&serde_json::json!({ "entity": entity.key(), "items": items }));

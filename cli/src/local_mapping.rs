@@ -98,7 +98,7 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> ExitCode {
         "arn:aws:sqs:us-east-1:123456789012:{}",
         queue.rsplit('/').next().unwrap_or("events.fifo")
     );
-    let records = DynamoIdempotencyStore::from_sdk_config(&config, &target.idempotency_table);
+    let records = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     let http = reqwest::Client::new();
     let invoke_url = format!(
         "{}/2015-03-31/functions/{}/invocations",

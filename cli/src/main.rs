@@ -81,13 +81,17 @@ fn main() -> ExitCode {
                 Err(e) => return failure(e),
             };
             runtime.block_on(async {
+                let target = match cli.target.resolve().await {
+                    Ok(t) => t,
+                    Err(e) => return failure(e),
+                };
                 match other {
                     Command::Send(args) => send::send(args).await,
-                    Command::Status { event_id } => inspect::status(&cli.target, &event_id).await,
-                    Command::State(args) => inspect::state(&cli.target, args).await,
-                    Command::Replay(args) => replay::replay(&cli.target, args).await,
-                    Command::Dlq(args) => dlq::dlq(&cli.target, args).await,
-                    Command::LocalMapping(args) => local_mapping::run(&cli.target, args).await,
+                    Command::Status { event_id } => inspect::status(&target, &event_id).await,
+                    Command::State(args) => inspect::state(&target, args).await,
+                    Command::Replay(args) => replay::replay(&target, args).await,
+                    Command::Dlq(args) => dlq::dlq(&target, args).await,
+                    Command::LocalMapping(args) => local_mapping::run(&target, args).await,
                     Command::Sign(_) | Command::Verify(_) => unreachable!("handled above"),
                 }
             })

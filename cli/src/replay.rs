@@ -64,7 +64,7 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> ExitCode {
         }
     }
     let config = target.sdk_config().await;
-    let store = DynamoIdempotencyStore::from_sdk_config(&config, &target.idempotency_table);
+    let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     let events = match store.archived(since, until).await {
         Ok(e) => e,
         Err(e) => return crate::failure(e),

@@ -15,22 +15,15 @@ pub struct Target {
     /// AWS endpoint (moto locally). Without it and without AWS_PROFILE, the make-dev stack.
     #[arg(long, env = "AWS_ENDPOINT_URL", global = true)]
     endpoint_url: Option<String>,
-    /// Idempotency table (the stack output IdempotencyTableName in AWS).
-    #[arg(
-        long,
-        env = "IDEMPOTENCY_TABLE",
-        default_value = "fanfare-webhooks-idempotency",
-        global = true
-    )]
-    pub idempotency_table: String,
-    /// State table (the stack output StateTableName in AWS).
-    #[arg(
-        long,
-        env = "STATE_TABLE",
-        default_value = "fanfare-webhooks-state",
-        global = true
-    )]
-    pub state_table: String,
+    /// A deployed stack: its outputs name the tables and queues (flags still win).
+    #[arg(long, env = "FANFARE_STACK", global = true)]
+    stack: Option<String>,
+    /// Idempotency table (default: the make-dev name, or the stack's IdempotencyTableName).
+    #[arg(long, env = "IDEMPOTENCY_TABLE", global = true)]
+    idempotency_table: Option<String>,
+    /// State table (default: the make-dev name, or the stack's StateTableName).
+    #[arg(long, env = "STATE_TABLE", global = true)]
+    state_table: Option<String>,
     /// Events queue URL (stack output EventsQueueUrl); default: looked up by the make-dev name.
     #[arg(long, env = "EVENTS_QUEUE_URL", global = true)]
     events_queue_url: Option<String>,
@@ -39,13 +32,61 @@ pub struct Target {
     dead_letter_queue_url: Option<String>,
 }
 
+const DEV_IDEMPOTENCY_TABLE: &str = "fanfare-webhooks-idempotency";
+const DEV_STATE_TABLE: &str = "fanfare-webhooks-state";
+
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
+    #[error("stack {0} could not be described")]
+    Stack(String, #[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("queue {0} not found (is `make dev` running, or pass --events-queue-url/--dead-letter-queue-url)")]
     QueueNotFound(String),
 }
 
 impl Target {
+    pub fn idempotency_table(&self) -> &str {
+        self.idempotency_table
+            .as_deref()
+            .unwrap_or(DEV_IDEMPOTENCY_TABLE)
+    }
+
+    pub fn state_table(&self) -> &str {
+        self.state_table.as_deref().unwrap_or(DEV_STATE_TABLE)
+    }
+
+    /// Fills what flags left open from the stack's outputs, when `--stack` is given.
+    pub async fn resolve(mut self) -> Result<Target, TargetError> {
+        let Some(stack) = self.stack.clone() else {
+            return Ok(self);
+        };
+        let config = self.sdk_config().await;
+        let described = aws_sdk_cloudformation::Client::new(&config)
+            .describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .map_err(|e| TargetError::Stack(stack.clone(), Box::new(e)))?;
+        let outputs = described
+            .stacks()
+            .first()
+            .map(|s| s.outputs())
+            .unwrap_or_default();
+        for output in outputs {
+            let (Some(key), Some(value)) = (output.output_key(), output.output_value()) else {
+                continue;
+            };
+            let slot = match key {
+                "IdempotencyTableName" => &mut self.idempotency_table,
+                "StateTableName" => &mut self.state_table,
+                "EventsQueueUrl" => &mut self.events_queue_url,
+                "EventsDeadLetterQueueUrl" => &mut self.dead_letter_queue_url,
+                _ => continue,
+            };
+            slot.get_or_insert_with(|| value.to_string());
+        }
+        Ok(self)
+    }
+
     pub async fn sdk_config(&self) -> SdkConfig {
         let endpoint = self.endpoint_url.clone().or_else(|| {
             std::env::var("AWS_PROFILE")
