@@ -27,10 +27,7 @@ $(TOOLS): requirements-dev.txt
 tools: $(TOOLS)
 
 test: $(TOOLS)
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
-	scripts/with-moto.sh cargo test --workspace
-	cfn-lint template.yaml
+	scripts/test.sh
 
 fmt:
 	cargo fmt --all
