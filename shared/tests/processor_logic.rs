@@ -317,11 +317,18 @@ async fn standard_queue_batch_reports_only_the_failed_record() {
 async fn a_record_without_message_id_fails_the_batch_instead_of_reporting_an_empty_id() {
     let (ids, state) = stores();
     let p = processor_at(&ids, &state, Counting::default(), T0);
-    let mut record = sqs_record("x", body("e1", "order.paid", T0, DATA), true);
+    let mut record = sqs_record("x", body("e2", "order.paid", T0, DATA), true);
     record.message_id = None;
     let mut event = SqsEvent::default();
-    event.records = vec![record];
+    event.records = vec![
+        sqs_record("ok", body("e1", "order.paid", T0, DATA), true),
+        record,
+    ];
     assert!(p.process_batch(&event, 0).await.is_err());
+    assert!(
+        ids.records.lock().unwrap().is_empty(),
+        "nothing runs before every record is reportable"
+    );
 }
 
 /// A consumer's queue lifecycle.

@@ -159,14 +159,17 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         event: &SqsEvent,
         deadline_ms: i64,
     ) -> Result<SqsBatchResponse, ProcessorError> {
+        // Every record must be reportable before any is processed: an empty or missing id in a
+        // batch response would fail the whole batch anyway, after side effects had run.
+        let ids = event
+            .records
+            .iter()
+            .map(|r| r.message_id.as_deref().filter(|id| !id.is_empty()))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(ProcessorError::MissingMessageId)?;
         let mut response = SqsBatchResponse::default();
         let mut stopped = false;
-        for record in &event.records {
-            let message_id = record
-                .message_id
-                .as_deref()
-                .filter(|id| !id.is_empty())
-                .ok_or(ProcessorError::MissingMessageId)?;
+        for (record, message_id) in event.records.iter().zip(ids) {
             if stopped {
                 response.add_failure(message_id);
                 continue;
