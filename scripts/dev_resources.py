@@ -51,7 +51,8 @@ def load_template():
 def queue_attributes(props, arns):
     attrs = {}
     for key in ("FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit",
-                "MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "ReceiveMessageWaitTimeSeconds"):
+                "MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "ReceiveMessageWaitTimeSeconds",
+                "MaximumMessageSize"):
         if key in props:
             value = props[key]
             attrs[key] = str(value).lower() if isinstance(value, bool) else str(value)

@@ -196,12 +196,21 @@ def main():
     bad64 = http_v2(good, sign(good))
     bad64["body"], bad64["isBase64Encoded"] = "%%% not base64 %%%", True
     out["invalid_base64_400"] = bad64
+    # A body without `id` is identified by a digest of its signed bytes.
     no_id = dump({"type": "order.paid", "created": T, "data": {}})
-    out["signed_missing_id_400"] = http_v2(no_id, sign(no_id))
+    out["signed_missing_id_200"] = http_v2(no_id, sign(no_id))
+    # Signed but not usable: kept in quarantine and answered 202, since a 4xx would only be retried.
     not_json = b"this is not json"
-    out["signed_not_json_400"] = http_v2(not_json, sign(not_json))
-    no_time = dump({"id": "evt_no_time", "type": "order.paid", "data": {}})
-    out["signed_missing_time_400"] = http_v2(no_time, sign(no_time))
+    out["signed_not_json_202"] = http_v2(not_json, sign(not_json))
+    no_time = dump({"id": "evt_no_time", "type": "order.paid", "data": {"paymentToken": "pay_secret"}})
+    out["signed_missing_time_202"] = http_v2(no_time, sign(no_time))
+    # The unsigned event-id header never names the event: the body's id does.
+    out["event_id_header_disagrees_200"] = http_v2(good, {**sign(good), "x-fanfare-event-id": "evt_forged"})
+    # U+FFFF is valid JSON but not a character SQS accepts: carried as base64 on the queue.
+    odd = json.dumps({"id": "evt_noncharacter", "type": "consumer.updated", "created": T,
+                      "data": {"consumerId": "con_odd", "fullName": "Zo\uffff"}},
+                     separators=(",", ":"), ensure_ascii=False).encode()
+    out["noncharacter_in_body_200"] = http_v2(odd, sign(odd))
 
     for name, req in out.items():
         with open(os.path.join(OUT, f"{name}.json"), "w") as f:
@@ -211,12 +220,12 @@ def main():
     write_sqs_fixtures()
 
 
-def sqs_record(n, event_type, body: bytes, group, event_id):
+def sqs_record(n, event_type, body: bytes, group, event_id, base64_body=False):
     """One record as `sam local generate-event sqs receive-message` shapes it, from a FIFO queue."""
-    return {
+    record = {
         "messageId": f"0c8b2e4e-0000-4000-8000-{n:012d}",
         "receiptHandle": f"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a{n}",
-        "body": body.decode(),
+        "body": base64.b64encode(body).decode() if base64_body else body.decode(),
         "attributes": {
             "ApproximateReceiveCount": "1",
             "SentTimestamp": str(T * 1000 + n),
@@ -235,6 +244,11 @@ def sqs_record(n, event_type, body: bytes, group, event_id):
         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:fanfare-webhooks-EventsQueue.fifo",
         "awsRegion": "us-east-1",
     }
+    if base64_body:
+        record["messageAttributes"]["body-encoding"] = {
+            "stringValue": "base64", "stringListValues": [], "binaryListValues": [], "dataType": "String"}
+        record["md5OfBody"] = hashlib.md5(record["body"].encode()).hexdigest()
+    return record
 
 
 def group_of(name, data):
@@ -271,6 +285,11 @@ def write_sqs_fixtures():
                                            sqs_record(201, "order.paid", dup, "order/ord_dup", "evt_dup")]
     unknown = dump({"id": "evt_unknown_sqs", "type": "loyalty.points_awarded", "created": T, "data": {}})
     batches["unknown_type_batch"] = [sqs_record(300, "loyalty.points_awarded", unknown, "unattributed", "evt_unknown_sqs")]
+    odd = json.dumps({"id": "evt_noncharacter_sqs", "type": "consumer.updated", "created": T,
+                      "data": {"consumerId": "con_odd", "fullName": "Zo\uffff"}},
+                     separators=(",", ":"), ensure_ascii=False).encode()
+    batches["base64_body_batch"] = [sqs_record(400, "consumer.updated", odd, "consumer/con_odd",
+                                               "evt_noncharacter_sqs", base64_body=True)]
     for name, recs in batches.items():
         with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
             json.dump({"Records": recs}, f, indent=2)

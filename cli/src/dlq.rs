@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use fanfare_shared::adapters::sqs::SqsDeadLetterQueue;
+use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
 use fanfare_shared::contract::message::attributes;
 use fanfare_shared::redrive::{redrive, DeadLetterQueue, RedrivePolicy};
 
@@ -23,13 +23,15 @@ pub enum DlqArgs {
 pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let (dlq, main) = match (
+    let (dlq, main, kept) = match (
         target.dead_letter_queue_url(&sqs).await,
         target.events_queue_url(&sqs).await,
+        target.quarantine_queue_url(&sqs).await,
     ) {
-        (Ok(d), Ok(m)) => (d, m),
-        (Err(e), _) | (_, Err(e)) => return crate::failure(e),
+        (Ok(d), Ok(m), Ok(q)) => (d, m, q),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return crate::failure(e),
     };
+    let park = SqsQuarantine::new(sqs.clone(), kept);
     let queue = SqsDeadLetterQueue::new(sqs, dlq, main);
     match args {
         DlqArgs::List { max } => {
@@ -74,7 +76,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
                 max_redrives: u32::MAX,
                 ..RedrivePolicy::default()
             };
-            match redrive(&queue, policy, chrono::Utc::now().timestamp_millis()).await {
+            match redrive(&queue, &park, policy, chrono::Utc::now().timestamp_millis()).await {
                 Ok(report) => {
                     println!("moved {} message(s) back to the queue", report.moved);
                     ExitCode::SUCCESS

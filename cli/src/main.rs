@@ -5,6 +5,7 @@
 mod dlq;
 mod inspect;
 mod local_mapping;
+mod quarantine;
 mod replay;
 mod send;
 mod signing;
@@ -48,6 +49,9 @@ enum Command {
     /// Inspect or empty the dead-letter queue.
     #[command(subcommand)]
     Dlq(dlq::DlqArgs),
+    /// Inspect or replay what the quarantine queue kept (unusable deliveries, parked events).
+    #[command(subcommand)]
+    Quarantine(quarantine::QuarantineArgs),
     /// Run the local SQS event-source mapping and redrive schedule (used by `make dev`).
     LocalMapping(local_mapping::LocalMappingArgs),
 }
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
+                    Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,
                     Command::Sign(_) | Command::Verify(_) => unreachable!("handled above"),
                 }

@@ -5,11 +5,12 @@
 
 use std::process::ExitCode;
 
-use aws_sdk_sqs::types::MessageAttributeValue;
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
-use fanfare_shared::contract::envelope::parse_iso8601;
-use fanfare_shared::contract::message::{attributes, deduplication_id};
+use fanfare_shared::adapters::sqs::SqsEventQueue;
+use fanfare_shared::contract::envelope::{parse_event, parse_iso8601};
+use fanfare_shared::contract::message::{deduplication_id, QueuedEvent};
+use fanfare_shared::ports::EventQueue;
 use fanfare_shared::EventKind;
 
 use crate::target::Target;
@@ -37,12 +38,22 @@ fn parse_time(raw: &str) -> Option<i64> {
         .or_else(|| parse_iso8601(raw).map(|t| t.timestamp_millis()))
 }
 
-fn attribute(value: &str) -> Option<MessageAttributeValue> {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .ok()
+/// The queue message of a deliberate replay: its own dedup id per replay, the replay id, and the
+/// original payload hash (the archived copy was redacted, so it no longer hashes the same).
+pub fn replay_message(
+    body: &str,
+    replay_id: &str,
+    original_payload_hash: Option<&str>,
+    now_ms: i64,
+) -> Option<QueuedEvent> {
+    let event = parse_event(body.as_bytes()).ok()?;
+    let mut message = QueuedEvent::new(&event, body.to_string(), "replay", now_ms);
+    message.deduplication_id = deduplication_id(&event.id, replay_id);
+    message.replay_id = Some(replay_id.to_string());
+    message.replay_payload_hash = original_payload_hash
+        .filter(|h| !h.is_empty())
+        .map(str::to_string);
+    Some(message)
 }
 
 pub async fn replay(target: &Target, args: ReplayArgs) -> ExitCode {
@@ -83,29 +94,17 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> ExitCode {
     }
     let sqs = aws_sdk_sqs::Client::new(&config);
     let queue = match target.events_queue_url(&sqs).await {
-        Ok(q) => q,
+        Ok(q) => SqsEventQueue::new(sqs, q),
         Err(e) => return crate::failure(e),
     };
+    let now_ms = chrono::Utc::now().timestamp_millis();
     for e in &selected {
-        let sent = sqs
-            .send_message()
-            .queue_url(&queue)
-            .message_body(&e.raw_event)
-            .message_group_id(&e.ordering_key)
-            .message_deduplication_id(deduplication_id(&e.event_id, &replay_id))
-            .set_message_attributes(Some(
-                [
-                    (attributes::EVENT_ID, e.event_id.as_str()),
-                    (attributes::KIND, e.kind.as_str()),
-                    (attributes::REPLAY_ID, replay_id.as_str()),
-                ]
-                .into_iter()
-                .filter_map(|(k, v)| Some((k.to_string(), attribute(v)?)))
-                .collect(),
-            ))
-            .send()
-            .await;
-        if let Err(err) = sent {
+        let Some(message) = replay_message(&e.raw_event, &replay_id, Some(&e.payload_hash), now_ms)
+        else {
+            eprintln!("skipped {}: the archived copy is not an event", e.event_id);
+            continue;
+        };
+        if let Err(err) = queue.enqueue(&message).await {
             eprintln!("replay {replay_id} stopped at {}: {err}", e.event_id);
             return ExitCode::from(1);
         }

@@ -133,7 +133,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
             return ExitCode::from(REJECTED);
         }
     };
-    let event = match parse_event(&body, find(headers::EVENT_ID)) {
+    let event = match parse_event(&body) {
         Ok(e) => e,
         Err(e) => {
             eprintln!(

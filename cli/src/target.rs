@@ -9,6 +9,7 @@ pub const DEV_WEBHOOK_URL: &str = "http://127.0.0.1:9000/lambda-url/ingest/webho
 pub const DEV_SECRET: &str = "whsec_dev";
 const DEV_EVENTS_QUEUE: &str = "fanfare-webhooks-events.fifo";
 const DEV_DEAD_LETTER_QUEUE: &str = "fanfare-webhooks-events-dlq.fifo";
+const DEV_QUARANTINE_QUEUE: &str = "fanfare-webhooks-quarantine";
 
 #[derive(Args, Clone, Debug)]
 pub struct Target {
@@ -30,6 +31,9 @@ pub struct Target {
     /// Dead-letter queue URL (stack output EventsDeadLetterQueueUrl).
     #[arg(long, env = "DEAD_LETTER_QUEUE_URL", global = true)]
     dead_letter_queue_url: Option<String>,
+    /// Quarantine queue URL (stack output QuarantineQueueUrl).
+    #[arg(long, env = "QUARANTINE_QUEUE_URL", global = true)]
+    quarantine_queue_url: Option<String>,
 }
 
 const DEV_IDEMPOTENCY_TABLE: &str = "fanfare-webhooks-idempotency";
@@ -80,6 +84,7 @@ impl Target {
                 "StateTableName" => &mut self.state_table,
                 "EventsQueueUrl" => &mut self.events_queue_url,
                 "EventsDeadLetterQueueUrl" => &mut self.dead_letter_queue_url,
+                "QuarantineQueueUrl" => &mut self.quarantine_queue_url,
                 _ => continue,
             };
             slot.get_or_insert_with(|| value.to_string());
@@ -143,6 +148,14 @@ impl Target {
         sqs: &aws_sdk_sqs::Client,
     ) -> Result<String, TargetError> {
         self.queue_url(sqs, &self.dead_letter_queue_url, DEV_DEAD_LETTER_QUEUE)
+            .await
+    }
+
+    pub async fn quarantine_queue_url(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+    ) -> Result<String, TargetError> {
+        self.queue_url(sqs, &self.quarantine_queue_url, DEV_QUARANTINE_QUEUE)
             .await
     }
 }

@@ -141,9 +141,20 @@ fn scheme_c_needs_allow_untimestamped() {
 
 #[test]
 fn valid_signature_over_an_invalid_envelope_exits_3() {
-    let file = body_file("e.json", r#"{"type":"order.paid","created":1}"#);
+    let file = body_file("e.json", r#"{"id":"evt_1","type":"order.paid"}"#);
     let out = verify(&sign("a", &file), &["--now", T], &file);
     assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn verify_names_the_event_by_its_signed_body_not_the_header() {
+    let file = body_file("h.json", BODY);
+    let mut headers = sign("a", &file);
+    headers.push("X-Fanfare-Event-Id: evt_forged".into());
+    let out = verify(&headers, &["--now", T], &file);
+    assert_eq!(out.status.code(), Some(0));
+    let event: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(event["id"], "evt_forged");
 }
 
 #[test]

@@ -5,6 +5,7 @@ use crate::contract::signature::{
     SecretError, SigningSecret, VerifierOptions, DEFAULT_TOLERANCE_SECS,
 };
 use crate::ingest::DEFAULT_MAX_BODY_BYTES;
+use crate::privacy::Retention;
 
 pub const EVENTS_QUEUE_URL: &str = "EVENTS_QUEUE_URL";
 pub const QUARANTINE_QUEUE_URL: &str = "QUARANTINE_QUEUE_URL";
@@ -41,13 +42,25 @@ pub enum ConfigError {
 }
 
 /// Where the signing secrets come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
     SecretsManager {
         secret_id: String,
     },
-    /// Inline text; never printed.
+    /// Inline text; never printed (see the `Debug` impl).
     Inline(String),
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::SecretsManager { secret_id } => f
+                .debug_struct("SecretsManager")
+                .field("secret_id", secret_id)
+                .finish(),
+            SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +70,8 @@ pub struct IngestConfig {
     pub secret_source: SecretSource,
     pub verifier: VerifierOptions,
     pub max_body_bytes: usize,
+    /// What the quarantine may keep of a body.
+    pub retention: Retention,
 }
 
 impl IngestConfig {
@@ -92,6 +107,7 @@ impl IngestConfig {
                 allow_untimestamped: vars.parse_or(ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
             max_body_bytes,
+            retention: retention(&vars)?,
         })
     }
 }
@@ -128,7 +144,7 @@ impl ProcessorConfig {
             options: crate::processor::ProcessorOptions {
                 record_ttl_secs: ttl,
                 plan: crate::processor::plan::PlanOptions {
-                    store_personal_data: vars.parse_or(STORE_PERSONAL_DATA, false)?,
+                    store_personal_data: retention(&vars)?.store_personal_data,
                 },
                 emit_metrics: true,
             },
@@ -141,6 +157,8 @@ impl ProcessorConfig {
 pub struct RedriveConfig {
     pub events_queue_url: String,
     pub dead_letter_queue_url: String,
+    /// Where messages that used up their redrives are parked.
+    pub quarantine_queue_url: String,
     pub policy: crate::redrive::RedrivePolicy,
 }
 
@@ -155,13 +173,22 @@ impl RedriveConfig {
         Ok(Self {
             events_queue_url: vars.required(EVENTS_QUEUE_URL)?,
             dead_letter_queue_url: vars.required(DEAD_LETTER_QUEUE_URL)?,
+            quarantine_queue_url: vars.required(QUARANTINE_QUEUE_URL)?,
             policy: crate::redrive::RedrivePolicy {
                 min_age_secs: vars.parse_or(REDRIVE_MIN_AGE_SECONDS, defaults.min_age_secs)?,
                 max_redrives: vars.parse_or(REDRIVE_MAX_ATTEMPTS, defaults.max_redrives)?,
+                retention: retention(&vars)?,
                 ..defaults
             },
         })
     }
+}
+
+/// `STORE_PERSONAL_DATA`: every function that stores a body reads it.
+fn retention<F: Fn(&str) -> Option<String>>(vars: &Vars<F>) -> Result<Retention, ConfigError> {
+    Ok(Retention {
+        store_personal_data: vars.parse_or(STORE_PERSONAL_DATA, false)?,
+    })
 }
 
 /// Configuration variables from a lookup; an empty value counts as unset.
@@ -281,6 +308,19 @@ mod tests {
             parse_secrets("[]"),
             Err(ConfigError::Secret(SecretError::NoneConfigured))
         ));
+    }
+
+    #[test]
+    fn an_inline_secret_is_never_printed_by_debug() {
+        let source = SecretSource::Inline("whsec_do_not_print".into());
+        assert!(!format!("{source:?}").contains("whsec_do_not_print"));
+        let config = IngestConfig::from_lookup(lookup(&[
+            (EVENTS_QUEUE_URL, "q"),
+            (QUARANTINE_QUEUE_URL, "r"),
+            (SIGNING_SECRETS, "whsec_do_not_print"),
+        ]))
+        .unwrap();
+        assert!(!format!("{config:?}").contains("whsec_do_not_print"));
     }
 
     #[test]

@@ -6,10 +6,13 @@ pub mod adapters;
 pub mod config;
 pub mod contract;
 pub mod ingest;
+pub mod metrics;
 pub mod model;
 pub mod ports;
+pub mod privacy;
 pub mod processor;
 pub mod redrive;
+pub mod telemetry;
 
 pub use contract::kind::EventKind;
 pub use model::Event;

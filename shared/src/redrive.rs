@@ -1,13 +1,21 @@
 //! The dead-letter policy: a message that has sat in the DLQ for over an hour goes back to the main
 //! queue, at most three times (the count travels with the message as the `redrive-count` attribute,
-//! since a redriven message is a new message with a new id and receive count). After that it stays in
-//! the DLQ, and the DLQ alarm stays raised until an operator acts (`fanfare-webhooks dlq`).
+//! since a redriven message is a new message with a new id and receive count). After that it is
+//! **parked** on the quarantine queue (redacted, with its payload hash) and deleted from the DLQ:
+//! left at the head of its FIFO group there, it would block every later message of that entity.
+//! The quarantine alarm then stays raised until an operator acts (`fanfare-webhooks quarantine`).
 
 use async_trait::async_trait;
+use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::contract::message::attributes;
-use crate::ports::QueueError;
+use crate::contract::envelope::parse_event;
+use crate::contract::message::{attributes, decode_body, QuarantinedDelivery};
+use crate::ports::{Quarantine, QueueError};
+use crate::privacy::Retention;
+
+/// The quarantine reason of a parked message.
+pub const PARKED_REASON: &str = "redrive_exhausted";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RedrivePolicy {
@@ -17,6 +25,8 @@ pub struct RedrivePolicy {
     pub max_redrives: u32,
     /// Upper bound of messages looked at per run, so a huge DLQ cannot time the function out.
     pub max_messages_per_run: usize,
+    /// What a parked copy may keep.
+    pub retention: Retention,
 }
 
 impl Default for RedrivePolicy {
@@ -25,6 +35,7 @@ impl Default for RedrivePolicy {
             min_age_secs: 3600,
             max_redrives: 3,
             max_messages_per_run: 500,
+            retention: Retention::default(),
         }
     }
 }
@@ -44,12 +55,42 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
-    pub fn redrive_count(&self) -> u32 {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
-            .find(|(name, _, _)| name == attributes::REDRIVE_COUNT)
-            .and_then(|(_, _, v)| v.parse().ok())
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| v.as_str())
+    }
+
+    pub fn redrive_count(&self) -> u32 {
+        self.attribute(attributes::REDRIVE_COUNT)
+            .and_then(|v| v.parse().ok())
             .unwrap_or(0)
+    }
+
+    /// The copy kept on the quarantine queue: redacted body, and the original's payload hash so
+    /// that a replay can claim its record.
+    pub fn parked(&self, retention: Retention, now_ms: i64) -> QuarantinedDelivery {
+        let signed = decode_body(&self.body, self.attribute(attributes::BODY_ENCODING))
+            .map(|b| b.into_owned())
+            .unwrap_or_else(|_| self.body.as_bytes().to_vec());
+        let event = parse_event(&signed).ok();
+        let header = |name| self.attribute(name).map(str::to_string);
+        QuarantinedDelivery {
+            reason: PARKED_REASON.to_string(),
+            body_base64: base64::engine::general_purpose::STANDARD
+                .encode(retention.redact_body(&signed)),
+            received_at_ms: self
+                .attribute(attributes::RECEIVED_AT_MS)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(now_ms),
+            signature_scheme: header(attributes::SIGNATURE_SCHEME).unwrap_or_default(),
+            event_type_header: header(attributes::EVENT_TYPE),
+            event_id_header: header(attributes::EVENT_ID_HEADER),
+            delivery_id: header(attributes::DELIVERY_ID),
+            event_id: event.as_ref().map(|e| e.id.clone()),
+            payload_hash: event.as_ref().map(|e| e.payload_hash()),
+        }
     }
 
     /// A fresh deduplication id per redrive, so SQS's 5-minute window never swallows it.
@@ -74,13 +115,15 @@ pub trait DeadLetterQueue: Send + Sync {
 pub struct RedriveReport {
     pub moved: usize,
     pub too_recent: usize,
-    pub exhausted: usize,
+    /// Used up their redrives: moved to the quarantine queue.
+    pub parked: usize,
 }
 
 /// One run of the policy. Messages it leaves stay invisible until the DLQ's visibility timeout
 /// passes, so a run ends when the queue yields nothing new.
-pub async fn redrive<Q: DeadLetterQueue + ?Sized>(
+pub async fn redrive<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
     queue: &Q,
+    park: &P,
     policy: RedrivePolicy,
     now_ms: i64,
 ) -> Result<RedriveReport, QueueError> {
@@ -95,7 +138,11 @@ pub async fn redrive<Q: DeadLetterQueue + ?Sized>(
         for message in batch {
             let count = message.redrive_count();
             if count >= policy.max_redrives {
-                report.exhausted += 1;
+                // Keep first, then delete: a crash in between leaves a second copy, never none.
+                park.quarantine(&message.parked(policy.retention, now_ms))
+                    .await?;
+                queue.delete(&message).await?;
+                report.parked += 1;
             } else if now_ms - message.sent_at_ms < policy.min_age_secs * 1000 {
                 report.too_recent += 1;
             } else {
@@ -109,7 +156,7 @@ pub async fn redrive<Q: DeadLetterQueue + ?Sized>(
     tracing::info!(
         moved = report.moved,
         too_recent = report.too_recent,
-        exhausted = report.exhausted,
+        parked = report.parked,
         "redrive run"
     );
     Ok(report)

@@ -94,11 +94,7 @@ fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
 }
 
 fn msg(body: &str) -> QueuedMessage<'_> {
-    QueuedMessage {
-        body,
-        event_id: None,
-        replay_id: None,
-    }
+    QueuedMessage::raw(body)
 }
 
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
@@ -408,5 +404,141 @@ proptest! {
         prop_assert_eq!(&got["status"], &Attr::s("completed"));
         prop_assert_eq!(&got["position"], &Attr::n(1));
         prop_assert_eq!(got, expected);
+    }
+}
+
+/// Every state item, by (pk, sk), after processing `bodies` in the given order.
+async fn all_state(bodies: &[String]) -> BTreeMap<(String, String), BTreeMap<String, Attr>> {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    for b in bodies {
+        let outcome = p.process(msg(b), 0).await;
+        assert!(outcome.acknowledged(), "{outcome:?}");
+    }
+    let items = state.items.lock().unwrap().clone();
+    items
+}
+
+/// The genuine events' items after processing genuine and intruding events in every order listed
+/// equal those after processing the genuine events alone, in order.
+async fn assert_intruders_change_nothing(genuine: &[String], intruders: &[String]) {
+    let reference = all_state(genuine).await;
+    let mut mixed: Vec<String> = genuine.to_vec();
+    mixed.extend_from_slice(intruders);
+    let mut orders = vec![mixed.clone()];
+    // Intruders first, interleaved, and last.
+    let mut first: Vec<String> = intruders.to_vec();
+    first.extend_from_slice(genuine);
+    orders.push(first);
+    let mut interleaved = genuine.to_vec();
+    for (i, intruder) in intruders.iter().enumerate() {
+        interleaved.insert((i + 1).min(interleaved.len()), intruder.clone());
+    }
+    orders.push(interleaved);
+    for order in orders {
+        let got = all_state(&order).await;
+        for (key, item) in &reference {
+            assert_eq!(got.get(key), Some(item), "{key:?} changed by an intruder");
+        }
+        // Whatever the intruders wrote lives in items of their own.
+        for key in got.keys().filter(|k| !reference.contains_key(*k)) {
+            assert!(key.0.starts_with("unidentified/"), "intruder wrote {key:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_admission_without_consumer_never_moves_its_experiences_status() {
+    let genuine = [
+        body("x1", "experience.started", T0, r#"{"experienceId":"x"}"#),
+        body(
+            "x2",
+            "experience.paused",
+            T0 + 2_000,
+            r#"{"experienceId":"x","reason":"m"}"#,
+        ),
+    ];
+    // Later than the pause: today it set experience/x's status and made the pause stale.
+    let intruders = [body(
+        "a1",
+        "queue.consumer_admitted",
+        T0 + 5_000,
+        r#"{"experienceId":"x"}"#,
+    )];
+    assert_intruders_change_nothing(&genuine, &intruders).await;
+    let state = all_state(&[genuine[0].clone(), intruders[0].clone(), genuine[1].clone()]).await;
+    let experience = &state[&("experience/x".to_string(), "STATE".to_string())];
+    assert_eq!(experience["status"], Attr::s("paused"));
+}
+
+#[tokio::test]
+async fn orders_draws_auctions_and_distributions_without_their_id_stay_out_of_other_entities() {
+    let genuine = [
+        body("c1", "consumer.created", T0, r#"{"consumerId":"c"}"#),
+        body(
+            "c2",
+            "consumer.updated",
+            T0 + 1_000,
+            r#"{"consumerId":"c"}"#,
+        ),
+        body("x1", "experience.started", T0, r#"{"experienceId":"x"}"#),
+        body(
+            "x2",
+            "experience.ended",
+            T0 + 1_000,
+            r#"{"experienceId":"x"}"#,
+        ),
+    ];
+    let intruders = [
+        body("o1", "order.cancelled", T0 + 9_000, r#"{"consumerId":"c"}"#),
+        body(
+            "d1",
+            "draw.completed",
+            T0 + 9_000,
+            r#"{"experienceId":"x"}"#,
+        ),
+        body(
+            "b1",
+            "auction.bid_placed",
+            T0 + 9_000,
+            r#"{"experienceId":"x","consumerId":"c","bidAmount":"5"}"#,
+        ),
+        body(
+            "s1",
+            "distribution.closed",
+            T0 + 9_000,
+            r#"{"experienceId":"x"}"#,
+        ),
+    ];
+    assert_intruders_change_nothing(&genuine, &intruders).await;
+}
+
+#[tokio::test]
+async fn id_less_events_never_share_an_item() {
+    let a = body("u1", "consumer.updated", T0 + 2_000, "{}");
+    let b = body("u2", "consumer.updated", T0 + 1_000, "{}");
+    let state = all_state(&[a, b]).await;
+    let keys: Vec<_> = state.keys().map(|(pk, _)| pk.clone()).collect();
+    assert_eq!(
+        keys,
+        ["unidentified/consumer/u1", "unidentified/consumer/u2"]
+    );
+    for item in state.values() {
+        assert_eq!(item["status"], Attr::s("active"), "neither was stale");
+    }
+}
+
+#[tokio::test]
+async fn sort_keys_built_from_event_data_are_bounded() {
+    let long = "c".repeat(5_000);
+    let data = format!(r#"{{"drawId":"d","consumerId":"{long}"}}"#);
+    let alert = format!(r#"{{"eventId":"{long}","eventType":"order.paid"}}"#);
+    let state = all_state(&[
+        body("e1", "draw.entry_created", T0, &data),
+        body("e2", "webhook.delivery.failed", T0, &alert),
+    ])
+    .await;
+    for (pk, sk) in state.keys() {
+        assert!(pk.len() <= 256 && sk.len() <= 256, "{pk} / {sk}");
     }
 }

@@ -252,3 +252,41 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
         .expect("create state table");
     (idempotency, state)
 }
+
+/// An SQS message as the SDK received it, in the shape the Lambda event source hands the processor.
+pub fn lambda_record(
+    message: &aws_sdk_sqs::types::Message,
+) -> aws_lambda_events::event::sqs::SqsMessage {
+    use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
+    let mut record = SqsMessage::default();
+    record.message_id = message.message_id().map(str::to_string);
+    record.body = message.body().map(str::to_string);
+    record.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:events.fifo".into());
+    for (name, value) in message.message_attributes().into_iter().flatten() {
+        let mut attribute = SqsMessageAttribute::default();
+        attribute.string_value = value.string_value().map(str::to_string);
+        attribute.data_type = Some(value.data_type().to_string());
+        record.message_attributes.insert(name.clone(), attribute);
+    }
+    record
+}
+
+/// Every message on a queue now (each stays hidden for 60 s once received).
+pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut all = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(60)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive from moto");
+        if out.messages().is_empty() {
+            return all;
+        }
+        all.extend(out.messages().iter().cloned());
+    }
+}

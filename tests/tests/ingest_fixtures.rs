@@ -8,6 +8,10 @@ use fanfare_integration_tests::{
     events_dir, invoke_ingest, read_fixture, FIXTURE_TIME, TEST_SECRET,
 };
 use fanfare_shared::adapters::memory::MemoryQueue;
+use fanfare_shared::contract::envelope::{digest_id, DIGEST_ID_PREFIX};
+use fanfare_shared::contract::message::{
+    decode_body, sqs_allows, BodyEncoding, MAX_QUEUE_MESSAGE_BYTES,
+};
 use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
 use fanfare_shared::ingest::{IngestService, DEFAULT_MAX_BODY_BYTES};
 use fanfare_shared::ports::FixedClock;
@@ -73,13 +77,17 @@ async fn every_http_fixture_gets_its_documented_status() {
                 );
                 assert_eq!((enqueued, quarantined), (1, 0), "{name}");
             }
+            // Validly signed but unusable: kept in quarantine, never refused (a 4xx is retried).
+            202 => {
+                assert_eq!(answer.body["received"], true, "{name}");
+                assert_eq!(answer.body["quarantined"], true, "{name}");
+                assert!(answer.body["reason"].is_string(), "{name}");
+                assert_eq!((enqueued, quarantined), (0, 1), "{name}");
+            }
             _ => {
                 assert!(answer.body["error"].is_string(), "{name}: {}", answer.body);
                 assert!(answer.body["message"].is_string(), "{name}");
-                assert_eq!(enqueued, 0, "{name}");
-                // Validly signed but unusable bodies are kept, never dropped.
-                let signed_but_bad = name.starts_with("signed_");
-                assert_eq!(quarantined, usize::from(signed_but_bad), "{name}");
+                assert_eq!((enqueued, quarantined), (0, 0), "{name}");
             }
         }
     }
@@ -103,9 +111,6 @@ async fn rejections_name_their_reason_and_never_echo_secrets() {
         ("get_method_405", "method_not_allowed"),
         ("body_too_large_413", "payload_too_large"),
         ("invalid_base64_400", "invalid_base64"),
-        ("signed_missing_id_400", "missing_event_id"),
-        ("signed_not_json_400", "invalid_json"),
-        ("signed_missing_time_400", "missing_event_time"),
     ];
     for (fixture, code) in cases {
         let queue = Arc::new(MemoryQueue::default());
@@ -177,8 +182,73 @@ async fn quarantine_failure_is_a_503_so_nothing_signed_is_lost() {
     });
     let answer = invoke_ingest(
         &service(queue),
-        &read_fixture("http/signed_not_json_400.json"),
+        &read_fixture("http/signed_not_json_202.json"),
     )
     .await;
     assert_eq!(answer.status, 503);
+}
+
+#[tokio::test]
+async fn the_event_id_comes_from_the_signed_body_never_the_header() {
+    let queue = Arc::new(MemoryQueue::default());
+    let answer = invoke_ingest(
+        &service(queue.clone()),
+        &read_fixture("http/event_id_header_disagrees_200.json"),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["id"], "evt_order_paid_variant");
+    let queued = queue.events.lock().unwrap()[0].clone();
+    assert_eq!(queued.event_id, "evt_order_paid_variant");
+    // Kept for logs only.
+    assert_eq!(queued.event_id_header.as_deref(), Some("evt_forged"));
+
+    let queue = Arc::new(MemoryQueue::default());
+    let answer = invoke_ingest(
+        &service(queue.clone()),
+        &read_fixture("http/signed_missing_id_200.json"),
+    )
+    .await;
+    let id = answer.body["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with(DIGEST_ID_PREFIX), "{id}");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&read_fixture("http/signed_missing_id_200.json")).unwrap();
+    assert_eq!(id, digest_id(fixture["body"].as_str().unwrap().as_bytes()));
+}
+
+#[tokio::test]
+async fn unusable_bodies_are_quarantined_with_their_reason_and_without_tokens() {
+    for (fixture, reason) in [
+        ("signed_not_json_202", "invalid_json"),
+        ("signed_missing_time_202", "missing_event_time"),
+    ] {
+        let queue = Arc::new(MemoryQueue::default());
+        let answer = invoke_ingest(
+            &service(queue.clone()),
+            &read_fixture(&format!("http/{fixture}.json")),
+        )
+        .await;
+        assert_eq!(answer.status, 202, "{fixture}");
+        assert_eq!(answer.body["reason"], reason, "{fixture}");
+        let kept = queue.quarantined.lock().unwrap();
+        assert_eq!(kept[0].reason, reason);
+        let body = String::from_utf8(kept[0].body().unwrap()).unwrap();
+        assert!(!body.contains("pay_secret"), "{fixture}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_body_with_characters_sqs_refuses_travels_as_base64_and_decodes_to_the_signed_bytes() {
+    let queue = Arc::new(MemoryQueue::default());
+    let fixture = read_fixture("http/noncharacter_in_body_200.json");
+    let answer = invoke_ingest(&service(queue.clone()), &fixture).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let events = queue.events.lock().unwrap();
+    let message = &events[0];
+    assert_eq!(message.body_encoding, BodyEncoding::Base64);
+    assert!(message.body.chars().all(sqs_allows));
+    let signed: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    let decoded = decode_body(&message.body, message.body_encoding.attribute()).unwrap();
+    assert_eq!(&*decoded, signed["body"].as_str().unwrap().as_bytes());
+    assert!(message.wire_size() <= MAX_QUEUE_MESSAGE_BYTES);
 }

@@ -5,15 +5,20 @@ use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use fanfare_integration_tests::{
-    aws_config_for, create_fifo_queue, create_standard_queue, invoke_ingest, moto_config,
-    read_fixture, unique, MeterInterceptor, RequestMeter, FIXTURE_TIME, TEST_SECRET,
+    aws_config_for, create_fifo_queue, create_standard_queue, create_tables, drain, invoke_ingest,
+    lambda_record, moto_config, read_fixture, unique, MeterInterceptor, RequestMeter, FIXTURE_TIME,
+    TEST_SECRET,
 };
+use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
 use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
 use fanfare_shared::ingest::{IngestService, DEFAULT_MAX_BODY_BYTES};
 use fanfare_shared::ports::FixedClock;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::{Processor, ProcessorOptions};
 
 fn verifier() -> Verifier {
     Verifier::new(
@@ -155,8 +160,8 @@ async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
 #[tokio::test]
 async fn signed_but_invalid_body_is_kept_on_the_quarantine_queue() {
     let (sqs, _, quarantine_url, service) = on_moto().await;
-    let answer = invoke_ingest(&service, &read_fixture("http/signed_not_json_400.json")).await;
-    assert_eq!(answer.status, 400);
+    let answer = invoke_ingest(&service, &read_fixture("http/signed_not_json_202.json")).await;
+    assert_eq!(answer.status, 202);
     let received = sqs
         .receive_message()
         .queue_url(&quarantine_url)
@@ -191,5 +196,101 @@ async fn unreachable_sqs_is_a_503() {
     assert!(
         !answer.body.to_string().contains("127.0.0.1"),
         "no internal detail leaks"
+    );
+}
+
+/// Counts handler runs of `order.paid`.
+#[derive(Default)]
+struct PaidRuns(std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl EventHandler for PaidRuns {
+    async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event() {
+    let (sqs, events_url, _, service) = on_moto().await;
+    let fixture: serde_json::Value =
+        serde_json::from_str(&read_fixture("http/order_paid_scheme_a_200.json")).unwrap();
+    // The attacker re-sends the signed body within the tolerance, each time with a new header.
+    for forged in [
+        None,
+        Some("evt_forged_1"),
+        Some("evt_forged_2"),
+        Some("dlv_x"),
+    ] {
+        let mut request = fixture.clone();
+        if let Some(id) = forged {
+            request["headers"]["x-fanfare-event-id"] = id.into();
+        }
+        let answer = invoke_ingest(&service, &request.to_string()).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body["id"], "evt_order_paid", "{forged:?}");
+    }
+
+    let aws = moto_config().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&aws);
+    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    let processor = Processor::new(
+        DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table),
+        DynamoStateStore::new(ddb.clone(), &state_table),
+        PaidRuns::default(),
+        clock(),
+        ProcessorOptions {
+            emit_metrics: false,
+            ..Default::default()
+        },
+    );
+    let mut records: Vec<_> = drain(&sqs, &events_url)
+        .await
+        .iter()
+        .map(lambda_record)
+        .collect();
+    assert!(!records.is_empty());
+    // Past SQS's 5-minute deduplication window the same copy can arrive again, with any attributes.
+    let mut late = records[0].clone();
+    late.message_id = Some("late-copy".into());
+    if let Some(a) = late.message_attributes.get_mut(attributes::EVENT_ID) {
+        a.string_value = Some("evt_forged_3".into());
+    }
+    records.push(late);
+    let mut batch = SqsEvent::default();
+    batch.records = records;
+    let response = processor.process_batch(&batch, 0).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+
+    assert_eq!(
+        processor
+            .handler()
+            .0
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    let records = ddb
+        .scan()
+        .table_name(&idempotency_table)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<_> = records
+        .items()
+        .iter()
+        .filter_map(|i| i.get("eventId")?.as_s().ok().cloned())
+        .collect();
+    assert_eq!(ids, ["evt_order_paid"]);
+    let state = ddb.scan().table_name(&state_table).send().await.unwrap();
+    assert_eq!(
+        state.items().len(),
+        1,
+        "one state change: {:?}",
+        state.items()
+    );
+    assert_eq!(
+        state.items()[0]["lastEventId"].as_s().unwrap(),
+        "evt_order_paid"
     );
 }

@@ -134,11 +134,7 @@ fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
 }
 
 fn msg(body: &str) -> QueuedMessage<'_> {
-    QueuedMessage {
-        body,
-        event_id: None,
-        replay_id: None,
-    }
+    QueuedMessage::raw(body)
 }
 
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1","waitTimeSeconds":12}"#;
@@ -208,7 +204,7 @@ async fn a_crashed_owners_lease_lapses_a_second_processor_finishes_and_the_late_
     let env = env().await;
     let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
     let text = body("evt_crash", "order.paid", T0, DATA);
-    let event = fanfare_shared::contract::envelope::parse_event(text.as_bytes(), None).unwrap();
+    let event = fanfare_shared::contract::envelope::parse_event(text.as_bytes()).unwrap();
     // The first invocation claims with a 1 s lease, then "crashes".
     let crashed = Claim {
         event_id: event.id.clone(),
@@ -258,7 +254,7 @@ async fn same_id_with_a_different_payload_is_a_conflict_kept_for_inspection() {
     let record = env.record("evt_conf").await.unwrap();
     assert_eq!(record["conflictCount"].as_n().unwrap(), "1");
     let changed_event =
-        fanfare_shared::contract::envelope::parse_event(changed.as_bytes(), None).unwrap();
+        fanfare_shared::contract::envelope::parse_event(changed.as_bytes()).unwrap();
     let kept = env
         .record(&format!(
             "evt_conf#conflict#{}",
@@ -361,9 +357,8 @@ async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_ou
     let p = env.processor(Runs::default(), T0);
     let b = body("evt_replay", "order.paid", T0, DATA);
     let replay = |id| QueuedMessage {
-        body: &b,
-        event_id: None,
         replay_id: Some(id),
+        ..QueuedMessage::raw(&b)
     };
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
@@ -397,4 +392,63 @@ async fn the_archive_lists_processed_events_by_time_for_replay() {
     assert_eq!(all[0].kind, "order.paid");
     let later = store.archived(T0 + 1, i64::MAX).await.unwrap();
     assert_eq!(later.len(), 1);
+}
+
+#[tokio::test]
+async fn archives_and_conflict_copies_keep_no_tokens_and_a_replay_of_the_redacted_copy_still_runs()
+{
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    let secret_data = r#"{"orderId":"o9","consumerId":"c","paymentToken":"tok_PAY","consumer":{"email":"ada@example.com"}}"#;
+    let b = body("evt_tok", "order.paid", T0, secret_data);
+    assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
+
+    let record = env.record("evt_tok").await.unwrap();
+    let raw = s(&record, "rawEvent");
+    assert!(
+        !raw.contains("tok_PAY") && !raw.contains("ada@example.com"),
+        "{raw}"
+    );
+    assert!(raw.contains("o9"), "{raw}");
+    let original = fanfare_shared::contract::envelope::parse_event(b.as_bytes()).unwrap();
+    assert_eq!(s(&record, "payloadHash"), original.payload_hash());
+
+    // A conflicting payload under the same id: its kept copy is redacted too.
+    let changed = body(
+        "evt_tok",
+        "order.paid",
+        T0,
+        r#"{"orderId":"o9","claimToken":"tok_CLAIM"}"#,
+    );
+    assert_eq!(p.process(msg(&changed), 0).await, Outcome::Conflict);
+    let conflicts = env
+        .ddb
+        .scan()
+        .table_name(&env.idempotency_table)
+        .send()
+        .await
+        .unwrap();
+    let copy = conflicts
+        .items()
+        .iter()
+        .find(|i| i.contains_key("conflictOf"))
+        .expect("conflict copy");
+    assert!(!s(copy, "rawEvent").contains("tok_CLAIM"));
+
+    // The archive is redacted, so only the original hash lets a replay claim the record.
+    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
+    let archived = store.archived(0, i64::MAX).await.unwrap();
+    let kept = archived.iter().find(|e| e.event_id == "evt_tok").unwrap();
+    let without_hash = QueuedMessage {
+        replay_id: Some("r1"),
+        ..QueuedMessage::raw(&kept.raw_event)
+    };
+    assert_eq!(p.process(without_hash, 0).await, Outcome::Conflict);
+    let replay = QueuedMessage {
+        replay_id: Some("r2"),
+        replay_payload_hash: Some(&kept.payload_hash),
+        ..QueuedMessage::raw(&kept.raw_event)
+    };
+    assert_eq!(p.process(replay, 0).await, Outcome::Completed);
+    assert_eq!(p.handler().count.load(Ordering::SeqCst), 2);
 }

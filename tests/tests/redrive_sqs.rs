@@ -1,17 +1,30 @@
 //! The redrive policy against FIFO queues in moto.
 
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
-use fanfare_integration_tests::{create_fifo_queue, moto_config, unique};
-use fanfare_shared::adapters::sqs::SqsDeadLetterQueue;
-use fanfare_shared::contract::message::attributes;
-use fanfare_shared::redrive::{redrive, RedrivePolicy};
+use fanfare_integration_tests::{create_fifo_queue, create_standard_queue, moto_config, unique};
+use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
+use fanfare_shared::contract::envelope::parse_event;
+use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
+use fanfare_shared::redrive::{redrive, RedrivePolicy, PARKED_REASON};
 
-async fn put(sqs: &aws_sdk_sqs::Client, url: &str, id: &str, redrive_count: Option<u32>) {
+fn event_body(id: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","type":"order.paid","created":1767225600,"data":{{"orderId":"o_{id}","paymentToken":"tok_SECRET"}}}}"#
+    )
+}
+
+async fn put(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    id: &str,
+    group: &str,
+    redrive_count: Option<u32>,
+) {
     let mut send = sqs
         .send_message()
         .queue_url(url)
-        .message_body(format!(r#"{{"id":"{id}"}}"#))
-        .message_group_id(format!("order/{id}"))
+        .message_body(event_body(id))
+        .message_group_id(group)
         .message_deduplication_id(id)
         .message_attributes(
             attributes::EVENT_ID,
@@ -35,7 +48,8 @@ async fn put(sqs: &aws_sdk_sqs::Client, url: &str, id: &str, redrive_count: Opti
 }
 
 #[tokio::test]
-async fn old_messages_go_back_with_their_count_and_exhausted_ones_stay() {
+async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unblocking_their_group(
+) {
     let config = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let main = create_fifo_queue(&sqs, &unique("events")).await;
@@ -46,17 +60,21 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_stay() {
         .send()
         .await
         .unwrap();
-    put(&sqs, &dlq, "fresh", None).await;
-    put(&sqs, &dlq, "twice", Some(2)).await;
-    put(&sqs, &dlq, "exhausted", Some(3)).await;
+    let kept = create_standard_queue(&sqs, &unique("quarantine")).await;
+    put(&sqs, &dlq, "fresh", "order/a", None).await;
+    put(&sqs, &dlq, "twice", "order/b", Some(2)).await;
+    put(&sqs, &dlq, "exhausted", "order/c", Some(3)).await;
+    // Behind the exhausted message in its FIFO group: blocked for as long as that one stays.
+    put(&sqs, &dlq, "behind", "order/c", None).await;
     let queue = SqsDeadLetterQueue::new(sqs.clone(), &dlq, &main);
+    let park = SqsQuarantine::new(sqs.clone(), &kept);
     let now = chrono::Utc::now().timestamp_millis();
 
-    // Nothing is old enough yet.
-    let early = redrive(&queue, RedrivePolicy::default(), now)
+    // Nothing is old enough yet; the exhausted one is parked at once, which frees its group.
+    let early = redrive(&queue, &park, RedrivePolicy::default(), now)
         .await
         .unwrap();
-    assert_eq!((early.moved, early.too_recent, early.exhausted), (0, 2, 1));
+    assert_eq!((early.moved, early.too_recent, early.parked), (0, 3, 1));
 
     // Messages a run leaves become visible again after the DLQ's visibility timeout (1 s here).
     tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
@@ -64,10 +82,10 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_stay() {
         max_messages_per_run: 10,
         ..RedrivePolicy::default()
     };
-    let later = redrive(&queue, policy, now + 2 * 3600 * 1000)
+    let later = redrive(&queue, &park, policy, now + 2 * 3600 * 1000)
         .await
         .unwrap();
-    assert_eq!(later.moved, 2);
+    assert_eq!(later.moved, 3);
 
     let moved = sqs
         .receive_message()
@@ -98,6 +116,7 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_stay() {
     assert_eq!(
         counts,
         [
+            ("behind".to_string(), "1".to_string()),
             ("fresh".to_string(), "1".to_string()),
             ("twice".to_string(), "3".to_string())
         ]
@@ -117,9 +136,24 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_stay() {
     let in_flight: u32 = attrs[&QueueAttributeName::ApproximateNumberOfMessagesNotVisible]
         .parse()
         .unwrap();
-    assert_eq!(
-        visible + in_flight,
-        1,
-        "only the exhausted message stays in the DLQ"
-    );
+    assert_eq!(visible + in_flight, 0, "nothing is left blocking the DLQ");
+
+    // The parked copy: redacted, with what a replay needs to claim the event's record.
+    let parked = sqs
+        .receive_message()
+        .queue_url(&kept)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parked.messages().len(), 1);
+    let delivery: QuarantinedDelivery =
+        serde_json::from_str(parked.messages()[0].body().unwrap()).unwrap();
+    assert_eq!(delivery.reason, PARKED_REASON);
+    assert_eq!(delivery.event_id.as_deref(), Some("exhausted"));
+    let original = parse_event(event_body("exhausted").as_bytes()).unwrap();
+    assert_eq!(delivery.payload_hash, Some(original.payload_hash()));
+    let body = String::from_utf8(delivery.body().unwrap()).unwrap();
+    assert!(!body.contains("tok_SECRET"), "{body}");
+    assert!(body.contains("o_exhausted"), "{body}");
 }

@@ -11,7 +11,7 @@ use lambda_http::{service_fn, Adapter, Error, Request};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    fanfare_shared::telemetry::init();
     let config = IngestConfig::from_env()?;
     let aws = aws_config().await;
     let secrets = load_signing_secrets(&config.secret_source, &aws).await?;
@@ -21,7 +21,8 @@ async fn main() -> Result<(), Error> {
         SqsQuarantine::from_sdk_config(&aws, &config.quarantine_queue_url),
         RuntimeClock::from_env(),
         config.max_body_bytes,
-    );
+    )
+    .with_retention(config.retention);
     let service = &service;
     let handler =
         service_fn(

@@ -11,7 +11,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    fanfare_shared::telemetry::init();
     let config = ProcessorConfig::from_env()?;
     let aws = aws_config().await;
     let processor = Processor::new(

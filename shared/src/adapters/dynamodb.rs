@@ -333,18 +333,17 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             claim.event_id,
             &claim.payload_hash[..claim.payload_hash.len().min(16)]
         );
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item(record::EVENT_ID, s(&key))
-            .item(record::STATUS, s("conflict"))
-            .item(record::CONFLICT_OF, s(&claim.event_id))
-            .item(record::PAYLOAD_HASH, s(&claim.payload_hash))
-            .item(record::RAW_EVENT, s(&claim.raw_event))
-            .item(record::KIND, s(&claim.kind))
-            .item(record::EVENT_TYPE, s(&claim.event_type))
-            .item(record::FIRST_SEEN_AT_MS, n(claim.now_ms))
-            .item(record::EXPIRES_AT, n(claim.expires_at_s))
+        // An update rather than a put: the processor's role needs only UpdateItem.
+        let mut copy = Expr::default();
+        copy.set(record::STATUS, s("conflict"));
+        copy.set(record::CONFLICT_OF, s(&claim.event_id));
+        copy.set(record::PAYLOAD_HASH, s(&claim.payload_hash));
+        copy.set(record::RAW_EVENT, s(&claim.raw_event));
+        copy.set(record::KIND, s(&claim.kind));
+        copy.set(record::EVENT_TYPE, s(&claim.event_type));
+        copy.set_if_absent(record::FIRST_SEEN_AT_MS, n(claim.now_ms));
+        copy.set(record::EXPIRES_AT, n(claim.expires_at_s));
+        copy.apply(self.update(&key), None)
             .send()
             .await
             .map_err(|e| unavailable(Box::new(e)))?;
@@ -515,7 +514,9 @@ pub struct ArchivedEvent {
     pub kind: String,
     pub ordering_key: String,
     pub occurred_at_ms: i64,
+    /// Redacted before it was stored, so a replay passes `payload_hash` along.
     pub raw_event: String,
+    pub payload_hash: String,
 }
 
 impl DynamoIdempotencyStore {
@@ -585,6 +586,9 @@ impl DynamoIdempotencyStore {
                         .to_string(),
                     occurred_at_ms: number(item, record::OCCURRED_AT_MS).unwrap_or(0),
                     raw_event: string(item, record::RAW_EVENT)
+                        .unwrap_or_default()
+                        .to_string(),
+                    payload_hash: string(item, record::PAYLOAD_HASH)
                         .unwrap_or_default()
                         .to_string(),
                 });

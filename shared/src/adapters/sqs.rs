@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
-use crate::contract::message::{attributes, QuarantinedDelivery, QueuedEvent};
+use crate::contract::message::{attributes, sqs_text, QuarantinedDelivery, QueuedEvent};
 use crate::ports::{EventQueue, Quarantine, QueueError};
 
 /// The FIFO queue of verified events (high-throughput mode in the template).
@@ -31,10 +31,11 @@ fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> QueueError 
     QueueError::Unavailable(Box::new(e))
 }
 
+/// An attribute value, with characters SQS refuses replaced (attributes are informational).
 fn attribute(data_type: &str, value: String) -> Result<MessageAttributeValue, QueueError> {
     MessageAttributeValue::builder()
         .data_type(data_type)
-        .string_value(value)
+        .string_value(sqs_text(&value))
         .build()
         .map_err(unavailable)
 }
@@ -48,40 +49,17 @@ impl EventQueue for SqsEventQueue {
             .queue_url(&self.queue_url)
             .message_body(&event.body)
             .message_group_id(&event.ordering_key)
-            .message_deduplication_id(&event.deduplication_id)
-            .message_attributes(
-                attributes::EVENT_ID,
-                attribute("String", event.event_id.clone())?,
-            )
-            .message_attributes(
-                attributes::EVENT_TYPE,
-                attribute("String", event.event_type.clone())?,
-            )
-            .message_attributes(attributes::KIND, attribute("String", event.kind.clone())?)
-            .message_attributes(
-                attributes::SIGNATURE_SCHEME,
-                attribute("String", event.signature_scheme.to_string())?,
-            )
-            .message_attributes(
-                attributes::RECEIVED_AT_MS,
-                attribute("Number", event.received_at_ms.to_string())?,
-            );
-        if let Some(delivery_id) = &event.delivery_id {
-            send = send.message_attributes(
-                attributes::DELIVERY_ID,
-                attribute("String", delivery_id.clone())?,
-            );
-        }
-        if let Some(retry) = event.retry_count {
-            send = send.message_attributes(
-                attributes::RETRY_COUNT,
-                attribute("Number", retry.to_string())?,
-            );
+            .message_deduplication_id(&event.deduplication_id);
+        for (name, data_type, value) in event.attributes() {
+            send = send.message_attributes(name, attribute(data_type, value)?);
         }
         send.send().await.map_err(unavailable)?;
         Ok(())
     }
 }
+
+/// The attribute naming why a delivery was kept.
+pub const QUARANTINE_REASON_ATTRIBUTE: &str = "reason";
 
 /// A standard queue (14-day retention) holding validly signed deliveries that were not usable events.
 #[derive(Clone)]
@@ -111,7 +89,76 @@ impl Quarantine for SqsQuarantine {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
-            .message_attributes("reason", attribute("String", delivery.reason.clone())?)
+            .message_attributes(
+                QUARANTINE_REASON_ATTRIBUTE,
+                attribute("String", delivery.reason.clone())?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// One delivery read back from the quarantine queue.
+#[derive(Debug, Clone)]
+pub struct KeptDelivery {
+    pub message_id: String,
+    pub receipt_handle: String,
+    /// `None` when the message is not a kept delivery at all (never written by this receiver).
+    pub delivery: Option<QuarantinedDelivery>,
+}
+
+impl SqsQuarantine {
+    /// Every kept delivery, up to `max`. Received messages stay hidden until [`Self::release`]
+    /// or deletion, so the read ends when the queue yields nothing new.
+    pub async fn receive_all(&self, max: usize) -> Result<Vec<KeptDelivery>, QueueError> {
+        let mut kept = Vec::new();
+        while kept.len() < max {
+            let out = self
+                .client
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(120)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            if out.messages().is_empty() {
+                break;
+            }
+            for m in out.messages() {
+                let (Some(id), Some(receipt)) = (m.message_id(), m.receipt_handle()) else {
+                    continue;
+                };
+                kept.push(KeptDelivery {
+                    message_id: id.to_string(),
+                    receipt_handle: receipt.to_string(),
+                    delivery: m.body().and_then(|b| serde_json::from_str(b).ok()),
+                });
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Makes a received delivery visible again at once.
+    pub async fn release(&self, kept: &KeptDelivery) -> Result<(), QueueError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(&kept.receipt_handle)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    pub async fn delete(&self, kept: &KeptDelivery) -> Result<(), QueueError> {
+        self.client
+            .delete_message()
+            .queue_url(&self.queue_url)
+            .receipt_handle(&kept.receipt_handle)
             .send()
             .await
             .map_err(unavailable)?;

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::contract::kind::EventKind;
 use crate::model::Event;
@@ -22,8 +23,6 @@ pub enum EnvelopeError {
     NotJson,
     #[error("the body is not a JSON object")]
     NotAnObject,
-    #[error("the event has no `id` string (nor an X-Fanfare-Event-Id header)")]
-    MissingId,
     #[error("the event id is empty, too long or contains control characters")]
     InvalidId,
     #[error("the event has no `type` string")]
@@ -41,7 +40,6 @@ impl EnvelopeError {
         match self {
             EnvelopeError::NotJson => "invalid_json",
             EnvelopeError::NotAnObject => "invalid_envelope",
-            EnvelopeError::MissingId => "missing_event_id",
             EnvelopeError::InvalidId => "invalid_event_id",
             EnvelopeError::MissingType => "missing_event_type",
             EnvelopeError::MissingTime => "missing_event_time",
@@ -51,28 +49,25 @@ impl EnvelopeError {
     }
 }
 
-/// Parses a raw body into an [`Event`]. `header_event_id` is `X-Fanfare-Event-Id` when it was sent:
-/// one of Fanfare's pages says the body `id` is a delivery id, so the header wins as the event id.
-pub fn parse_event(body: &[u8], header_event_id: Option<&str>) -> Result<Event, EnvelopeError> {
+/// Prefix of the event id of a body that has no `id` of its own.
+pub const DIGEST_ID_PREFIX: &str = "sha256_";
+
+/// Parses a raw (verified) body into an [`Event`].
+///
+/// The event's identity comes only from what is signed: the body's `id`, or, for a body without one,
+/// a digest of the signed bytes. `X-Fanfare-Event-Id` is not signed, so it never decides which event
+/// this is (a captured delivery re-sent with a new header value must stay the same event).
+pub fn parse_event(body: &[u8]) -> Result<Event, EnvelopeError> {
     let value: Value = serde_json::from_slice(body).map_err(|_| EnvelopeError::NotJson)?;
     let Value::Object(mut object) = value else {
         return Err(EnvelopeError::NotAnObject);
     };
 
-    let body_id = match object.get("id") {
-        Some(Value::String(id)) => Some(valid_id(id)?),
+    let (id, id_from_digest) = match object.get("id") {
+        Some(Value::String(id)) => (valid_id(id)?, false),
         Some(_) => return Err(EnvelopeError::InvalidId),
-        None => None,
+        None => (digest_id(body), true),
     };
-    let header_id = header_event_id
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .map(valid_id)
-        .transpose()?;
-    let id = header_id
-        .clone()
-        .or_else(|| body_id.clone())
-        .ok_or(EnvelopeError::MissingId)?;
 
     let event_type = match object.get("type") {
         Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
@@ -101,13 +96,18 @@ pub fn parse_event(body: &[u8], header_event_id: Option<&str>) -> Result<Event, 
     Ok(Event {
         kind: EventKind::from_type(&event_type),
         id,
-        body_id,
+        id_from_digest,
         event_type,
         occurred_at,
         organization_id,
         experience_id,
         data,
     })
+}
+
+/// The id of a body without `id`: the same signed bytes always give the same id.
+pub fn digest_id(body: &[u8]) -> String {
+    format!("{DIGEST_ID_PREFIX}{}", hex::encode(Sha256::digest(body)))
 }
 
 fn valid_id(id: &str) -> Result<String, EnvelopeError> {
@@ -140,7 +140,8 @@ fn event_time(object: &Map<String, Value>) -> Result<DateTime<Utc>, EnvelopeErro
     match raw {
         Value::Number(n) => {
             let millis = if let Some(i) = n.as_i64() {
-                if i.abs() >= MILLIS_THRESHOLD {
+                // unsigned_abs: `abs` overflows (and panics in debug builds) on i64::MIN.
+                if i.unsigned_abs() >= MILLIS_THRESHOLD.unsigned_abs() {
                     i
                 } else {
                     i.checked_mul(1000).ok_or(EnvelopeError::InvalidTime)?
@@ -176,7 +177,7 @@ mod tests {
     use super::*;
 
     fn parse(body: &str) -> Result<Event, EnvelopeError> {
-        parse_event(body.as_bytes(), None)
+        parse_event(body.as_bytes())
     }
 
     #[test]
@@ -222,12 +223,34 @@ mod tests {
     }
 
     #[test]
-    fn header_event_id_wins_over_body_id() {
-        let e = parse_event(br#"{"id":"dlv_1","type":"x","created":1}"#, Some("evt_9")).unwrap();
-        assert_eq!(e.id, "evt_9");
-        assert_eq!(e.body_id.as_deref(), Some("dlv_1"));
-        let e = parse_event(br#"{"type":"x","created":1}"#, Some("evt_9")).unwrap();
-        assert_eq!(e.id, "evt_9");
+    fn a_body_without_id_is_identified_by_a_digest_of_its_signed_bytes() {
+        let body = br#"{"type":"x","created":1}"#;
+        let a = parse_event(body).unwrap();
+        let b = parse_event(body).unwrap();
+        assert_eq!(a.id, b.id);
+        assert!(a.id_from_digest);
+        assert!(a.id.starts_with(DIGEST_ID_PREFIX));
+        // Other bytes, even the same JSON re-spaced, are another delivery of unknown identity.
+        let spaced = parse_event(br#"{"type":"x", "created":1}"#).unwrap();
+        assert_ne!(a.id, spaced.id);
+        let with_id = parse_event(br#"{"id":"evt_1","type":"x","created":1}"#).unwrap();
+        assert_eq!(with_id.id, "evt_1");
+        assert!(!with_id.id_from_digest);
+    }
+
+    #[test]
+    fn extreme_created_numbers_are_errors_not_panics() {
+        for created in [
+            i64::MIN.to_string(),
+            i64::MAX.to_string(),
+            "-9223372036854775809".into(),
+            "1e308".into(),
+            "-1e308".into(),
+            (-MILLIS_THRESHOLD).to_string(),
+        ] {
+            let body = format!(r#"{{"id":"e","type":"x","created":{created}}}"#);
+            assert!(parse(&body).is_err(), "{created}");
+        }
     }
 
     #[test]
@@ -250,7 +273,6 @@ mod tests {
         let cases = [
             ("not json", EnvelopeError::NotJson),
             ("[1]", EnvelopeError::NotAnObject),
-            (r#"{"type":"x","created":1}"#, EnvelopeError::MissingId),
             (
                 r#"{"id":"","type":"x","created":1}"#,
                 EnvelopeError::InvalidId,

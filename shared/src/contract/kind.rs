@@ -118,6 +118,22 @@ pub enum Family {
     Unknown,
 }
 
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Admission => "admission",
+            Family::Draw => "draw",
+            Family::Auction => "auction",
+            Family::Experience => "experience",
+            Family::Distribution => "distribution",
+            Family::Order => "order",
+            Family::Consumer => "consumer",
+            Family::Webhook => "webhook",
+            Family::Unknown => "unknown",
+        }
+    }
+}
+
 impl EventKind {
     pub fn family(self) -> Family {
         use EventKind::*;

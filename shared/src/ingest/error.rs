@@ -17,7 +17,8 @@ pub enum IngestError {
     TooLarge { limit: usize },
     #[error(transparent)]
     Signature(#[from] SignatureError),
-    /// The body was validly signed but is not a usable event; it has been quarantined.
+    /// The body is not a usable event and could not be kept either (only when it is not UTF-8
+    /// after parsing, which cannot happen for JSON; kept for completeness).
     #[error(transparent)]
     Envelope(EnvelopeError),
     #[error("the event queue is unavailable")]
@@ -58,9 +59,6 @@ impl IngestError {
         match self {
             IngestError::QueueUnavailable(_) | IngestError::QuarantineUnavailable(_) => {
                 "the event could not be stored; please retry".to_string()
-            }
-            IngestError::Envelope(e) => {
-                format!("{e}; the delivery was kept for inspection")
             }
             other => other.to_string(),
         }

@@ -14,9 +14,11 @@ use lambda_http::{Body, Request, Response};
 
 use crate::contract::envelope::{parse_event, EnvelopeError};
 use crate::contract::headers::{self, sanitized};
-use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+use crate::contract::message::{QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
+use crate::metrics;
 use crate::ports::{Clock, EventQueue, Quarantine};
+use crate::privacy::Retention;
 
 /// Default body limit: 256 KiB, far above any Fanfare event and below SQS's message size.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
@@ -27,13 +29,21 @@ pub struct IngestService<Q, R, C> {
     quarantine: R,
     clock: C,
     max_body_bytes: usize,
+    retention: Retention,
 }
 
-/// The result of one request, for the log line.
-struct Accepted {
-    event_id: String,
-    event_type: String,
-    kind: &'static str,
+/// What became of a request that was not refused.
+enum Accepted {
+    /// On the event queue.
+    Enqueued {
+        event_id: String,
+        event_type: String,
+        kind: &'static str,
+    },
+    /// Validly signed but not a usable event: kept on the quarantine queue. Answered 2xx, since a
+    /// 4xx would only make Fanfare retry a body that can never parse (and count towards disabling
+    /// the endpoint).
+    Quarantined { reason: &'static str },
 }
 
 impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
@@ -50,7 +60,14 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             quarantine,
             clock,
             max_body_bytes,
+            retention: Retention::default(),
         }
+    }
+
+    /// What the quarantine may keep of a body (credentials never; contact details on opt-in).
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     /// Handles one HTTP request. Never fails: every outcome is an HTTP answer.
@@ -59,18 +76,34 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         let outcome = self.accept(request).await;
         let latency_us = started.elapsed().as_micros() as u64;
         match outcome {
-            Ok(accepted) => {
+            Ok(Accepted::Enqueued {
+                event_id,
+                event_type,
+                kind,
+            }) => {
                 tracing::info!(
-                    event_id = %accepted.event_id,
-                    event_type = %accepted.event_type,
-                    kind = accepted.kind,
+                    event_id = %event_id,
+                    event_type = %event_type,
+                    kind,
                     outcome = "enqueued",
                     status = 200,
                     latency_us,
                     "webhook accepted"
                 );
-                let id = serde_json::Value::String(accepted.event_id);
-                error::json_response(StatusCode::OK, format!(r#"{{"received":true,"id":{id}}}"#))
+                let body = serde_json::json!({ "received": true, "id": event_id });
+                error::json_response(StatusCode::OK, body.to_string())
+            }
+            Ok(Accepted::Quarantined { reason }) => {
+                tracing::warn!(
+                    outcome = "quarantined",
+                    reason,
+                    status = 202,
+                    latency_us,
+                    "signed delivery is not a usable event; kept in quarantine"
+                );
+                let body =
+                    serde_json::json!({ "received": true, "quarantined": true, "reason": reason });
+                error::json_response(StatusCode::ACCEPTED, body.to_string())
             }
             Err(err) => {
                 let status = err.status().as_u16();
@@ -107,8 +140,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             .verifier
             .verify(signature_headers, &body, now.timestamp())?;
 
-        let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
-        let event = match parse_event(&body, event_id_header.as_deref()) {
+        let event = match parse_event(&body) {
             Ok(event) => event,
             Err(reason) => {
                 self.keep_rejected(
@@ -119,9 +151,24 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                     now.timestamp_millis(),
                 )
                 .await?;
-                return Err(IngestError::Envelope(reason));
+                return Ok(Accepted::Quarantined {
+                    reason: reason.code(),
+                });
             }
         };
+        // Unsigned, so it never names the event; a disagreement is only worth a log line and a metric.
+        let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
+        if let Some(sent) = event_id_header.as_deref().filter(|h| *h != event.id) {
+            tracing::warn!(
+                event_id = %event.id,
+                header_event_id = %sent,
+                "X-Fanfare-Event-Id disagrees with the signed body; the body's id is used"
+            );
+            println!(
+                "{}",
+                metrics::count_document("ingest", "EventIdHeaderMismatch", now.timestamp_millis())
+            );
+        }
         // A body that parsed as JSON is valid UTF-8: take it over without copying.
         let text = match body {
             Body::Text(text) => text,
@@ -135,15 +182,22 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             verified.scheme.as_str(),
             now.timestamp_millis(),
         );
+        message.event_id_header = event_id_header;
         message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
         message.retry_count =
             header(&parts.headers, headers::RETRY_COUNT).and_then(|v| v.trim().parse().ok());
+        // Attributes count towards SQS's limit too; refuse here rather than fail every retry.
+        if message.wire_size() > MAX_QUEUE_MESSAGE_BYTES {
+            return Err(IngestError::TooLarge {
+                limit: self.max_body_bytes,
+            });
+        }
 
         self.queue
             .enqueue(&message)
             .await
             .map_err(IngestError::QueueUnavailable)?;
-        Ok(Accepted {
+        Ok(Accepted::Enqueued {
             event_id: event.id,
             event_type: message.event_type,
             kind: event.kind.as_str(),
@@ -160,12 +214,15 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
     ) -> Result<(), IngestError> {
         let delivery = QuarantinedDelivery {
             reason: reason.to_string(),
-            body_base64: base64::engine::general_purpose::STANDARD.encode(body),
+            body_base64: base64::engine::general_purpose::STANDARD
+                .encode(self.retention.redact_body(body)),
             received_at_ms,
             signature_scheme: verified.scheme.as_str().to_string(),
             event_type_header: header(headers_in, headers::EVENT_TYPE).and_then(sanitized),
             event_id_header: header(headers_in, headers::EVENT_ID).and_then(sanitized),
             delivery_id: header(headers_in, headers::DELIVERY_ID).and_then(sanitized),
+            event_id: None,
+            payload_hash: None,
         };
         self.quarantine
             .quarantine(&delivery)

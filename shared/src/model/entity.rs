@@ -1,9 +1,12 @@
-//! The entity an event changes. Its key is the SQS message group (ordering) and the unit of
-//! ordering state in the processor.
-//!
-//! When the finer id is missing, the key falls back to a coarser entity (an admission falls back to
-//! its experience, then its organisation), never to a random or empty group: events about the same
-//! thing must share a group even when a page leaves a field out.
+//! The entity an event changes, in two roles:
+//! - [`Entity::of`] is the **message group** (SQS ordering). When the finer id is missing it falls
+//!   back to a coarser entity (an admission to its experience, then its organisation), never to a
+//!   random or empty group: events about the same thing share a group even when a page leaves a
+//!   field out.
+//! - [`Entity::own`] is the **state key**: only the event's own family with its own id, never a
+//!   fallback. An event without its entity id keeps its facts in an item of its own
+//!   ([`StateKey::Unidentified`]) and never moves another entity's ordered fields (an admission
+//!   without `consumerId` must not set its experience's `status`).
 
 use std::fmt;
 
@@ -63,6 +66,27 @@ impl Entity {
             .unwrap_or(Entity::Unattributed)
     }
 
+    /// The entity whose state this event changes: its own family and id only (see the module docs).
+    pub fn own(event: &Event) -> Option<Entity> {
+        let id = |name: &str| event.id_field(name);
+        match event.kind.family() {
+            Family::Admission => match (event.experience_id.clone(), event.consumer_id()) {
+                (Some(experience), Some(consumer)) => Some(Entity::Admission {
+                    experience,
+                    consumer,
+                }),
+                _ => None,
+            },
+            Family::Draw => id("drawId").map(Entity::Draw),
+            Family::Auction => id("auctionId").map(Entity::Auction),
+            Family::Order => id("orderId").map(Entity::Order),
+            Family::Experience => event.experience_id.clone().map(Entity::Experience),
+            Family::Distribution => id("distributionId").map(Entity::Distribution),
+            Family::Consumer => event.consumer_id().map(Entity::Consumer),
+            Family::Webhook | Family::Unknown => None,
+        }
+    }
+
     /// The key: `<entity>/<id>[/<id>]`, at most 128 characters of the set SQS allows in a message
     /// group id. An id segment that is long or holds other characters is replaced by a hash of it.
     pub fn key(&self) -> String {
@@ -95,7 +119,46 @@ impl fmt::Display for Entity {
     }
 }
 
+/// Where an event's state lives: its own entity, or an item of its own when it lacks the id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateKey {
+    Entity(Entity),
+    /// `unidentified/<family>/<event id>`: one item per event, so id-less events never share state.
+    Unidentified {
+        family: &'static str,
+        event_id: String,
+    },
+}
+
+impl StateKey {
+    pub fn of(event: &Event) -> StateKey {
+        match Entity::own(event) {
+            Some(entity) => StateKey::Entity(entity),
+            None => StateKey::Unidentified {
+                family: event.kind.family().as_str(),
+                event_id: event.id.clone(),
+            },
+        }
+    }
+
+    pub fn key(&self) -> String {
+        match self {
+            StateKey::Entity(entity) => entity.key(),
+            StateKey::Unidentified { family, event_id } => {
+                format!("unidentified/{family}/{}", key_segment(event_id))
+            }
+        }
+    }
+}
+
 const MAX_SEGMENT: usize = 48;
+
+/// An id as one segment of a key built from event data (partition keys, message groups, sort keys
+/// such as `ENTRY#<consumer>`): kept as is when short and plain, else a hash of it, so a key is
+/// always bounded and separators cannot be injected.
+pub fn key_segment(id: &str) -> String {
+    safe_segment(id)
+}
 
 fn safe_segment(id: &str) -> String {
     let plain = id.len() <= MAX_SEGMENT
@@ -116,7 +179,7 @@ mod tests {
     use crate::contract::envelope::parse_event;
 
     fn entity_of(body: &str) -> Entity {
-        parse_event(body.as_bytes(), None).unwrap().entity()
+        parse_event(body.as_bytes()).unwrap().entity()
     }
 
     #[test]
@@ -162,6 +225,24 @@ mod tests {
             let body = format!(r#"{{"id":"e","type":"{ty}","created":1,"data":{data}}}"#);
             assert_eq!(entity_of(&body).key(), key, "{ty}");
         }
+    }
+
+    #[test]
+    fn the_state_key_never_falls_back_to_another_family() {
+        let state = |body: &str| StateKey::of(&parse_event(body.as_bytes()).unwrap()).key();
+        // The message group falls back; the state key does not.
+        let no_consumer =
+            r#"{"id":"e1","type":"queue.consumer_admitted","created":1,"experienceId":"exp_1"}"#;
+        assert_eq!(entity_of(no_consumer).key(), "experience/exp_1");
+        assert_eq!(state(no_consumer), "unidentified/admission/e1");
+        let no_order = r#"{"id":"e2","type":"order.paid","created":1,"data":{"consumerId":"c1"}}"#;
+        assert_eq!(state(no_order), "unidentified/order/e2");
+        let no_draw = r#"{"id":"e3","type":"draw.completed","created":1,"experienceId":"x"}"#;
+        assert_eq!(state(no_draw), "unidentified/draw/e3");
+        let nothing = r#"{"id":"e4","type":"consumer.updated","created":1}"#;
+        assert_eq!(state(nothing), "unidentified/consumer/e4");
+        let genuine = r#"{"id":"e5","type":"experience.paused","created":1,"experienceId":"x"}"#;
+        assert_eq!(state(genuine), "experience/x");
     }
 
     #[test]

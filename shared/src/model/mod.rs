@@ -3,7 +3,7 @@
 mod entity;
 mod money;
 
-pub use entity::Entity;
+pub use entity::{key_segment, Entity, StateKey};
 pub use money::{Money, MoneyError};
 
 use chrono::{DateTime, Utc};
@@ -16,10 +16,11 @@ use crate::contract::kind::EventKind;
 /// A verified event with its envelope normalised. `data` is kept as sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// The event id: the idempotency key (the `X-Fanfare-Event-Id` header when sent, else body `id`).
+    /// The event id and idempotency key: the body's `id`, or for a body without one a digest of the
+    /// signed bytes (never an unsigned header).
     pub id: String,
-    /// The body's own `id`, when present.
-    pub body_id: Option<String>,
+    /// The body had no `id`: `id` is the digest of the signed bytes.
+    pub id_from_digest: bool,
     /// `type` exactly as sent.
     pub event_type: String,
     pub kind: EventKind,
@@ -144,10 +145,7 @@ mod tests {
 
     #[test]
     fn fields_are_found_in_camel_or_snake_case() {
-        let e = parse_event(
-            br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#,
-            None,
-        )
+        let e = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#)
         .unwrap();
         assert_eq!(e.consumer_id().as_deref(), Some("c1"));
         assert_eq!(e.i64_field("waitTimeSeconds"), Some(42));
@@ -155,21 +153,10 @@ mod tests {
 
     #[test]
     fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
-        let a = parse_event(
-            br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#,
-            None,
-        )
-        .unwrap();
-        let b = parse_event(
-            br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#,
-            None,
-        )
-        .unwrap();
-        let c = parse_event(
-            br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#,
-            None,
-        )
-        .unwrap();
+        let a = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#).unwrap();
+        let b = parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#)
+            .unwrap();
+        let c = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#).unwrap();
         assert_eq!(a.payload_hash(), b.payload_hash());
         assert_ne!(a.payload_hash(), c.payload_hash());
     }

@@ -12,7 +12,6 @@
 
 pub mod handler;
 pub mod idempotency;
-pub mod metrics;
 pub mod plan;
 pub mod state;
 
@@ -21,8 +20,9 @@ use std::time::Instant;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 
 use crate::contract::envelope::parse_event;
-use crate::contract::message::attributes;
+use crate::contract::message::{attributes, decode_body};
 use crate::ports::Clock;
+use crate::privacy::Retention;
 use handler::{dispatch, EventHandler, HandlerContext};
 use idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
 use plan::{plan, PlanOptions};
@@ -99,25 +99,39 @@ impl Outcome {
 /// One queued message, independent of the SQS event types.
 #[derive(Debug, Clone, Copy)]
 pub struct QueuedMessage<'a> {
+    /// The signed bytes, raw or encoded as `body_encoding` says.
     pub body: &'a str,
-    /// The `fanfare-event-id` attribute ingest set.
-    pub event_id: Option<&'a str>,
+    /// The `body-encoding` attribute (`base64` for bodies SQS could not carry raw).
+    pub body_encoding: Option<&'a str>,
     /// The `replay-id` attribute `fanfare-webhooks replay` sets.
     pub replay_id: Option<&'a str>,
+    /// With `replay_id` only: the original payload hash of a redacted archive copy.
+    pub replay_payload_hash: Option<&'a str>,
 }
 
 impl<'a> QueuedMessage<'a> {
+    /// A message as ingest sends it: the signed body, nothing else that matters.
+    pub fn raw(body: &'a str) -> Self {
+        Self {
+            body,
+            body_encoding: None,
+            replay_id: None,
+            replay_payload_hash: None,
+        }
+    }
+
     pub fn from_sqs(message: &'a SqsMessage) -> Self {
+        let attribute = |name: &str| {
+            message
+                .message_attributes
+                .get(name)
+                .and_then(|a| a.string_value.as_deref())
+        };
         Self {
             body: message.body.as_deref().unwrap_or_default(),
-            event_id: message
-                .message_attributes
-                .get(attributes::EVENT_ID)
-                .and_then(|a| a.string_value.as_deref()),
-            replay_id: message
-                .message_attributes
-                .get(attributes::REPLAY_ID)
-                .and_then(|a| a.string_value.as_deref()),
+            body_encoding: attribute(attributes::BODY_ENCODING),
+            replay_id: attribute(attributes::REPLAY_ID),
+            replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
         }
     }
 }
@@ -188,7 +202,14 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     /// Processes one message and logs one line about it.
     pub async fn process(&self, message: QueuedMessage<'_>, deadline_ms: i64) -> Outcome {
         let started = Instant::now();
-        let event = match parse_event(message.body.as_bytes(), message.event_id) {
+        let bytes = match decode_body(message.body, message.body_encoding) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::error!(outcome = "failed", error = %e, "queued body cannot be decoded");
+                return Outcome::Failed("invalid_body_encoding");
+            }
+        };
+        let event = match parse_event(&bytes) {
             Ok(e) => e,
             Err(e) => {
                 // Ingest validated it; a body that fails here can only be retried and dead-lettered.
@@ -201,7 +222,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             }
         };
         let (outcome, attempt) = self
-            .process_event(&event, message.body, message.replay_id, deadline_ms)
+            .process_event(&event, &bytes, message, deadline_ms)
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let kind = event.kind.as_str();
@@ -220,7 +241,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             let alert = (event.kind == crate::EventKind::WebhookDeliveryFailed
                 && outcome == Outcome::Completed)
                 .then_some("DeliveryFailed");
-            let doc = metrics::record_document(
+            let doc = crate::metrics::record_document(
                 kind,
                 outcome.metric(),
                 alert,
@@ -235,17 +256,27 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     async fn process_event(
         &self,
         event: &crate::Event,
-        raw: &str,
-        replay_id: Option<&str>,
+        signed: &[u8],
+        message: QueuedMessage<'_>,
         deadline_ms: i64,
     ) -> (Outcome, u32) {
+        let replay_id = message.replay_id;
+        // A replayed archive copy was redacted, so it no longer hashes like the original: the
+        // replay carries the original's hash (operators' replays only; ingest never sets it).
+        let payload_hash = match (replay_id, message.replay_payload_hash) {
+            (Some(_), Some(hash)) => hash.to_string(),
+            _ => event.payload_hash(),
+        };
+        let retention = Retention {
+            store_personal_data: self.options.plan.store_personal_data,
+        };
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
         let owner = uuid::Uuid::new_v4().to_string();
         let claim = Claim {
             event_id: event.id.clone(),
             owner: owner.clone(),
-            payload_hash: event.payload_hash(),
+            payload_hash,
             now_ms,
             lease_until_ms: if deadline_ms > now_ms {
                 deadline_ms
@@ -257,7 +288,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             event_type: event.event_type.clone(),
             ordering_key: event.entity().key(),
             occurred_at_ms: event.occurred_at.timestamp_millis(),
-            raw_event: raw.to_string(),
+            raw_event: retention.redact_body(signed),
             replay_id: replay_id.map(str::to_string),
         };
 

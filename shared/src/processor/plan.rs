@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::state::{Attr, Gate, ItemWrite, Version};
 use crate::contract::kind::EventKind;
-use crate::model::Event;
+use crate::model::{key_segment, Event, StateKey};
 
 /// The item every entity's own state lives in.
 pub const STATE_SK: &str = "STATE";
@@ -55,8 +55,8 @@ fn json(event: &Event, field: &str) -> Option<Attr> {
 /// Builds the plan for one event.
 pub fn plan(event: &Event, options: PlanOptions) -> Plan {
     use EventKind::*;
-    let entity = event.entity();
-    let pk = entity.key();
+    // Never the message group's fallback: an event without its own entity id gets an item of its own.
+    let pk = StateKey::of(event).key();
     let ms = event.occurred_at.timestamp_millis();
     let at = Attr::s(
         event
@@ -70,6 +70,12 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
         writes: vec![write],
     };
     let consumer = event.consumer_id();
+    // A member item's sort key (`ENTRY#…`, `BIDDER#…`): bounded, and one per event when the
+    // consumer is unknown.
+    let member = |consumer: &Option<String>| match consumer {
+        Some(id) => key_segment(id),
+        None => format!("unknown-{}", key_segment(&event.id)),
+    };
     let ids = |w: ItemWrite| {
         w.fact("experienceId", s(event.experience_id.clone()))
             .fact("consumerId", s(event.consumer_id()))
@@ -260,10 +266,7 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                 DrawPrizeClaimed => (4, "claimed", "claimedAt"),
                 _ => (4, "claim_expired", "expiredAt"),
             };
-            let who = consumer
-                .clone()
-                .unwrap_or_else(|| format!("unknown-{}", event.id));
-            let w = ItemWrite::new(pk, format!("ENTRY#{who}"), versioned(rank))
+            let w = ItemWrite::new(pk, format!("ENTRY#{}", member(&consumer)), versioned(rank))
                 .moving("status", Attr::s(status))
                 .fact("consumerId", s(consumer))
                 .fact("experienceId", s(event.experience_id.clone()))
@@ -298,21 +301,25 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                         continue;
                     };
                     writes.push(
-                        ItemWrite::new(pk.clone(), format!("ENTRY#{id}"), versioned(3))
-                            .moving("status", Attr::s("won"))
-                            .fact("consumerId", Attr::s(id))
-                            .fact("wonAt", Some(at.clone()))
-                            .fact(
-                                "winnerPosition",
-                                winner.get("position").and_then(Value::as_i64).map(Attr::n),
-                            )
-                            .fact(
-                                "claimDeadline",
-                                winner
-                                    .get("claimDeadline")
-                                    .and_then(Value::as_str)
-                                    .map(Attr::s),
-                            ),
+                        ItemWrite::new(
+                            pk.clone(),
+                            format!("ENTRY#{}", key_segment(&id)),
+                            versioned(3),
+                        )
+                        .moving("status", Attr::s("won"))
+                        .fact("consumerId", Attr::s(id))
+                        .fact("wonAt", Some(at.clone()))
+                        .fact(
+                            "winnerPosition",
+                            winner.get("position").and_then(Value::as_i64).map(Attr::n),
+                        )
+                        .fact(
+                            "claimDeadline",
+                            winner
+                                .get("claimDeadline")
+                                .and_then(Value::as_str)
+                                .map(Attr::s),
+                        ),
                     );
                 }
             }
@@ -355,21 +362,18 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                 writes: vec![w],
             }
         }
-        AuctionOutbid => {
-            let who = consumer
-                .clone()
-                .unwrap_or_else(|| format!("unknown-{}", event.id));
-            Plan {
-                ordered: false,
-                writes: vec![ItemWrite::new(pk, format!("BIDDER#{who}"), versioned(2))
+        AuctionOutbid => Plan {
+            ordered: false,
+            writes: vec![
+                ItemWrite::new(pk, format!("BIDDER#{}", member(&consumer)), versioned(2))
                     .moving("status", Attr::s("outbid"))
                     .moving("outbidAt", time(event, "outbidAt").or(Some(at)))
                     .moving(
                         "newHighBidAmount",
                         money(event, &["newHighBidAmount", "newHighBid"]),
-                    )],
-            }
-        }
+                    ),
+            ],
+        },
         AuctionWon | AuctionSettled => {
             let (rank, status) = if event.kind == AuctionWon {
                 (1, "won")
@@ -406,8 +410,8 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
             Plan {
                 ordered: false,
                 writes: vec![ItemWrite::new(
-                    format!("alert/{}", entity.key()),
-                    format!("DELIVERY_FAILED#{failed}"),
+                    format!("alert/{}", event.entity().key()),
+                    format!("DELIVERY_FAILED#{}", key_segment(&failed)),
                     Gate::Unversioned,
                 )
                 .fact("failedEventId", Attr::s(failed))
@@ -435,7 +439,7 @@ mod tests {
     fn event(kind_type: &str, data: &str) -> Event {
         let body =
             format!(r#"{{"id":"e1","type":"{kind_type}","created":1767225600,"data":{data}}}"#);
-        parse_event(body.as_bytes(), None).unwrap()
+        parse_event(body.as_bytes()).unwrap()
     }
 
     #[test]

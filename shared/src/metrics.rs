@@ -5,6 +5,23 @@ use serde_json::{json, Value};
 
 pub const NAMESPACE: &str = "FanfareWebhooks";
 
+/// A single count for `service` (e.g. ingest's `EventIdHeaderMismatch`), dimension `Service`.
+pub fn count_document(service: &str, metric: &str, timestamp_ms: i64) -> Value {
+    let mut doc = json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["Service"]],
+                "Metrics": [{"Name": metric, "Unit": "Count"}],
+            }],
+        },
+        "Service": service,
+    });
+    doc[metric] = json!(1);
+    doc
+}
+
 /// The EMF document for one processed record: a count for its outcome (Processed, Duplicate, Stale,
 /// Failed, Conflict, Ignored, DeliveryFailed), with and without the `Kind` dimension, and the handler
 /// latency.

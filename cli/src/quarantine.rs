@@ -1,0 +1,165 @@
+//! `quarantine list|show|replay`: the deliveries kept on the quarantine queue (signed bodies that
+//! were not usable events, and events parked after they used up their redrives).
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use fanfare_shared::adapters::sqs::{KeptDelivery, SqsEventQueue, SqsQuarantine};
+use fanfare_shared::ports::EventQueue;
+
+use crate::target::Target;
+
+#[derive(Subcommand)]
+pub enum QuarantineArgs {
+    /// One JSON line per kept delivery (message id, reason, event id and type, when kept).
+    List {
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+    /// One kept delivery with its (redacted) body.
+    Show { message_id: String },
+    /// Put every kept delivery that is now a usable event back on the event queue (e.g. after an
+    /// upgrade); the rest stay, with the reason printed.
+    Replay {
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+}
+
+fn summary(kept: &KeptDelivery, with_body: bool) -> serde_json::Value {
+    let Some(d) = &kept.delivery else {
+        return serde_json::json!({ "messageId": kept.message_id, "reason": "not_a_kept_delivery" });
+    };
+    let mut out = serde_json::json!({
+        "messageId": kept.message_id,
+        "reason": d.reason,
+        "eventId": d.event_id,
+        "eventTypeHeader": d.event_type_header,
+        "deliveryId": d.delivery_id,
+        "receivedAtMs": d.received_at_ms,
+        "signatureScheme": d.signature_scheme,
+    });
+    if with_body {
+        out["body"] = match d.body() {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned().into(),
+            Err(e) => e.to_string().into(),
+        };
+    }
+    out
+}
+
+/// Makes everything read visible again (listing must not hide deliveries from the next command).
+async fn release_all(queue: &SqsQuarantine, kept: &[KeptDelivery]) -> Result<(), ExitCode> {
+    for k in kept {
+        queue.release(k).await.map_err(crate::failure)?;
+    }
+    Ok(())
+}
+
+pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
+    let config = target.sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let url = match target.quarantine_queue_url(&sqs).await {
+        Ok(u) => u,
+        Err(e) => return crate::failure(e),
+    };
+    let queue = SqsQuarantine::new(sqs.clone(), url);
+    let max = match &args {
+        QuarantineArgs::List { max } | QuarantineArgs::Replay { max, .. } => *max,
+        QuarantineArgs::Show { .. } => 100_000,
+    };
+    let kept = match queue.receive_all(max).await {
+        Ok(k) => k,
+        Err(e) => return crate::failure(e),
+    };
+    match args {
+        QuarantineArgs::List { .. } => {
+            for k in &kept {
+                println!("{}", summary(k, false));
+            }
+            eprintln!("{} delivery(ies) in quarantine", kept.len());
+            release_all(&queue, &kept)
+                .await
+                .err()
+                .unwrap_or(ExitCode::SUCCESS)
+        }
+        QuarantineArgs::Show { message_id } => {
+            let found = kept.iter().find(|k| k.message_id == message_id);
+            if let Some(k) = found {
+                println!("{}", summary(k, true));
+            }
+            if let Err(code) = release_all(&queue, &kept).await {
+                return code;
+            }
+            match found {
+                Some(_) => ExitCode::SUCCESS,
+                None => {
+                    eprintln!("no kept delivery {message_id}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        QuarantineArgs::Replay { dry_run, .. } => {
+            let events = match target.events_queue_url(&sqs).await {
+                Ok(u) => SqsEventQueue::new(sqs, u),
+                Err(e) => return crate::failure(e),
+            };
+            let now_ms = chrono::Utc::now().timestamp_millis();
+            let (mut requeued, mut left) = (0, 0);
+            for k in &kept {
+                let message = match k
+                    .delivery
+                    .as_ref()
+                    .map(|d| d.requeue(&k.message_id, now_ms))
+                {
+                    Some(Ok(m)) => m,
+                    Some(Err(e)) => {
+                        println!("kept {}: {e}", k.message_id);
+                        left += 1;
+                        continue;
+                    }
+                    None => {
+                        println!("kept {}: not a kept delivery", k.message_id);
+                        left += 1;
+                        continue;
+                    }
+                };
+                if dry_run {
+                    println!("would requeue {} as {}", k.message_id, message.event_id);
+                    continue;
+                }
+                // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
+                if let Err(e) = events.enqueue(&message).await {
+                    return crate::failure(e);
+                }
+                if let Err(e) = queue.delete(k).await {
+                    return crate::failure(e);
+                }
+                println!("requeued {} as {}", k.message_id, message.event_id);
+                requeued += 1;
+            }
+            if dry_run {
+                if let Err(code) = release_all(&queue, &kept).await {
+                    return code;
+                }
+            } else {
+                let still: Vec<_> = kept
+                    .iter()
+                    .filter(|k| {
+                        k.delivery
+                            .as_ref()
+                            .is_none_or(|d| d.requeue(&k.message_id, now_ms).is_err())
+                    })
+                    .cloned()
+                    .collect();
+                if let Err(code) = release_all(&queue, &still).await {
+                    return code;
+                }
+            }
+            eprintln!("{requeued} requeued, {left} left in quarantine");
+            ExitCode::SUCCESS
+        }
+    }
+}

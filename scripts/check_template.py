@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Checks on template.yaml that neither cfn-lint nor checkov makes, each a way a deployment can fail
+silently. Exits non-zero on the first failed check.
+
+1. CloudWatch can publish to the alarm topic: no SSE, or a customer key whose policy lets
+   cloudwatch.amazonaws.com use it (never the AWS managed alias/aws/sns, which it cannot use).
+2. Every queue's MaximumMessageSize is what ingest admits (MAX_QUEUE_MESSAGE_BYTES in Rust).
+3. The processor has its own role, scoped to named resources, with no PutItem.
+4. An alarm fires while the quarantine queue holds anything.
+5. Every function has a concurrency limit."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dev_resources import load_template  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def rust_constant(name):
+    with open(os.path.join(ROOT, "shared", "src", "contract", "message.rs")) as f:
+        match = re.search(rf"pub const {name}: usize = ([\d_]+);", f.read())
+    return int(match.group(1).replace("_", ""))
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def check_alarm_topic(resources):
+    topic = resources["AlarmTopic"]["Properties"]
+    key = topic.get("KmsMasterKeyId")
+    if key is None:
+        return
+    assert isinstance(key, dict) and "Ref" in key, f"AlarmTopic key must be a key of this stack, not {key!r}"
+    policy = resources[key["Ref"]]["Properties"]["KeyPolicy"]
+    for statement in as_list(policy["Statement"]):
+        principal = statement.get("Principal", {})
+        services = as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+        actions = set(as_list(statement.get("Action", [])))
+        if statement.get("Effect") == "Allow" and "cloudwatch.amazonaws.com" in services \
+                and {"kms:Decrypt", "kms:GenerateDataKey*"} <= actions:
+            return
+    raise AssertionError("the alarm topic's key policy does not let CloudWatch publish")
+
+
+def check_queue_sizes(resources):
+    limit = rust_constant("MAX_QUEUE_MESSAGE_BYTES")
+    for name, res in resources.items():
+        if res["Type"] == "AWS::SQS::Queue":
+            size = res["Properties"].get("MaximumMessageSize")
+            assert size == limit, f"{name}: MaximumMessageSize {size}, ingest admits {limit}"
+
+
+def check_processor_role(resources):
+    role = resources["ProcessorFunction"]["Properties"].get("Role")
+    assert role == {"GetAtt": "ProcessorRole.Arn"}, f"the processor needs its own role, has {role!r}"
+    for policy in resources["ProcessorRole"]["Properties"]["Policies"]:
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            actions = as_list(statement["Action"])
+            assert "dynamodb:PutItem" not in actions, "the processor never puts items"
+            for resource in as_list(statement["Resource"]):
+                assert resource != "*", f"{statement.get('Sid')}: scoped to every resource"
+
+
+def check_quarantine_alarm(resources):
+    watching = [
+        res for res in resources.values()
+        if res["Type"] == "AWS::CloudWatch::Alarm"
+        and any(d.get("Value") == {"GetAtt": "QuarantineQueue.QueueName"}
+                for d in res["Properties"].get("Dimensions", []))
+    ]
+    assert watching, "no alarm watches the quarantine queue"
+    assert all(a["Properties"].get("AlarmActions") for a in watching), "the quarantine alarm notifies no one"
+
+
+def check_concurrency(resources):
+    for name, res in resources.items():
+        if res["Type"] == "AWS::Serverless::Function":
+            assert "ReservedConcurrentExecutions" in res["Properties"], f"{name}: no concurrency limit"
+
+
+def main():
+    resources = load_template()["Resources"]
+    checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_quarantine_alarm,
+              check_concurrency]
+    for check in checks:
+        try:
+            check(resources)
+        except (AssertionError, KeyError) as e:
+            print(f"template.yaml: {check.__name__} failed: {e}", file=sys.stderr)
+            sys.exit(1)
+    print(f"template.yaml: {len(checks)} checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+//! What is kept at rest. Before a body is stored anywhere (the archived `rawEvent`, conflict copies,
+//! the quarantine), credentials are replaced by `"[redacted]"`, and so are contact details unless
+//! the brand opted in (`STORE_PERSONAL_DATA=true`). The payload hash is always taken from the
+//! original, so duplicates and conflicts are still recognised.
+//!
+//! Fields are found by name at any depth, whatever the spelling (`admissionToken`, `claim_token`,
+//! `PAYMENT-TOKEN`). A body that is not JSON is redacted by a lexical scan for `"name": "value"`
+//! pairs, so a truncated or broken body does not keep its tokens either.
+
+use serde_json::Value;
+
+/// What replaces a redacted value.
+pub const REDACTED: &str = "[redacted]";
+
+/// Whether personal data may be stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub store_personal_data: bool,
+}
+
+/// The field name lower-cased with `_`, `-` and spaces removed.
+fn normalised(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Credentials: never stored.
+fn is_credential(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "authorization",
+        "apikey",
+        "cardnumber",
+        "cvc",
+        "cvv",
+        "iban",
+        "signature",
+    ];
+    name.ends_with("token")
+        || name.contains("secret")
+        || name.contains("password")
+        || EXACT.contains(&name)
+}
+
+/// Contact details and other personal data: stored only with the opt-in.
+fn is_personal(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "email",
+        "emailaddress",
+        "phone",
+        "phonenumber",
+        "mobile",
+        "fullname",
+        "firstname",
+        "lastname",
+        "displayname",
+        "address",
+        "streetaddress",
+        "billingaddress",
+        "shippingaddress",
+        "postalcode",
+        "zipcode",
+        "dateofbirth",
+        "birthdate",
+        "ipaddress",
+        "ip",
+    ];
+    EXACT.contains(&name)
+}
+
+impl Retention {
+    fn redacts(self, field: &str) -> bool {
+        let name = normalised(field);
+        is_credential(&name) || (!self.store_personal_data && is_personal(&name))
+    }
+
+    /// The body as it may be stored: byte for byte when there is nothing to redact; otherwise JSON
+    /// re-serialised with the redacted values, and anything else scanned lexically. Bytes that are
+    /// not UTF-8 are kept only as far as they are text.
+    pub fn redact_body(self, body: &[u8]) -> String {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(mut value) => {
+                if self.redact_value(&mut value) {
+                    value.to_string()
+                } else {
+                    String::from_utf8_lossy(body).into_owned()
+                }
+            }
+            Err(_) => self.redact_text(&String::from_utf8_lossy(body)),
+        }
+    }
+
+    /// Redacts in place; true when anything was redacted.
+    fn redact_value(self, value: &mut Value) -> bool {
+        match value {
+            Value::Object(map) => {
+                let mut changed = false;
+                for (name, field) in map.iter_mut() {
+                    if self.redacts(name) {
+                        if !field.is_null() && *field != Value::String(REDACTED.into()) {
+                            *field = Value::String(REDACTED.into());
+                            changed = true;
+                        }
+                    } else {
+                        changed |= self.redact_value(field);
+                    }
+                }
+                changed
+            }
+            Value::Array(items) => {
+                // Every item, not `any`: redaction must not stop at the first change.
+                let mut changed = false;
+                for item in items {
+                    changed |= self.redact_value(item);
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+
+    /// Replaces the string value after every `"<sensitive name>" :` in text that is not JSON.
+    fn redact_text(self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(open) = rest.find('"') {
+            out.push_str(&rest[..=open]);
+            rest = &rest[open + 1..];
+            let Some(close) = closing_quote(rest) else {
+                break;
+            };
+            let name = &rest[..close];
+            out.push_str(&rest[..=close]);
+            rest = &rest[close + 1..];
+            if !self.redacts(name) {
+                continue;
+            }
+            let after_colon = rest.trim_start();
+            let Some(after_colon) = after_colon.strip_prefix(':') else {
+                continue;
+            };
+            let value = after_colon.trim_start();
+            out.push_str(&rest[..rest.len() - value.len()]);
+            if let Some(inner) = value.strip_prefix('"') {
+                // A string value: up to its closing quote, or the end of a truncated body.
+                let end = closing_quote(inner).map_or(inner.len(), |c| c + 1);
+                out.push('"');
+                out.push_str(REDACTED);
+                out.push('"');
+                rest = &inner[end..];
+            } else {
+                // A number or other scalar: up to the next delimiter.
+                let end = value
+                    .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+                    .unwrap_or(value.len());
+                out.push('"');
+                out.push_str(REDACTED);
+                out.push('"');
+                rest = &value[end..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The index of the first unescaped `"` in `s`.
+fn closing_quote(s: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'\\' if !escaped => escaped = true,
+            b'"' if !escaped => return Some(i),
+            _ => escaped = false,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"id":"evt_1","type":"queue.consumer_admitted","created":1,
+        "data":{"consumerId":"con_1","admissionToken":"tok_A","claim_token":"tok_C",
+        "payment":{"paymentToken":"tok_P","amount":"10.00"},
+        "consumer":{"email":"ada@example.com","phone":"+4412345","fullName":"Ada L"},
+        "winners":[{"consumerId":"con_2","claimToken":"tok_W"}]}}"#;
+
+    #[test]
+    fn credentials_are_always_redacted_at_any_depth() {
+        for retention in [
+            Retention::default(),
+            Retention {
+                store_personal_data: true,
+            },
+        ] {
+            let stored = retention.redact_body(BODY.as_bytes());
+            for token in ["tok_A", "tok_C", "tok_P", "tok_W"] {
+                assert!(!stored.contains(token), "{token} kept: {stored}");
+            }
+            let value: Value = serde_json::from_str(&stored).unwrap();
+            assert_eq!(value["data"]["consumerId"], "con_1");
+            assert_eq!(value["data"]["payment"]["amount"], "10.00");
+            assert_eq!(value["data"]["admissionToken"], REDACTED);
+        }
+    }
+
+    #[test]
+    fn a_body_with_nothing_to_redact_is_kept_byte_for_byte() {
+        let body = br#"{ "id":"e", "type":"order.paid", "data":{"b":1,"a":[{"x":null}]} }"#;
+        assert_eq!(Retention::default().redact_body(body).as_bytes(), body);
+    }
+
+    #[test]
+    fn contact_details_are_kept_only_with_the_opt_in() {
+        let stored = Retention::default().redact_body(BODY.as_bytes());
+        for personal in ["ada@example.com", "+4412345", "Ada L"] {
+            assert!(!stored.contains(personal), "{personal} kept: {stored}");
+        }
+        let opted_in = Retention {
+            store_personal_data: true,
+        }
+        .redact_body(BODY.as_bytes());
+        assert!(opted_in.contains("ada@example.com"));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_redacted_lexically() {
+        let truncated = &BODY[..BODY.find("tok_W").unwrap() + 3];
+        let stored = Retention::default().redact_body(truncated.as_bytes());
+        for kept in ["tok_", "\":\"tok", "ada@example.com"] {
+            assert!(!stored.contains(kept), "{kept} kept: {stored}");
+        }
+        assert!(stored.contains("con_1"));
+        let stored = Retention::default().redact_body(br#"x {"secret": 12345, "x": "y""#);
+        assert!(!stored.contains("12345"), "{stored}");
+        assert!(stored.contains(r#""x": "y""#), "{stored}");
+        let escaped = r#"{"note":"a \"token\": here", "emailToken": "x\"y", "k": 1"#;
+        let stored = Retention::default().redact_body(escaped.as_bytes());
+        assert!(!stored.contains("x\\\"y"), "{stored}");
+        assert!(stored.contains(r#""k": 1"#), "{stored}");
+    }
+}
