@@ -4,7 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local deploy clean
+.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -14,6 +14,7 @@ help:
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
+	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 60)"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
 	@echo "make deploy        sam build && sam deploy --guided"
@@ -46,6 +47,14 @@ build-arm64: $(TOOLS)
 bench:
 	cargo bench -p fanfare-shared
 
+CARGO_FUZZ := .tools/bin/cargo-fuzz
+
+$(CARGO_FUZZ):
+	cargo install cargo-fuzz --locked --root .tools
+
+fuzz: $(CARGO_FUZZ)
+	scripts/fuzz.sh
+
 # Starts its own stack (test secret, clock pinned to the fixtures' signing time in the debug build).
 invoke-local: $(TOOLS)
 	cargo test -p fanfare-webhooks-cli --test dev_stack every_fixture -- --nocapture
@@ -61,4 +70,4 @@ deploy: $(TOOLS)
 
 clean:
 	cargo clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .tools fuzz/target

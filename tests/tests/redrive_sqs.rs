@@ -1,10 +1,18 @@
 //! The redrive policy against FIFO queues in moto.
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
-use fanfare_integration_tests::{create_fifo_queue, create_standard_queue, moto_config, unique};
-use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
+use fanfare_integration_tests::{
+    create_fifo_queue, create_standard_queue, create_tables, drain, lambda_record, moto_config,
+    unique,
+};
+use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
+use fanfare_shared::ports::{EventQueue, FixedClock};
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 use fanfare_shared::redrive::{redrive, RedrivePolicy, PARKED_REASON};
 
 fn event_body(id: &str) -> String {
@@ -156,4 +164,98 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unb
     let body = String::from_utf8(delivery.body().unwrap()).unwrap();
     assert!(!body.contains("tok_SECRET"), "{body}");
     assert!(body.contains("o_exhausted"), "{body}");
+}
+
+/// Fails `order.paid` while told to, then succeeds.
+struct FlakyPaid {
+    fail: std::sync::atomic::AtomicBool,
+    runs: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for FlakyPaid {
+    async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(HandlerError::new("downstream_down"));
+        }
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_completes() {
+    let config = moto_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let main = create_fifo_queue(&sqs, &unique("events")).await;
+    let dlq = create_fifo_queue(&sqs, &unique("events-dlq")).await;
+    let kept = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let (idempotency, state) = create_tables(&ddb).await;
+    let processor = Processor::new(
+        DynamoIdempotencyStore::new(ddb.clone(), &idempotency),
+        DynamoStateStore::new(ddb.clone(), &state),
+        FlakyPaid {
+            fail: true.into(),
+            runs: 0.into(),
+        },
+        FixedClock(chrono::Utc::now()),
+        ProcessorOptions {
+            emit_metrics: false,
+            ..Default::default()
+        },
+    );
+    let body = event_body("evt_parked");
+    assert!(matches!(
+        processor.process(QueuedMessage::raw(&body), 0).await,
+        Outcome::Failed(_)
+    ));
+
+    // Its last redrive failed too: the redrive function parks it.
+    put(&sqs, &dlq, "evt_parked", "order/p", Some(3)).await;
+    let queue = SqsDeadLetterQueue::new(sqs.clone(), &dlq, &main);
+    let park = SqsQuarantine::new(sqs.clone(), &kept);
+    let report = redrive(&queue, &park, RedrivePolicy::default(), 0)
+        .await
+        .unwrap();
+    assert_eq!(report.parked, 1);
+
+    // After the fix, `fanfare-webhooks quarantine replay` does this.
+    let events = SqsEventQueue::new(sqs.clone(), &main);
+    for k in park.receive_all(100).await.unwrap() {
+        let delivery = k.delivery.clone().expect("a kept delivery");
+        let message = delivery.requeue(&k.message_id, 0).unwrap();
+        assert!(!message.body.contains("tok_SECRET"));
+        events.enqueue(&message).await.unwrap();
+        park.delete(&k).await.unwrap();
+    }
+    processor
+        .handler()
+        .fail
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut batch = SqsEvent::default();
+    batch.records = drain(&sqs, &main).await.iter().map(lambda_record).collect();
+    assert_eq!(batch.records.len(), 1);
+    let response = processor.process_batch(&batch, 0).await.unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        processor
+            .handler()
+            .runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+    let record = ddb
+        .get_item()
+        .table_name(&idempotency)
+        .key(
+            "eventId",
+            aws_sdk_dynamodb::types::AttributeValue::S("evt_parked".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(record["status"].as_s().unwrap(), "completed");
 }
