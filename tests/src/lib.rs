@@ -290,3 +290,32 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<aws_sdk_sqs::typ
         all.extend(out.messages().iter().cloned());
     }
 }
+
+/// The processor on DynamoDB tables (as `create_tables` makes them), without metrics lines.
+pub fn dynamo_processor<H, C>(
+    ddb: &aws_sdk_dynamodb::Client,
+    (idempotency_table, state_table): &(String, String),
+    handler: H,
+    clock: C,
+) -> fanfare_shared::processor::Processor<
+    fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore,
+    fanfare_shared::adapters::dynamodb::DynamoStateStore,
+    H,
+    C,
+>
+where
+    H: fanfare_shared::processor::handler::EventHandler,
+    C: Clock,
+{
+    use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+    fanfare_shared::processor::Processor::new(
+        DynamoIdempotencyStore::new(ddb.clone(), idempotency_table),
+        DynamoStateStore::new(ddb.clone(), state_table),
+        handler,
+        clock,
+        fanfare_shared::processor::ProcessorOptions {
+            emit_metrics: false,
+            ..Default::default()
+        },
+    )
+}

@@ -7,18 +7,16 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use fanfare_integration_tests::{
-    aws_config_for, create_fifo_queue, create_standard_queue, create_tables, drain, invoke_ingest,
-    lambda_record, moto_config, read_fixture, unique, MeterInterceptor, RequestMeter, FIXTURE_TIME,
-    TEST_SECRET,
+    aws_config_for, create_fifo_queue, create_standard_queue, create_tables, drain,
+    dynamo_processor, invoke_ingest, lambda_record, moto_config, read_fixture, unique,
+    MeterInterceptor, RequestMeter, FIXTURE_TIME, TEST_SECRET,
 };
-use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
 use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
 use fanfare_shared::ingest::{IngestService, DEFAULT_MAX_BODY_BYTES};
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Processor, ProcessorOptions};
 
 fn verifier() -> Verifier {
     Verifier::new(
@@ -234,17 +232,8 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
 
     let aws = moto_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&aws);
-    let (idempotency_table, state_table) = create_tables(&ddb).await;
-    let processor = Processor::new(
-        DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table),
-        DynamoStateStore::new(ddb.clone(), &state_table),
-        PaidRuns::default(),
-        clock(),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
-    );
+    let tables = create_tables(&ddb).await;
+    let processor = dynamo_processor(&ddb, &tables, PaidRuns::default(), clock());
     let mut records: Vec<_> = drain(&sqs, &events_url)
         .await
         .iter()
@@ -270,19 +259,14 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
             .load(std::sync::atomic::Ordering::SeqCst),
         1
     );
-    let records = ddb
-        .scan()
-        .table_name(&idempotency_table)
-        .send()
-        .await
-        .unwrap();
+    let records = ddb.scan().table_name(&tables.0).send().await.unwrap();
     let ids: Vec<_> = records
         .items()
         .iter()
         .filter_map(|i| i.get("eventId")?.as_s().ok().cloned())
         .collect();
     assert_eq!(ids, ["evt_order_paid"]);
-    let state = ddb.scan().table_name(&state_table).send().await.unwrap();
+    let state = ddb.scan().table_name(&tables.1).send().await.unwrap();
     assert_eq!(
         state.items().len(),
         1,

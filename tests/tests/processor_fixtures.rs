@@ -4,26 +4,22 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeZone, Utc};
-use fanfare_integration_tests::{create_tables, events_dir, moto_config, read_fixture};
-use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_integration_tests::{
+    create_tables, dynamo_processor, events_dir, moto_config, read_fixture,
+};
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::StateOnly;
-use fanfare_shared::processor::{Processor, ProcessorOptions};
 
 #[tokio::test]
 async fn every_sqs_fixture_is_processed_without_failures() {
     let config = moto_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&config);
-    let (idempotency, state) = create_tables(&ddb).await;
-    let processor = Processor::new(
-        DynamoIdempotencyStore::new(ddb.clone(), &idempotency),
-        DynamoStateStore::new(ddb.clone(), &state),
+    let tables = create_tables(&ddb).await;
+    let processor = dynamo_processor(
+        &ddb,
+        &tables,
         StateOnly,
         FixedClock(Utc.timestamp_opt(1_767_225_700, 0).unwrap()),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
     );
     let mut names: Vec<String> = std::fs::read_dir(events_dir().join("sqs"))
         .unwrap()
@@ -54,7 +50,7 @@ async fn every_sqs_fixture_is_processed_without_failures() {
     for id in event_ids {
         let item = ddb
             .get_item()
-            .table_name(&idempotency)
+            .table_name(&tables.0)
             .key("eventId", AttributeValue::S(id.clone()))
             .send()
             .await

@@ -3,16 +3,15 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use fanfare_integration_tests::{
-    create_fifo_queue, create_standard_queue, create_tables, drain, lambda_record, moto_config,
-    unique,
+    create_fifo_queue, create_standard_queue, create_tables, drain, dynamo_processor,
+    lambda_record, moto_config, unique,
 };
-use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
 use fanfare_shared::ports::{EventQueue, FixedClock};
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{Outcome, QueuedMessage};
 use fanfare_shared::redrive::{redrive, RedrivePolicy, PARKED_REASON};
 
 fn event_body(id: &str) -> String {
@@ -191,19 +190,15 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
     let main = create_fifo_queue(&sqs, &unique("events")).await;
     let dlq = create_fifo_queue(&sqs, &unique("events-dlq")).await;
     let kept = create_standard_queue(&sqs, &unique("quarantine")).await;
-    let (idempotency, state) = create_tables(&ddb).await;
-    let processor = Processor::new(
-        DynamoIdempotencyStore::new(ddb.clone(), &idempotency),
-        DynamoStateStore::new(ddb.clone(), &state),
+    let tables = create_tables(&ddb).await;
+    let processor = dynamo_processor(
+        &ddb,
+        &tables,
         FlakyPaid {
             fail: true.into(),
             runs: 0.into(),
         },
         FixedClock(chrono::Utc::now()),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
     );
     let body = event_body("evt_parked");
     assert!(matches!(
@@ -247,7 +242,7 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
     );
     let record = ddb
         .get_item()
-        .table_name(&idempotency)
+        .table_name(&tables.0)
         .key(
             "eventId",
             aws_sdk_dynamodb::types::AttributeValue::S("evt_parked".into()),
