@@ -14,7 +14,7 @@ help:
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
-	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120)"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
 	@echo "make deploy        sam build && sam deploy --guided"

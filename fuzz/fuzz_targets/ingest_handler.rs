@@ -18,6 +18,15 @@ use lambda_http::{service_fn, Adapter, Request, Service};
 use lambda_runtime::{Context, LambdaEvent};
 use libfuzzer_sys::fuzz_target;
 
+/// One runtime for the whole run: building one per input would dominate the time per execution.
+fn runtime() -> Option<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok())
+        .as_ref()
+}
+
 const NOW: i64 = 1_767_225_600;
 
 fuzz_target!(|input: (&[u8], u8, i16, Option<&str>, bool)| {
@@ -74,8 +83,14 @@ fuzz_target!(|input: (&[u8], u8, i16, Option<&str>, bool)| {
     let Some(now) = chrono::Utc.timestamp_opt(NOW, 0).single() else {
         return;
     };
-    let service = IngestService::new(verifier, queue.clone(), queue.clone(), FixedClock(now), 256 * 1024);
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
+    let service = IngestService::new(
+        verifier,
+        queue.clone(),
+        queue.clone(),
+        FixedClock(now),
+        256 * 1024,
+    );
+    let Some(runtime) = runtime() else {
         return;
     };
     let service = &service;
@@ -90,7 +105,11 @@ fuzz_target!(|input: (&[u8], u8, i16, Option<&str>, bool)| {
     let status = json["statusCode"].as_u64().expect("a status");
     assert!(status < 500, "healthy ports never give {status}");
     let enqueued = queue.events.lock().map(|e| e.clone()).unwrap_or_default();
-    let quarantined = queue.quarantined.lock().map(|q| q.len()).unwrap_or_default();
+    let quarantined = queue
+        .quarantined
+        .lock()
+        .map(|q| q.len())
+        .unwrap_or_default();
     match status {
         200 => {
             assert_eq!((enqueued.len(), quarantined), (1, 0));

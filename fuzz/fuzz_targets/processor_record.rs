@@ -15,6 +15,15 @@ use fanfare_shared::processor::state::MemoryStateStore;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
 use libfuzzer_sys::fuzz_target;
 
+/// One runtime for the whole run: building one per input would dominate the time per execution.
+fn runtime() -> Option<&'static tokio::runtime::Runtime> {
+    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
+        std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok())
+        .as_ref()
+}
+
 fn attribute(value: &str) -> SqsMessageAttribute {
     let mut a = SqsMessageAttribute::default();
     a.string_value = Some(value.to_string());
@@ -22,49 +31,57 @@ fn attribute(value: &str) -> SqsMessageAttribute {
     a
 }
 
-fuzz_target!(|input: Vec<(String, Option<String>, Option<String>, Option<String>, bool)>| {
-    let Some(now) = chrono::Utc.timestamp_opt(1_767_225_600, 0).single() else {
-        return;
-    };
-    let processor = Processor::new(
-        Arc::new(MemoryIdempotencyStore::default()),
-        Arc::new(MemoryStateStore::default()),
-        StateOnly,
-        FixedClock(now),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
-    );
-    let mut batch = SqsEvent::default();
-    for (i, (body, encoding, replay_id, replay_hash, fifo)) in input.into_iter().take(10).enumerate() {
-        let mut record = SqsMessage::default();
-        record.message_id = Some(format!("m{i}"));
-        record.body = Some(body);
-        if fifo {
-            record.attributes.insert("MessageGroupId".into(), "g".into());
-        }
-        for (name, value) in [
-            (attributes::BODY_ENCODING, encoding),
-            (attributes::REPLAY_ID, replay_id),
-            (attributes::REPLAY_PAYLOAD_HASH, replay_hash),
-        ] {
-            if let Some(v) = value {
-                record.message_attributes.insert(name.to_string(), attribute(&v));
+fuzz_target!(
+    |input: Vec<(String, Option<String>, Option<String>, Option<String>, bool)>| {
+        let Some(now) = chrono::Utc.timestamp_opt(1_767_225_600, 0).single() else {
+            return;
+        };
+        let processor = Processor::new(
+            Arc::new(MemoryIdempotencyStore::default()),
+            Arc::new(MemoryStateStore::default()),
+            StateOnly,
+            FixedClock(now),
+            ProcessorOptions {
+                emit_metrics: false,
+                ..Default::default()
+            },
+        );
+        let mut batch = SqsEvent::default();
+        for (i, (body, encoding, replay_id, replay_hash, fifo)) in
+            input.into_iter().take(10).enumerate()
+        {
+            let mut record = SqsMessage::default();
+            record.message_id = Some(format!("m{i}"));
+            record.body = Some(body);
+            if fifo {
+                record
+                    .attributes
+                    .insert("MessageGroupId".into(), "g".into());
             }
+            for (name, value) in [
+                (attributes::BODY_ENCODING, encoding),
+                (attributes::REPLAY_ID, replay_id),
+                (attributes::REPLAY_PAYLOAD_HASH, replay_hash),
+            ] {
+                if let Some(v) = value {
+                    record
+                        .message_attributes
+                        .insert(name.to_string(), attribute(&v));
+                }
+            }
+            batch.records.push(record);
         }
-        batch.records.push(record);
+        let Some(runtime) = runtime() else {
+            return;
+        };
+        let response = runtime
+            .block_on(processor.process_batch(&batch, 0))
+            .expect("every record has a message id");
+        for failure in &response.batch_item_failures {
+            assert!(batch
+                .records
+                .iter()
+                .any(|r| r.message_id.as_deref() == Some(failure.item_identifier.as_str())));
+        }
     }
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else {
-        return;
-    };
-    let response = runtime
-        .block_on(processor.process_batch(&batch, 0))
-        .expect("every record has a message id");
-    for failure in &response.batch_item_failures {
-        assert!(batch
-            .records
-            .iter()
-            .any(|r| r.message_id.as_deref() == Some(failure.item_identifier.as_str())));
-    }
-});
+);

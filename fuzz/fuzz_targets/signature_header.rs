@@ -2,7 +2,9 @@
 //! that is either a rejection with a stable code or a genuine signature.
 #![no_main]
 
-use fanfare_shared::contract::signature::{SignatureHeaders, SigningSecret, Verifier, VerifierOptions};
+use fanfare_shared::contract::signature::{
+    SignatureHeaders, SigningSecret, Verifier, VerifierOptions,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (&str, Option<&str>, &[u8], i64, bool)| {

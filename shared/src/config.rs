@@ -311,6 +311,19 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_admitted_body_fits_every_queue_in_every_encoding() {
+        use crate::contract::message::{QuarantinedDelivery, MAX_QUEUE_MESSAGE_BYTES};
+        // Base64 (for bodies SQS cannot carry raw) plus every attribute at its longest.
+        let base64_body = MAX_ARCHIVABLE_BODY_BYTES.div_ceil(3) * 4;
+        let attributes = 10 * (32 + 8 + 256);
+        assert!(base64_body + attributes <= MAX_QUEUE_MESSAGE_BYTES);
+        assert!(
+            QuarantinedDelivery::max_wire_size(MAX_ARCHIVABLE_BODY_BYTES)
+                <= MAX_QUEUE_MESSAGE_BYTES
+        );
+    }
+
+    #[test]
     fn an_inline_secret_is_never_printed_by_debug() {
         let source = SecretSource::Inline("whsec_do_not_print".into());
         assert!(!format!("{source:?}").contains("whsec_do_not_print"));
