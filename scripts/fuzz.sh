@@ -49,7 +49,7 @@ for target in $targets; do
     status=1
     tail -40 "$log"
   fi
-  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
+  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)"
   summary+=("$target: ${execs:-?} executions in ${seconds}s, $outcome")
   rm -f "$log"
 done

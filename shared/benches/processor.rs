@@ -1,5 +1,7 @@
 //! A batch of 10 new events through the processor with in-memory ports (claim, ordering gate, state,
-//! handler, finish), and the same batch again as duplicates.
+//! handler, finish), and the same batch again as duplicates. Then the same stores behind a fixed
+//! round trip (5 ms a call, as to DynamoDB): a batch of 10 groups × 1 event against 1 group × 10
+//! events, and the ratio of the first to one event's own chain of round trips.
 
 use std::sync::Arc;
 
@@ -12,6 +14,100 @@ use fanfare_shared::processor::idempotency::MemoryIdempotencyStore;
 use fanfare_shared::processor::state::MemoryStateStore;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
 use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use fanfare_shared::processor::idempotency::{
+    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
+};
+use fanfare_shared::processor::state::{Applied, ItemWrite, StateError, StateStore};
+
+const ROUND_TRIP: Duration = Duration::from_millis(5);
+
+/// A store whose every call takes one round trip.
+#[derive(Default)]
+struct Delayed<T>(T);
+
+#[async_trait]
+impl<T: IdempotencyStore> IdempotencyStore for Delayed<T> {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
+        tokio::time::sleep(ROUND_TRIP).await;
+        self.0.claim(claim).await
+    }
+    async fn finish(
+        &self,
+        id: &str,
+        owner: &str,
+        status: Status,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
+        tokio::time::sleep(ROUND_TRIP).await;
+        self.0.finish(id, owner, status, now).await
+    }
+    async fn release(
+        &self,
+        id: &str,
+        owner: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
+        tokio::time::sleep(ROUND_TRIP).await;
+        self.0.release(id, owner, code, now).await
+    }
+    async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
+        tokio::time::sleep(ROUND_TRIP).await;
+        self.0.record_conflict(claim).await
+    }
+}
+
+#[async_trait]
+impl<T: StateStore> StateStore for Delayed<T> {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        tokio::time::sleep(ROUND_TRIP).await;
+        self.0.apply(write, event_id).await
+    }
+}
+
+type DelayedBench =
+    Processor<Delayed<MemoryIdempotencyStore>, Delayed<MemoryStateStore>, StateOnly, FixedClock>;
+
+fn delayed_processor() -> DelayedBench {
+    Processor::new(
+        Delayed::default(),
+        Delayed::default(),
+        StateOnly,
+        FixedClock(Utc.timestamp_opt(1_767_225_610, 0).unwrap()),
+        ProcessorOptions {
+            emit_metrics: false,
+            ..Default::default()
+        },
+    )
+}
+
+/// 10 new admissions: each its own group, or all one consumer's group (one per millisecond).
+fn batch_of(groups: usize) -> SqsEvent {
+    let mut event = batch();
+    if groups == 1 {
+        for (i, m) in event.records.iter_mut().enumerate() {
+            m.body = Some(format!(
+                r#"{{"id":"evt_{i}","type":"queue.position_updated","created":{},"data":{{"experienceId":"exp_1","consumerId":"con_0","position":{}}}}}"#,
+                1_767_225_600_000u64 + i as u64,
+                100 - i
+            ));
+            m.attributes
+                .insert("MessageGroupId".into(), "admission/exp_1/con_0".into());
+        }
+    }
+    event
+}
+
+fn wall_time(runtime: &tokio::runtime::Runtime, event: &SqsEvent) -> Duration {
+    let p = delayed_processor();
+    let started = Instant::now();
+    let response = runtime.block_on(p.process_batch(event, 0)).unwrap();
+    assert!(response.batch_item_failures.is_empty());
+    started.elapsed()
+}
 
 fn batch() -> SqsEvent {
     let mut event = SqsEvent::default();
@@ -75,5 +171,35 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+fn bench_round_trips(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let (spread, one_group) = (batch_of(10), batch_of(1));
+    // One new event's own chain: claim, state write, finish.
+    let chain = ROUND_TRIP * 3;
+    let median = |event: &SqsEvent| {
+        let mut times: Vec<_> = (0..7).map(|_| wall_time(&runtime, event)).collect();
+        times.sort();
+        times[3]
+    };
+    let (a, b) = (median(&spread), median(&one_group));
+    println!(
+        "batch wall time at {ROUND_TRIP:?} a call: 10 groups x 1 event {a:?} ({:.2}x one event's chain of {chain:?}); 1 group x 10 events {b:?} ({:.2}x)",
+        a.as_secs_f64() / chain.as_secs_f64(),
+        b.as_secs_f64() / chain.as_secs_f64(),
+    );
+    let mut group = c.benchmark_group("processor_batch_at_5ms_round_trips");
+    group.sample_size(10);
+    group.bench_function("10_groups_x_1_event", |bench| {
+        bench.iter(|| wall_time(&runtime, black_box(&spread)))
+    });
+    group.bench_function("1_group_x_10_events", |bench| {
+        bench.iter(|| wall_time(&runtime, black_box(&one_group)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_round_trips);
 criterion_main!(benches);

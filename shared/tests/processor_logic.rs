@@ -542,3 +542,72 @@ async fn sort_keys_built_from_event_data_are_bounded() {
         assert!(pk.len() <= 256 && sk.len() <= 256, "{pk} / {sk}");
     }
 }
+
+fn grouped(id: &str, body: String, group: &str) -> SqsMessage {
+    let mut m = sqs_record(id, body, true);
+    m.attributes.insert("MessageGroupId".into(), group.into());
+    m
+}
+
+#[tokio::test]
+async fn a_failure_fails_only_the_rest_of_its_own_group() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
+    let other = r#"{"experienceId":"x","consumerId":"other"}"#;
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        grouped("m1", body("e1", "order.paid", T0, DATA), "order/o1"),
+        grouped(
+            "m2",
+            body("e2", "queue.consumer_entered", T0, other),
+            "admission/x/other",
+        ),
+        grouped("m3", body("e3", "order.paid", T0 + 1, DATA), "order/o1"),
+        grouped(
+            "m4",
+            body("e4", "queue.consumer_admitted", T0 + 1, other),
+            "admission/x/other",
+        ),
+    ];
+    let response = p.process_batch(&event, 0).await.unwrap();
+    assert_eq!(failed_ids(&response), ["m1", "m3"]);
+    let records = ids.records.lock().unwrap();
+    assert!(!records.contains_key("e3"), "m3 waits behind m1");
+    for id in ["e2", "e4"] {
+        assert_eq!(records[id].existing.status, Status::Completed, "{id}");
+    }
+}
+
+/// Waits in its handler until `parties` events are in it at once.
+struct Rendezvous(tokio::sync::Barrier);
+
+#[async_trait]
+impl EventHandler for Rendezvous {
+    async fn queue_entered(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.0.wait().await;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn message_groups_of_a_batch_run_at_the_same_time() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Rendezvous(tokio::sync::Barrier::new(3)), T0);
+    let mut event = SqsEvent::default();
+    event.records = (0..3)
+        .map(|i| {
+            let data = format!(r#"{{"experienceId":"x","consumerId":"c{i}"}}"#);
+            let b = body(&format!("e{i}"), "queue.consumer_entered", T0, &data);
+            grouped(&format!("m{i}"), b, &format!("admission/x/c{i}"))
+        })
+        .collect();
+    // One at a time, the first handler would wait for the others forever.
+    let response = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        p.process_batch(&event, 0),
+    )
+    .await
+    .expect("the groups ran concurrently")
+    .unwrap();
+    assert!(response.batch_item_failures.is_empty());
+}

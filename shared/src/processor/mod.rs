@@ -18,6 +18,7 @@ pub mod state;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use futures_util::stream::{self, StreamExt};
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::{attributes, decode_body};
@@ -32,6 +33,10 @@ use state::{Applied, StateStore};
 pub const DEFAULT_RECORD_TTL_SECS: i64 = 7 * 24 * 3600;
 /// Lease used when the invocation has no deadline (local runs).
 pub const DEFAULT_LEASE_MS: i64 = 60_000;
+/// Message groups of one batch processed at the same time.
+pub const MAX_CONCURRENT_GROUPS: usize = 10;
+/// Independent state writes of one event (one per draw winner) sent at the same time.
+pub const MAX_CONCURRENT_WRITES: usize = 8;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ProcessorOptions {
@@ -166,8 +171,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self.handler
     }
 
-    /// Processes a batch. On a FIFO queue, the first failure stops the batch: it and every later
-    /// record are reported failed, so that no later event of a group overtakes an earlier one.
+    /// Processes a batch. Records of one message group run strictly in order, and the first failure
+    /// in a group fails the rest of **that group** only (Powertools' `skipGroupOnError`), so a later
+    /// event of a group never overtakes an earlier one while other entities go on. Groups run at the
+    /// same time, at most [`MAX_CONCURRENT_GROUPS`]; each record of a standard queue is its own group.
     pub async fn process_batch(
         &self,
         event: &SqsEvent,
@@ -181,20 +188,28 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .map(|r| r.message_id.as_deref().filter(|id| !id.is_empty()))
             .collect::<Option<Vec<_>>>()
             .ok_or(ProcessorError::MissingMessageId)?;
+        let groups = message_groups(&event.records);
+        let mut failed: Vec<usize> = stream::iter(groups)
+            .map(|members| async move {
+                let mut failed = Vec::new();
+                for (n, &i) in members.iter().enumerate() {
+                    let outcome = self
+                        .process(QueuedMessage::from_sqs(&event.records[i]), deadline_ms)
+                        .await;
+                    if !outcome.acknowledged() {
+                        failed.extend_from_slice(&members[n..]);
+                        break;
+                    }
+                }
+                failed
+            })
+            .buffer_unordered(MAX_CONCURRENT_GROUPS)
+            .concat()
+            .await;
+        failed.sort_unstable();
         let mut response = SqsBatchResponse::default();
-        let mut stopped = false;
-        for (record, message_id) in event.records.iter().zip(ids) {
-            if stopped {
-                response.add_failure(message_id);
-                continue;
-            }
-            let outcome = self
-                .process(QueuedMessage::from_sqs(record), deadline_ms)
-                .await;
-            if !outcome.acknowledged() {
-                response.add_failure(message_id);
-                stopped = is_fifo(record);
-            }
+        for i in failed {
+            response.add_failure(ids[i]);
         }
         Ok(response)
     }
@@ -322,19 +337,22 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 attempt,
             );
         }
-        let mut primary = Applied::Fresh;
-        for (i, write) in plan.writes.iter().enumerate() {
-            match self.state.apply(write, &event.id).await {
-                Ok(applied) if i == 0 => primary = applied,
-                Ok(_) => {}
-                Err(_) => {
-                    return (
-                        self.release(event, &owner, "state_unavailable").await,
-                        attempt,
-                    )
-                }
+        // The first write is the ordering gate; the others touch items of their own (one per draw
+        // winner), so all go out together. `buffered` keeps the results in plan order.
+        let applied: Vec<_> = stream::iter(&plan.writes)
+            .map(|write| self.state.apply(write, &event.id))
+            .buffered(MAX_CONCURRENT_WRITES)
+            .collect()
+            .await;
+        let primary = match applied.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(applied) => applied.first().copied().unwrap_or(Applied::Fresh),
+            Err(_) => {
+                return (
+                    self.release(event, &owner, "state_unavailable").await,
+                    attempt,
+                )
             }
-        }
+        };
         if plan.ordered && primary == Applied::Stale {
             return (
                 self.finish(event, &owner, Status::SkippedStale, Outcome::SkippedStale)
@@ -386,6 +404,24 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .await;
         Outcome::Failed(code)
     }
+}
+
+/// The batch's records by message group, each group in arrival order (indices into `records`). A
+/// FIFO record without a group id (never sent by Lambda) joins one shared group, to stay in order.
+fn message_groups(records: &[SqsMessage]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        let key = match record.attributes.get("MessageGroupId") {
+            Some(group) => Some(group.as_str()),
+            None if is_fifo(record) => Some(""),
+            None => None,
+        };
+        match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((key, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
 }
 
 fn is_fifo(record: &SqsMessage) -> bool {
