@@ -110,6 +110,42 @@ fn attr(value: &Attr) -> AttributeValue {
     }
 }
 
+/// The archived body as stored: DEFLATE-compressed when that saves space (JSON usually halves),
+/// since DynamoDB bills each write by the item's size in KB.
+fn archive_value(raw: &str) -> (&'static str, AttributeValue) {
+    use std::io::Write;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let compressed = encoder
+        .write_all(raw.as_bytes())
+        .and_then(|()| encoder.finish())
+        .ok()
+        .filter(|c| {
+            c.len() + record::RAW_EVENT_DEFLATE.len() < raw.len() + record::RAW_EVENT.len()
+        });
+    match compressed {
+        Some(bytes) => (
+            record::RAW_EVENT_DEFLATE,
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(bytes)),
+        ),
+        None => (record::RAW_EVENT, s(raw)),
+    }
+}
+
+/// The archived body of a record, whichever way it was stored.
+pub fn archived_body(item: &HashMap<String, AttributeValue>) -> Option<String> {
+    use std::io::Read;
+    if let Some(text) = string(item, record::RAW_EVENT) {
+        return Some(text.to_string());
+    }
+    let blob = item.get(record::RAW_EVENT_DEFLATE)?.as_b().ok()?;
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(blob.as_ref())
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
 /// The old item when a write failed only because its condition did not hold.
 fn condition_failed(
     err: &SdkError<UpdateItemError>,
@@ -142,6 +178,8 @@ pub mod record {
     pub const ORDERING_KEY: &str = "orderingKey";
     pub const OCCURRED_AT_MS: &str = "occurredAtMs";
     pub const RAW_EVENT: &str = "rawEvent";
+    /// The archived body, DEFLATE-compressed (binary), when that is smaller than `rawEvent` would be.
+    pub const RAW_EVENT_DEFLATE: &str = "rawEventDeflate";
     pub const FIRST_SEEN_AT_MS: &str = "firstSeenAtMs";
     pub const UPDATED_AT_MS: &str = "updatedAtMs";
     pub const FINISHED_AT_MS: &str = "finishedAtMs";
@@ -231,7 +269,8 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         e.set(record::EVENT_TYPE, s(&claim.event_type));
         e.set(record::ORDERING_KEY, s(&claim.ordering_key));
         e.set(record::OCCURRED_AT_MS, n(claim.occurred_at_ms));
-        e.set(record::RAW_EVENT, s(&claim.raw_event));
+        let (archive_name, archive) = archive_value(&claim.raw_event);
+        e.set(archive_name, archive);
         e.set(record::UPDATED_AT_MS, n(claim.now_ms));
         e.set_if_absent(record::FIRST_SEEN_AT_MS, n(claim.now_ms));
         e.remove(record::LAST_ERROR);
@@ -338,7 +377,8 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         copy.set(record::STATUS, s("conflict"));
         copy.set(record::CONFLICT_OF, s(&claim.event_id));
         copy.set(record::PAYLOAD_HASH, s(&claim.payload_hash));
-        copy.set(record::RAW_EVENT, s(&claim.raw_event));
+        let (archive_name, archive) = archive_value(&claim.raw_event);
+        copy.set(archive_name, archive);
         copy.set(record::KIND, s(&claim.kind));
         copy.set(record::EVENT_TYPE, s(&claim.event_type));
         copy.set_if_absent(record::FIRST_SEEN_AT_MS, n(claim.now_ms));
@@ -538,6 +578,7 @@ impl DynamoIdempotencyStore {
             let mut json = item_to_json(item);
             if let Some(o) = json.as_object_mut() {
                 o.remove(record::RAW_EVENT);
+                o.remove(record::RAW_EVENT_DEFLATE);
                 o.remove(record::OWNER);
             }
             json
@@ -556,10 +597,12 @@ impl DynamoIdempotencyStore {
             let mut e = Expr::default();
             let occurred = e.name(record::OCCURRED_AT_MS);
             let raw = e.name(record::RAW_EVENT);
+            let deflated = e.name(record::RAW_EVENT_DEFLATE);
             let since = e.value(n(since_ms));
             let until = e.value(n(until_ms));
             let filter = format!(
-                "{occurred} >= {since} AND {occurred} < {until} AND attribute_exists({raw})"
+                "{occurred} >= {since} AND {occurred} < {until} AND \
+                 (attribute_exists({raw}) OR attribute_exists({deflated}))"
             );
             let out = self
                 .client
@@ -585,9 +628,7 @@ impl DynamoIdempotencyStore {
                         .unwrap_or("unattributed")
                         .to_string(),
                     occurred_at_ms: number(item, record::OCCURRED_AT_MS).unwrap_or(0),
-                    raw_event: string(item, record::RAW_EVENT)
-                        .unwrap_or_default()
-                        .to_string(),
+                    raw_event: archived_body(item).unwrap_or_default(),
                     payload_hash: string(item, record::PAYLOAD_HASH)
                         .unwrap_or_default()
                         .to_string(),
