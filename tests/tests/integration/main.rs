@@ -1,0 +1,13 @@
+//! The integration tests, one binary: each binary would link the whole AWS SDK again.
+//!
+//! - `ingest_fixtures`: every events/http fixture through the ingest handler, in memory.
+//! - `ingest_sqs`: ingest through the real SDK onto queues in moto, and on to the processor.
+//! - `processor_dynamodb`: the processor with its DynamoDB adapters on moto.
+//! - `processor_fixtures`: every events/sqs fixture through the processor on moto.
+//! - `redrive_sqs`: the redrive policy and parking on moto.
+
+mod ingest_fixtures;
+mod ingest_sqs;
+mod processor_dynamodb;
+mod processor_fixtures;
+mod redrive_sqs;
