@@ -17,8 +17,8 @@ pub enum IngestError {
     TooLarge { limit: usize },
     #[error(transparent)]
     Signature(#[from] SignatureError),
-    /// The body is not a usable event and could not be kept either (only when it is not UTF-8
-    /// after parsing, which cannot happen for JSON; kept for completeness).
+    /// A body that parsed yet is not UTF-8 (JSON always is, so this cannot happen; a typed 400
+    /// rather than a panic if it ever did). Unusable events are quarantined and answered 202.
     #[error(transparent)]
     Envelope(EnvelopeError),
     #[error("the event queue is unavailable")]
