@@ -18,14 +18,9 @@ use lambda_http::{service_fn, Adapter, Request, Service};
 use lambda_runtime::{Context, LambdaEvent};
 use libfuzzer_sys::fuzz_target;
 
-/// One runtime for the whole run: building one per input would dominate the time per execution.
-fn runtime() -> Option<&'static tokio::runtime::Runtime> {
-    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
-        std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok())
-        .as_ref()
-}
+mod common;
+use common::runtime;
+
 
 const NOW: i64 = 1_767_225_600;
 

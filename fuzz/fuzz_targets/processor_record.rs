@@ -15,14 +15,9 @@ use fanfare_shared::processor::state::MemoryStateStore;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
 use libfuzzer_sys::fuzz_target;
 
-/// One runtime for the whole run: building one per input would dominate the time per execution.
-fn runtime() -> Option<&'static tokio::runtime::Runtime> {
-    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> =
-        std::sync::OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_current_thread().build().ok())
-        .as_ref()
-}
+mod common;
+use common::runtime;
+
 
 fn attribute(value: &str) -> SqsMessageAttribute {
     let mut a = SqsMessageAttribute::default();
