@@ -21,7 +21,6 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 use common::runtime;
 
-
 const NOW: i64 = 1_767_225_600;
 
 fuzz_target!(|input: (&[u8], u8, i16, Option<&str>, bool)| {

@@ -18,7 +18,6 @@ use libfuzzer_sys::fuzz_target;
 mod common;
 use common::runtime;
 
-
 fn attribute(value: &str) -> SqsMessageAttribute {
     let mut a = SqsMessageAttribute::default();
     a.string_value = Some(value.to_string());
