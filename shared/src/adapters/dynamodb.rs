@@ -286,9 +286,16 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let our_hash = e.value(s(&claim.payload_hash));
         let failed = e.value(s(Status::Failed.as_str()));
         let in_progress = e.value(s(Status::InProgress.as_str()));
+        // The same rule as `processor::idempotency::claimable` (which the in-memory store uses),
+        // written as a condition: a claim succeeds on a new or expired record, or on the same
+        // payload that failed or whose lease lapsed (or, below, a finished one being replayed).
+        let absent = format!("attribute_not_exists({id})");
+        let expired = format!("{expires} < {now_s}");
+        let same_payload = format!("{hash} = {our_hash}");
+        let failed_before = format!("{status} = {failed}");
+        let lease_lapsed = format!("({status} = {in_progress} AND {lease} < {now_ms})");
         let mut condition = format!(
-            "attribute_not_exists({id}) OR {expires} < {now_s} OR ({hash} = {our_hash} AND \
-             ({status} = {failed} OR ({status} = {in_progress} AND {lease} < {now_ms})))"
+            "{absent} OR {expired} OR ({same_payload} AND ({failed_before} OR {lease_lapsed}))"
         );
         if let Some(replay) = &claim.replay_id {
             // A deliberate replay may re-run a finished record, once per replay id.

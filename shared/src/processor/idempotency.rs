@@ -127,7 +127,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError>;
 }
 
-/// Decides whether an unexpired record may be claimed by a delivery with `payload_hash`.
+/// Decides whether an unexpired record may be claimed by a delivery with `payload_hash`. The
+/// DynamoDB adapter states the same rule as its claim's condition expression
+/// (`DynamoIdempotencyStore::claim` in `adapters/dynamodb.rs`): change both together.
 pub fn claimable(
     existing: &Existing,
     payload_hash: &str,
