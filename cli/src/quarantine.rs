@@ -107,7 +107,9 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
                 Err(e) => return crate::failure(e),
             };
             let now_ms = chrono::Utc::now().timestamp_millis();
-            let (mut requeued, mut left) = (0, 0);
+            let mut requeued = 0;
+            // Whatever stays in quarantine is made visible again at the end (all of it on a dry run).
+            let mut staying = Vec::new();
             for k in &kept {
                 let message = match k
                     .delivery
@@ -117,17 +119,18 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
                     Some(Ok(m)) => m,
                     Some(Err(e)) => {
                         println!("kept {}: {e}", k.message_id);
-                        left += 1;
+                        staying.push(k.clone());
                         continue;
                     }
                     None => {
                         println!("kept {}: not a kept delivery", k.message_id);
-                        left += 1;
+                        staying.push(k.clone());
                         continue;
                     }
                 };
                 if dry_run {
                     println!("would requeue {} as {}", k.message_id, message.event_id);
+                    staying.push(k.clone());
                     continue;
                 }
                 // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
@@ -140,24 +143,10 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
                 println!("requeued {} as {}", k.message_id, message.event_id);
                 requeued += 1;
             }
-            if dry_run {
-                if let Err(code) = release_all(&queue, &kept).await {
-                    return code;
-                }
-            } else {
-                let still: Vec<_> = kept
-                    .iter()
-                    .filter(|k| {
-                        k.delivery
-                            .as_ref()
-                            .is_none_or(|d| d.requeue(&k.message_id, now_ms).is_err())
-                    })
-                    .cloned()
-                    .collect();
-                if let Err(code) = release_all(&queue, &still).await {
-                    return code;
-                }
+            if let Err(code) = release_all(&queue, &staying).await {
+                return code;
             }
+            let left = kept.len() - requeued;
             eprintln!("{requeued} requeued, {left} left in quarantine");
             ExitCode::SUCCESS
         }
