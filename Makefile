@@ -4,7 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local deploy clean fuzz
+.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -17,12 +17,15 @@ help:
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120)"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
+	@echo "make sam-invoke    sam build, then every fixture through sam local invoke on Docker (and start-api)"
 	@echo "make deploy        sam build && sam deploy --guided"
 
-$(TOOLS): requirements-dev.txt
+$(TOOLS): requirements-dev.txt requirements-checkov.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	python3 -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/pip install --quiet -r requirements-checkov.txt
 	touch $@
 
 tools: $(TOOLS)
@@ -58,6 +61,10 @@ fuzz: $(CARGO_FUZZ)
 # Starts its own stack (test secret, clock pinned to the fixtures' signing time in the debug build).
 invoke-local: $(TOOLS)
 	cargo test -p fanfare-webhooks-cli --test dev_stack every_fixture -- --nocapture
+
+# Needs a Docker daemon; builds a local stand-in for the Lambda base image where none can be pulled.
+sam-invoke: $(TOOLS)
+	python3 scripts/sam_invoke.py
 
 fixtures:
 	python3 scripts/gen_fixtures.py

@@ -7,7 +7,10 @@ silently. Exits non-zero on the first failed check.
 2. Every queue's MaximumMessageSize is what ingest admits (MAX_QUEUE_MESSAGE_BYTES in Rust).
 3. The processor has its own role, scoped to named resources, with no PutItem.
 4. An alarm fires while the quarantine queue holds anything.
-5. Every function has a concurrency limit."""
+5. Every function has a concurrency limit.
+6. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
+   others), and what only `sam local` sets is AWS::NoValue in the template, so absent in AWS."""
+import json
 import os
 import re
 import sys
@@ -81,10 +84,27 @@ def check_concurrency(resources):
             assert "ReservedConcurrentExecutions" in res["Properties"], f"{name}: no concurrency limit"
 
 
+def check_sam_env_vars(resources):
+    globals_env = load_template()["Globals"]["Function"].get("Environment", {}).get("Variables", {})
+    with open(os.path.join(ROOT, "events", "sam-env.json")) as f:
+        sam_env = json.load(f)
+    functions = [name for name, res in resources.items() if res["Type"] == "AWS::Serverless::Function"]
+    for section, variables in sam_env.items():
+        targets = functions if section == "Parameters" else [section]
+        for function in targets:
+            declared = {**globals_env, **resources[function]["Properties"].get("Environment", {}).get("Variables", {})}
+            for name in variables:
+                assert name in declared, f"events/sam-env.json sets {section}.{name}, not declared for {function}"
+    for name in ("AWS_ENDPOINT_URL",):
+        assert globals_env.get(name) == {"Ref": "AWS::NoValue"}, f"{name} must be AWS::NoValue in AWS"
+    ingest_env = resources["IngestFunction"]["Properties"]["Environment"]["Variables"]
+    assert ingest_env.get("FANFARE_DEBUG_FIXED_NOW") == {"Ref": "AWS::NoValue"}, "FANFARE_DEBUG_FIXED_NOW must be AWS::NoValue"
+
+
 def main():
     resources = load_template()["Resources"]
     checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_quarantine_alarm,
-              check_concurrency]
+              check_concurrency, check_sam_env_vars]
     for check in checks:
         try:
             check(resources)

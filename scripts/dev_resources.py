@@ -118,6 +118,8 @@ def main():
         if res["Type"] != "AWS::Serverless::Function":
             continue
         for key, value in res["Properties"].get("Environment", {}).get("Variables", {}).items():
+            if isinstance(value, dict) and value.get("Ref") == "AWS::NoValue":
+                continue  # absent in AWS; only `sam local` sets these (events/sam-env.json)
             if isinstance(value, dict) and value.get("Ref") in parameters:
                 env[key] = parameters[value["Ref"]]
             else:

@@ -12,9 +12,11 @@ cargo clippy --workspace --all-targets -- -D warnings
 cfn-lint template.yaml
 echo "cfn-lint: template.yaml clean"
 # Every finding is fixed or skipped inline with its reason; a new one fails the run.
-checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+"$here/.venv/checkov/bin/checkov" -f template.yaml --framework cloudformation --compact --quiet --skip-download
 python3 scripts/check_template.py
 scripts/with-moto.sh cargo test --workspace 2>&1 | tee "$log"
+# Every fixture through `sam local invoke` on Docker; says SKIPPED where no Docker daemon answers.
+python3 scripts/sam_invoke.py --if-docker 2>&1 | tee target/sam-invoke.log
 
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "%d passed, %d failed\n", p, f }' "$log"

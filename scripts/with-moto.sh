@@ -4,20 +4,23 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$here/.venv"
-port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+# MOTO_HOST/MOTO_PORT pin the address (sam local's containers reach moto at a fixed one); by default a
+# free loopback port.
+host="${MOTO_HOST:-127.0.0.1}"
+port="${MOTO_PORT:-$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
 log="${MOTO_LOG:-$here/target/moto-$port.log}"
 mkdir -p "$(dirname "$log")"
-"$venv/bin/python" "$here/scripts/moto_serial.py" 127.0.0.1 "$port" >"$log" 2>&1 &
+"$venv/bin/python" "$here/scripts/moto_serial.py" "$host" "$port" >"$log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do
-  if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
+  if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://$host:$port/moto-api/', timeout=1)" 2>/dev/null; then
     break
   fi
   if ! kill -0 "$moto_pid" 2>/dev/null; then echo "moto_server exited; see $log" >&2; exit 1; fi
   sleep 0.2
 done
-export MOTO_ENDPOINT="http://127.0.0.1:$port"
+export MOTO_ENDPOINT="http://$host:$port"
 export AWS_ENDPOINT_URL="$MOTO_ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 echo "moto_server on $MOTO_ENDPOINT (log: $log)" >&2
