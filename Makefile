@@ -4,7 +4,8 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke deploy clean fuzz
+# soak: see issue 10 notes
+.PHONY: soak help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -65,6 +66,11 @@ invoke-local: $(TOOLS)
 # Needs a Docker daemon; builds a local stand-in for the Lambda base image where none can be pulled.
 sam-invoke: $(TOOLS)
 	python3 scripts/sam_invoke.py
+
+# The chaos soak (tests/src/bin/soak.rs): SOAK_EVENTS (default 10000) events with faults and kills.
+soak: $(TOOLS)
+	cargo build -p fanfare-integration-tests --bin soak
+	scripts/with-moto.sh target/debug/soak run --events $${SOAK_EVENTS:-10000}
 
 fixtures:
 	python3 scripts/gen_fixtures.py

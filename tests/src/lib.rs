@@ -3,6 +3,8 @@
 //!
 //! The moto endpoint comes from `MOTO_ENDPOINT` (set by `make test`, which starts `moto_server`).
 
+pub mod soak;
+
 use std::path::PathBuf;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};

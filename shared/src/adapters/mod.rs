@@ -8,8 +8,26 @@ pub mod secrets;
 #[cfg(feature = "aws")]
 pub mod sqs;
 
-/// Loads the shared AWS SDK configuration (region, credentials, and `AWS_ENDPOINT_URL` for moto).
+/// Loads the shared AWS SDK configuration (region, credentials, and `AWS_ENDPOINT_URL` for moto),
+/// with [`sdk_timeouts`].
 #[cfg(feature = "aws")]
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(sdk_timeouts())
+        .load()
+        .await
+}
+
+/// The SDK sets no read timeout by default: an answer that never comes would hold an invocation
+/// until the function's own timeout (ingest would answer nothing, the processor would lose its
+/// lease). DynamoDB, SQS and Secrets Manager answer in milliseconds, so an attempt that takes 2 s is
+/// abandoned and retried, and a whole call (with the SDK's 3 attempts) gives up after 6 s, inside
+/// ingest's 10 s timeout.
+#[cfg(feature = "aws")]
+pub fn sdk_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(1))
+        .operation_attempt_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(6))
+        .build()
 }

@@ -40,7 +40,14 @@ impl HandlerError {
 }
 
 macro_rules! handler_trait {
-    ($( $variant:ident => $method:ident ),+ $(,)?) => {
+    ($d:tt; $( $variant:ident => $method:ident ),+ $(,)?) => {
+        /// Calls `callback!(method, method, …)` with the name of every [`EventHandler`] method: for a
+        /// handler that treats every kind alike (recording, forwarding to a bus) without listing them.
+        #[macro_export]
+        macro_rules! for_each_handler_method {
+            ($d callback:ident) => { $d callback!( $( $method ),+ ); };
+        }
+
         /// One method per kind of the contract's alias table.
         #[async_trait]
         pub trait EventHandler: Send + Sync {
@@ -66,6 +73,7 @@ macro_rules! handler_trait {
 }
 
 handler_trait! {
+    $;
     QueueEntered => queue_entered,
     QueueAdmitted => queue_admitted,
     QueueCompleted => queue_completed,
