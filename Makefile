@@ -4,8 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-# soak: see issue 10 notes
-.PHONY: soak help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke deploy clean fuzz
+.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke soak deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -18,6 +17,7 @@ help:
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120)"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
+	@echo "make soak          chaos soak on moto: SOAK_EVENTS events, faults, SIGKILLs, checked against a reference"
 	@echo "make sam-invoke    sam build, then every fixture through sam local invoke on Docker (and start-api)"
 	@echo "make deploy        sam build && sam deploy --guided"
 
