@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::lambda_record;
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::sdk_timeouts;
@@ -185,26 +186,6 @@ macro_rules! record_every_kind {
     };
 }
 fanfare_shared::for_each_handler_method!(record_every_kind);
-
-fn lambda_record(message: &aws_sdk_sqs::types::Message) -> SqsMessage {
-    let mut record = SqsMessage::default();
-    record.message_id = message.message_id().map(str::to_string);
-    record.receipt_handle = message.receipt_handle().map(str::to_string);
-    record.body = message.body().map(str::to_string);
-    record.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:soak-events.fifo".into());
-    for (name, value) in message.attributes().into_iter().flatten() {
-        record
-            .attributes
-            .insert(name.as_str().to_string(), value.clone());
-    }
-    for (name, value) in message.message_attributes().into_iter().flatten() {
-        let mut attribute = SqsMessageAttribute::default();
-        attribute.string_value = value.string_value().map(str::to_string);
-        attribute.data_type = Some(value.data_type().to_string());
-        record.message_attributes.insert(name.clone(), attribute);
-    }
-    record
-}
 
 /// Polls the events queue and invokes the processor with batches of up to 10, until killed.
 pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Error>> {

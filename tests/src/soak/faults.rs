@@ -29,20 +29,6 @@ pub struct FaultRates {
     pub slow: f64,
 }
 
-impl FaultRates {
-    pub const NONE: FaultRates = FaultRates {
-        server_error: 0.0,
-        throttle: 0.0,
-        reset_before: 0.0,
-        reset_after: 0.0,
-        slow: 0.0,
-    };
-
-    pub fn total(&self) -> f64 {
-        self.server_error + self.throttle + self.reset_before + self.reset_after + self.slow
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct FaultCounts {
     pub requests: AtomicU64,
