@@ -611,3 +611,32 @@ async fn message_groups_of_a_batch_run_at_the_same_time() {
     .unwrap();
     assert!(response.batch_item_failures.is_empty());
 }
+
+/// Found by the soak (issue 10): two kinds report the same win with different times; the state must
+/// not depend on which arrives first.
+#[tokio::test]
+async fn a_win_reported_by_two_kinds_gives_the_same_state_in_either_order() {
+    let selected = body(
+        "w1",
+        "draw.winners_selected",
+        T0 + 1_000,
+        r#"{"experienceId":"x","drawId":"d","winners":[{"consumerId":"c","position":2}]}"#,
+    );
+    let won = body(
+        "w2",
+        "draw.consumer.won",
+        T0 + 4_000,
+        r#"{"experienceId":"x","drawId":"d","consumerId":"c","wonAt":"2026-01-01T00:00:04Z","winnerPosition":2}"#,
+    );
+    let forward = all_state(&[selected.clone(), won.clone()]).await;
+    let backward = all_state(&[won, selected]).await;
+    let entry = |state: &BTreeMap<(String, String), BTreeMap<String, Attr>>| {
+        state
+            .iter()
+            .find(|(k, _)| k.1.starts_with("ENTRY#"))
+            .map(|(_, v)| v.clone())
+    };
+    let got = entry(&forward).expect("an entry item");
+    assert_eq!(got["wonAt"], Attr::s("2026-01-01T00:00:04Z"));
+    assert_eq!(Some(got), entry(&backward));
+}

@@ -270,15 +270,23 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                 .moving("status", Attr::s(status))
                 .fact("consumerId", s(consumer))
                 .fact("experienceId", s(event.experience_id.clone()))
-                .fact(time_field, time(event, time_field).or(Some(at)))
                 .fact(
                     "entrantNumber",
                     n(event
                         .i64_field("entrantNumber")
                         .or(event.i64_field("entryNumber"))),
                 )
-                .fact("winnerPosition", n(event.i64_field("winnerPosition")))
                 .fact("orderId", s(event.id_field("orderId")));
+            // `draw.winners_selected` reports the same win with its own time and position: as moving
+            // fields the latest report wins whatever the order of arrival (as facts, the first to
+            // arrive would).
+            let w = if event.kind == DrawWon {
+                w.moving("wonAt", time(event, "wonAt").or(Some(at)))
+                    .moving("winnerPosition", n(event.i64_field("winnerPosition")))
+            } else {
+                w.fact(time_field, time(event, time_field).or(Some(at)))
+                    .fact("winnerPosition", n(event.i64_field("winnerPosition")))
+            };
             Plan {
                 ordered: false,
                 writes: vec![w],
@@ -308,8 +316,8 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                         )
                         .moving("status", Attr::s("won"))
                         .fact("consumerId", Attr::s(id))
-                        .fact("wonAt", Some(at.clone()))
-                        .fact(
+                        .moving("wonAt", Some(at.clone()))
+                        .moving(
                             "winnerPosition",
                             winner.get("position").and_then(Value::as_i64).map(Attr::n),
                         )
