@@ -15,6 +15,9 @@ echo "cfn-lint: template.yaml clean"
 "$here/.venv/checkov/bin/checkov" -f template.yaml --framework cloudformation --compact --quiet --skip-download
 python3 scripts/check_template.py
 scripts/with-moto.sh cargo test --workspace 2>&1 | tee "$log"
+# The chaos soak's small profile (the full 10,000 events: make soak). `cargo test` built the binary.
+scripts/with-moto.sh target/debug/soak run --events "${SOAK_TEST_EVENTS:-500}" --max-secs 300 \
+  --out-dir target/soak-test 2>&1 | tee target/soak-test.log
 # Every fixture through `sam local invoke` on Docker; says SKIPPED where no Docker daemon answers.
 python3 scripts/sam_invoke.py --if-docker 2>&1 | tee target/sam-invoke.log
 

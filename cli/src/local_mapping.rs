@@ -117,7 +117,9 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> ExitCode {
                 .receive_message()
                 .queue_url(&queue)
                 .max_number_of_messages(args.batch_size)
-                .wait_time_seconds(1)
+                // Short polls: the local moto serves one request at a time, and a long poll
+                // would hold up ingest's sends while it waits.
+                .wait_time_seconds(0)
                 .message_attribute_names("All")
                 .message_system_attribute_names(MessageSystemAttributeName::All)
                 .send() => r,
@@ -207,6 +209,9 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> ExitCode {
                     latency
                 );
             }
+        }
+        if messages.is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         if last_redrive.elapsed() >= Duration::from_secs(args.redrive_every) {
             last_redrive = Instant::now();

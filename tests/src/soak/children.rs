@@ -213,7 +213,9 @@ pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Erro
             .receive_message()
             .queue_url(&args.events_queue_url)
             .max_number_of_messages(10)
-            .wait_time_seconds(1)
+            // Short polls: the test moto serves one request at a time, so a long poll would stall
+            // every other call (ingest's sends, the processor's writes) while it waits.
+            .wait_time_seconds(0)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send()
@@ -226,6 +228,7 @@ pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Erro
             }
         };
         if messages.is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         }
         let mut event = SqsEvent::default();
