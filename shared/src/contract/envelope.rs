@@ -7,8 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::contract::kind::EventKind;
-use crate::model::Event;
+use crate::model::{id_string, parse_iso8601, Event, EventKind};
 
 /// Longest event id accepted; anything longer is not an id Fanfare generates.
 pub const MAX_ID_LEN: usize = 256;
@@ -118,15 +117,6 @@ fn valid_id(id: &str) -> Result<String, EnvelopeError> {
     Ok(trimmed.to_string())
 }
 
-/// Ids may arrive as strings or (in older pages) numbers; both become strings.
-pub(crate) fn id_string(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 fn string_at(object: &Map<String, Value>, key: &str) -> Option<String> {
     object.get(key).and_then(id_string)
 }
@@ -163,13 +153,6 @@ fn event_time(object: &Map<String, Value>) -> Result<DateTime<Utc>, EnvelopeErro
         Value::String(s) => parse_iso8601(s).ok_or(EnvelopeError::InvalidTime),
         _ => Err(EnvelopeError::InvalidTime),
     }
-}
-
-/// ISO-8601 date-times as Fanfare writes them: RFC 3339, with or without fractional seconds.
-pub fn parse_iso8601(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -3,6 +3,5 @@
 
 pub mod envelope;
 pub mod headers;
-pub mod kind;
 pub mod message;
 pub mod signature;

@@ -1,17 +1,19 @@
 //! The event model: one verified, normalised Fanfare event, whatever shape it arrived in.
 
 mod entity;
+pub mod kind;
 mod money;
+mod values;
 
 pub use entity::{key_segment, Entity, StateKey};
+pub use kind::{EventKind, Family};
 pub use money::{Money, MoneyError};
+pub use values::{id_string, parse_iso8601};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::contract::envelope::{id_string, parse_iso8601};
-use crate::contract::kind::EventKind;
 
 /// A verified event with its envelope normalised. `data` is kept as sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,27 +139,4 @@ fn to_snake_case(camel: &str) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::contract::envelope::parse_event;
-
-    #[test]
-    fn fields_are_found_in_camel_or_snake_case() {
-        let e = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#)
-        .unwrap();
-        assert_eq!(e.consumer_id().as_deref(), Some("c1"));
-        assert_eq!(e.i64_field("waitTimeSeconds"), Some(42));
-    }
-
-    #[test]
-    fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
-        let a = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#).unwrap();
-        let b = parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#)
-            .unwrap();
-        let c = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#).unwrap();
-        assert_eq!(a.payload_hash(), b.payload_hash());
-        assert_ne!(a.payload_hash(), c.payload_hash());
-    }
 }

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 
-use crate::contract::kind::EventKind;
+use crate::model::kind::EventKind;
 use crate::model::Event;
 
 /// What a handler method receives.

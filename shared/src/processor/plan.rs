@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::state::{Attr, Gate, ItemWrite, Version};
-use crate::contract::kind::EventKind;
+use crate::model::kind::EventKind;
 use crate::model::{key_segment, Event, StateKey};
 
 /// The item every entity's own state lives in.
@@ -304,7 +304,7 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                 for winner in winners {
                     let Some(id) = winner
                         .get("consumerId")
-                        .and_then(crate::contract::envelope::id_string)
+                        .and_then(crate::model::id_string)
                     else {
                         continue;
                     };

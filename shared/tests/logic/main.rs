@@ -1,0 +1,4 @@
+//! The domain logic through the crate's public API, on the in-memory stores: one test binary.
+
+mod model;
+mod processor;
