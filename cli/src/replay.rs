@@ -9,8 +9,8 @@ use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
 use fanfare_shared::adapters::sqs::SqsEventQueue;
 use fanfare_shared::contract::envelope::parse_event;
-use fanfare_shared::model::parse_iso8601;
 use fanfare_shared::contract::message::{deduplication_id, QueuedEvent};
+use fanfare_shared::model::parse_iso8601;
 use fanfare_shared::ports::EventQueue;
 use fanfare_shared::EventKind;
 

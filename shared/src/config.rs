@@ -1,9 +1,8 @@
 //! Configuration from environment variables. The names match `template.yaml`, the README and the
 //! Makefile. Missing or invalid values fail start-up with a message that names the variable.
 
-use crate::contract::signature::{
-    SecretError, SigningSecret, VerifierOptions, DEFAULT_TOLERANCE_SECS,
-};
+use crate::contract::message::MAX_ARCHIVABLE_BODY_BYTES;
+use crate::contract::signature::{SecretSource, VerifierOptions, DEFAULT_TOLERANCE_SECS};
 use crate::ingest::DEFAULT_MAX_BODY_BYTES;
 use crate::privacy::Retention;
 
@@ -24,9 +23,6 @@ pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
 pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
 pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
 
-/// Largest body whose archive record stays within DynamoDB's 400 KB item limit.
-pub const MAX_ARCHIVABLE_BODY_BYTES: usize = 384 * 1024;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is required")]
@@ -35,32 +31,6 @@ pub enum ConfigError {
     Invalid { name: &'static str, reason: String },
     #[error("set exactly one of {SIGNING_SECRET_ARN} (AWS) or {SIGNING_SECRETS} (local)")]
     SecretSourceAmbiguous,
-    #[error("signing secrets: {0}")]
-    Secret(#[from] SecretError),
-    #[error("signing secrets could not be read from Secrets Manager")]
-    SecretFetch(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-/// Where the signing secrets come from.
-#[derive(Clone, PartialEq, Eq)]
-pub enum SecretSource {
-    SecretsManager {
-        secret_id: String,
-    },
-    /// Inline text; never printed (see the `Debug` impl).
-    Inline(String),
-}
-
-impl std::fmt::Debug for SecretSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SecretSource::SecretsManager { secret_id } => f
-                .debug_struct("SecretsManager")
-                .field("secret_id", secret_id)
-                .finish(),
-            SecretSource::Inline(_) => f.write_str("Inline(<redacted>)"),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -131,11 +101,13 @@ impl ProcessorConfig {
             RECORD_TTL_SECONDS,
             crate::processor::DEFAULT_RECORD_TTL_SECS,
         )?;
-        // Fanfare retries for about 44 h; a shorter memory would let late retries run twice.
-        if ttl < 72 * 3600 {
+        if ttl < crate::processor::MIN_RECORD_TTL_SECS {
             return Err(ConfigError::Invalid {
                 name: RECORD_TTL_SECONDS,
-                reason: "must be at least 259200 (72 h): Fanfare retries for up to ~44 h".into(),
+                reason: format!(
+                    "must be at least {} (72 h): Fanfare retries for up to ~44 h",
+                    crate::processor::MIN_RECORD_TTL_SECS
+                ),
             });
         }
         Ok(Self {
@@ -224,48 +196,6 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
     }
 }
 
-/// Parses the signing secrets as stored: a JSON array of strings, a JSON object `{"secrets": [...]}`,
-/// or plain text with the secrets separated by commas. List the new secret first during a rotation.
-pub fn parse_secrets(text: &str) -> Result<Vec<SigningSecret>, ConfigError> {
-    let list: Vec<String> = match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(items)) => strings(items)?,
-        Ok(serde_json::Value::Object(mut map)) => match map.remove("secrets") {
-            Some(serde_json::Value::Array(items)) => strings(items)?,
-            _ => {
-                return Err(invalid_secrets(
-                    "a JSON object must hold a \"secrets\" array",
-                ))
-            }
-        },
-        _ => text.split(',').map(str::to_string).collect(),
-    };
-    let secrets = list
-        .iter()
-        .map(|s| SigningSecret::new(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    if secrets.is_empty() {
-        return Err(SecretError::NoneConfigured.into());
-    }
-    Ok(secrets)
-}
-
-fn strings(items: Vec<serde_json::Value>) -> Result<Vec<String>, ConfigError> {
-    items
-        .into_iter()
-        .map(|v| match v {
-            serde_json::Value::String(s) => Ok(s),
-            _ => Err(invalid_secrets("every secret must be a string")),
-        })
-        .collect()
-}
-
-fn invalid_secrets(reason: &str) -> ConfigError {
-    ConfigError::Invalid {
-        name: SIGNING_SECRET_ARN,
-        reason: reason.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,50 +207,6 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn secrets_parse_from_each_stored_form() {
-        assert_eq!(parse_secrets("whsec_a").unwrap().len(), 1);
-        assert_eq!(parse_secrets("whsec_a,whsec_b").unwrap().len(), 2);
-        assert_eq!(parse_secrets(r#"["whsec_a","whsec_b"]"#).unwrap().len(), 2);
-        assert_eq!(
-            parse_secrets(r#"{"secrets":["whsec_a"]}"#).unwrap().len(),
-            1
-        );
-    }
-
-    #[test]
-    fn padded_or_empty_secrets_fail_start_up() {
-        assert!(matches!(
-            parse_secrets("whsec_a\n"),
-            Err(ConfigError::Secret(SecretError::Whitespace))
-        ));
-        assert!(matches!(
-            parse_secrets(""),
-            Err(ConfigError::Secret(SecretError::Empty))
-        ));
-        assert!(matches!(
-            parse_secrets("whsec_a,"),
-            Err(ConfigError::Secret(SecretError::Empty))
-        ));
-        assert!(matches!(
-            parse_secrets("[]"),
-            Err(ConfigError::Secret(SecretError::NoneConfigured))
-        ));
-    }
-
-    #[test]
-    fn the_largest_admitted_body_fits_every_queue_in_every_encoding() {
-        use crate::contract::message::{QuarantinedDelivery, MAX_QUEUE_MESSAGE_BYTES};
-        // Base64 (for bodies SQS cannot carry raw) plus every attribute at its longest.
-        let base64_body = MAX_ARCHIVABLE_BODY_BYTES.div_ceil(3) * 4;
-        let attributes = 10 * (32 + 8 + 256);
-        assert!(base64_body + attributes <= MAX_QUEUE_MESSAGE_BYTES);
-        assert!(
-            QuarantinedDelivery::max_wire_size(MAX_ARCHIVABLE_BODY_BYTES)
-                <= MAX_QUEUE_MESSAGE_BYTES
-        );
     }
 
     #[test]

@@ -14,5 +14,5 @@ pub mod processor;
 pub mod redrive;
 pub mod telemetry;
 
-pub use model::EventKind;
 pub use model::Event;
+pub use model::EventKind;

@@ -39,6 +39,10 @@ pub mod attributes {
 /// `MaximumMessageSize` to this, and ingest checks each message against it before sending.
 pub const MAX_QUEUE_MESSAGE_BYTES: usize = 1_048_576;
 
+/// Largest body whose archive record stays within DynamoDB's 400 KB item limit (ingest refuses a
+/// larger `MAX_BODY_BYTES`).
+pub const MAX_ARCHIVABLE_BODY_BYTES: usize = 384 * 1024;
+
 /// The value of the `body-encoding` attribute for a base64 body.
 pub const BASE64_ENCODING: &str = "base64";
 
@@ -299,6 +303,18 @@ impl QuarantinedDelivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_admitted_body_fits_every_queue_in_every_encoding() {
+        // Base64 (for bodies SQS cannot carry raw) plus every attribute at its longest.
+        let base64_body = MAX_ARCHIVABLE_BODY_BYTES.div_ceil(3) * 4;
+        let attributes = 10 * (32 + 8 + 256);
+        assert!(base64_body + attributes <= MAX_QUEUE_MESSAGE_BYTES);
+        assert!(
+            QuarantinedDelivery::max_wire_size(MAX_ARCHIVABLE_BODY_BYTES)
+                <= MAX_QUEUE_MESSAGE_BYTES
+        );
+    }
 
     #[test]
     fn characters_sqs_refuses_are_carried_as_base64_and_decode_to_the_signed_bytes() {

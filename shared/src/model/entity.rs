@@ -12,8 +12,8 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use super::Event;
 use super::kind::Family;
+use super::Event;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Entity {

@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-
 /// A verified event with its envelope normalised. `data` is kept as sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

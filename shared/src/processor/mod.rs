@@ -31,6 +31,9 @@ use state::{Applied, StateStore};
 
 /// Default record lifetime: 7 days (Fanfare retries for about 44 h).
 pub const DEFAULT_RECORD_TTL_SECS: i64 = 7 * 24 * 3600;
+/// The shortest record lifetime allowed: Fanfare retries for about 44 h, and a shorter memory
+/// would let a late retry run twice.
+pub const MIN_RECORD_TTL_SECS: i64 = 72 * 3600;
 /// Lease used when the invocation has no deadline (local runs).
 pub const DEFAULT_LEASE_MS: i64 = 60_000;
 /// Message groups of one batch processed at the same time.

@@ -302,9 +302,7 @@ pub fn plan(event: &Event, options: PlanOptions) -> Plan {
                 .fact("totalEntries", n(event.i64_field("totalEntries")))];
             if let Some(Value::Array(winners)) = event.field("winners") {
                 for winner in winners {
-                    let Some(id) = winner
-                        .get("consumerId")
-                        .and_then(crate::model::id_string)
+                    let Some(id) = winner.get("consumerId").and_then(crate::model::id_string)
                     else {
                         continue;
                     };

@@ -3,8 +3,6 @@
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::model::*;
 
-
-
 fn entity_of(body: &str) -> Entity {
     parse_event(body.as_bytes()).unwrap().entity()
 }
@@ -88,11 +86,11 @@ fn unsafe_or_long_ids_are_hashed_into_a_valid_group_id() {
     );
 }
 
-
-
 #[test]
 fn fields_are_found_in_camel_or_snake_case() {
-    let e = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#)
+    let e = parse_event(
+        br#"{"id":"e","type":"x","created":1,"data":{"consumer_id":"c1","waitTimeSeconds":"42"}}"#,
+    )
     .unwrap();
     assert_eq!(e.consumer_id().as_deref(), Some("c1"));
     assert_eq!(e.i64_field("waitTimeSeconds"), Some(42));
@@ -101,8 +99,8 @@ fn fields_are_found_in_camel_or_snake_case() {
 #[test]
 fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
     let a = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":2}}"#).unwrap();
-    let b = parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#)
-        .unwrap();
+    let b =
+        parse_event(br#"{ "data":{"b":2, "a":1}, "created":1, "type":"x", "id":"e" }"#).unwrap();
     let c = parse_event(br#"{"id":"e","type":"x","created":1,"data":{"a":1,"b":3}}"#).unwrap();
     assert_eq!(a.payload_hash(), b.payload_hash());
     assert_ne!(a.payload_hash(), c.payload_hash());

@@ -70,6 +70,10 @@ struct RunArgs {
     /// The run fails if it has not converged by then.
     #[arg(long, default_value_t = 1_200)]
     max_secs: u64,
+    /// Senders wait while the events queue holds more than this: moto's SQS scans every message on
+    /// each call, so an unbounded backlog measures moto, not the receiver.
+    #[arg(long, default_value_t = 200)]
+    max_backlog: u64,
     #[arg(long, default_value = "target/soak")]
     out_dir: PathBuf,
 }
@@ -202,6 +206,10 @@ struct SenderStats {
     server_errors: AtomicU64,
     transport_errors: AtomicU64,
     gave_up: AtomicU64,
+    /// The events queue's depth as last read; senders wait while it is above the cap.
+    backlog: AtomicU64,
+    /// Times a sender waited for the backlog to shrink.
+    paced: AtomicU64,
 }
 
 /// Sends every delivery as Fanfare does: signed now, retried with backoff until a 2xx.
@@ -212,6 +220,7 @@ async fn send_all(
     senders: usize,
     first_sent_ms: Arc<Mutex<HashMap<usize, i64>>>,
     stats: Arc<SenderStats>,
+    max_backlog: u64,
 ) {
     let work = Arc::new(Mutex::new(VecDeque::from(deliveries)));
     let client = reqwest::Client::builder()
@@ -235,6 +244,11 @@ async fn send_all(
         );
         tasks.push(tokio::spawn(async move {
             loop {
+                if stats.backlog.load(Ordering::Relaxed) > max_backlog {
+                    stats.paced.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
                 let next = work.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
                 let Some(delivery) = next else { return };
                 let event = &events[delivery.event];
@@ -461,6 +475,17 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
     );
     let first_sent_ms = Arc::new(Mutex::new(HashMap::new()));
     let stats = Arc::new(SenderStats::default());
+    let backlog_monitor = {
+        let (sqs, url, stats) = (sqs.clone(), queues.events.clone(), stats.clone());
+        tokio::spawn(async move {
+            loop {
+                if let Ok(depth) = queue_depth(&sqs, &url).await {
+                    stats.backlog.store(depth, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    };
 
     // Main phase, with a worker killed now and then.
     let sending = tokio::spawn(send_all(
@@ -470,6 +495,7 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
         args.senders,
         first_sent_ms.clone(),
         stats.clone(),
+        args.max_backlog,
     ));
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x0b5e55ed);
     let send_started = Instant::now();
@@ -500,6 +526,7 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
         args.senders,
         first_sent_ms.clone(),
         stats.clone(),
+        args.max_backlog,
     )
     .await;
     converged &= drained(&sqs, &queues.events, until).await?;
@@ -522,6 +549,7 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
         converged &= drained(&sqs, &queues.events, until).await?;
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+    backlog_monitor.abort();
     let _ = ingest.start_kill();
     for child in &mut workers.children {
         let _ = child.start_kill();
@@ -701,6 +729,11 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
         stats.server_errors.load(Ordering::Relaxed),
         stats.transport_errors.load(Ordering::Relaxed),
         gave_up
+    );
+    println!(
+        "soak: senders paced {} times (the events queue held more than {} messages)",
+        stats.paced.load(Ordering::Relaxed),
+        args.max_backlog
     );
     println!(
         "soak: AWS calls through the proxy: {}",
