@@ -10,22 +10,30 @@
 //!   `skipped_stale` and acknowledged; its set-once facts are still merged, its moving fields and the
 //!   user handler are skipped.
 
+pub mod batch;
 pub mod handler;
 pub mod idempotency;
+mod outcome;
 pub mod plan;
+mod report;
+pub mod sqs_batch;
 pub mod state;
+
+pub use batch::{GroupedMessage, MAX_CONCURRENT_GROUPS};
+pub use outcome::{Failure, Outcome};
+pub use sqs_batch::ProcessorError;
 
 use std::time::Instant;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
 
 use crate::contract::envelope::parse_event;
-use crate::contract::message::{attributes, decode_body};
+use crate::contract::message::decode_body;
 use crate::ports::Clock;
 use crate::privacy::Retention;
 use handler::{dispatch, EventHandler, HandlerContext};
 use idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use outcome::Causes;
 use plan::{plan, PlanOptions};
 use state::{Applied, StateStore};
 
@@ -36,8 +44,6 @@ pub const DEFAULT_RECORD_TTL_SECS: i64 = 7 * 24 * 3600;
 pub const MIN_RECORD_TTL_SECS: i64 = 72 * 3600;
 /// Lease used when the invocation has no deadline (local runs).
 pub const DEFAULT_LEASE_MS: i64 = 60_000;
-/// Message groups of one batch processed at the same time.
-pub const MAX_CONCURRENT_GROUPS: usize = 10;
 /// Independent state writes of one event (one per draw winner) sent at the same time.
 pub const MAX_CONCURRENT_WRITES: usize = 8;
 
@@ -59,52 +65,7 @@ impl Default for ProcessorOptions {
     }
 }
 
-/// What happened to one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Completed,
-    /// Already processed: acknowledged without running anything.
-    Duplicate,
-    SkippedStale,
-    Ignored,
-    /// Same id, different payload: kept for inspection, acknowledged, not processed.
-    Conflict,
-    /// Another invocation holds a live claim: retried later.
-    Busy,
-    /// Retried later (then dead-lettered); the code says why.
-    Failed(&'static str),
-}
-
-impl Outcome {
-    pub fn acknowledged(&self) -> bool {
-        !matches!(self, Outcome::Busy | Outcome::Failed(_))
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::Duplicate => "duplicate",
-            Outcome::SkippedStale => "skipped_stale",
-            Outcome::Ignored => "ignored",
-            Outcome::Conflict => "conflict",
-            Outcome::Busy => "busy",
-            Outcome::Failed(_) => "failed",
-        }
-    }
-
-    fn metric(&self) -> &'static str {
-        match self {
-            Outcome::Completed => "Processed",
-            Outcome::Duplicate => "Duplicate",
-            Outcome::SkippedStale => "Stale",
-            Outcome::Ignored => "Ignored",
-            Outcome::Conflict => "Conflict",
-            Outcome::Busy | Outcome::Failed(_) => "Failed",
-        }
-    }
-}
-
-/// One queued message, independent of the SQS event types.
+/// One queued message, independent of the SQS event types (see `sqs_batch`).
 #[derive(Debug, Clone, Copy)]
 pub struct QueuedMessage<'a> {
     /// The signed bytes, raw or encoded as `body_encoding` says.
@@ -127,28 +88,6 @@ impl<'a> QueuedMessage<'a> {
             replay_payload_hash: None,
         }
     }
-
-    pub fn from_sqs(message: &'a SqsMessage) -> Self {
-        let attribute = |name: &str| {
-            message
-                .message_attributes
-                .get(name)
-                .and_then(|a| a.string_value.as_deref())
-        };
-        Self {
-            body: message.body.as_deref().unwrap_or_default(),
-            body_encoding: attribute(attributes::BODY_ENCODING),
-            replay_id: attribute(attributes::REPLAY_ID),
-            replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessorError {
-    /// Without a message id no single record can be reported, so the whole batch is retried.
-    #[error("an SQS record has no messageId")]
-    MissingMessageId,
 }
 
 pub struct Processor<I, S, H, C> {
@@ -174,57 +113,14 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self.handler
     }
 
-    /// Processes a batch. Records of one message group run strictly in order, and the first failure
-    /// in a group fails the rest of **that group** only (Powertools' `skipGroupOnError`), so a later
-    /// event of a group never overtakes an earlier one while other entities go on. Groups run at the
-    /// same time, at most [`MAX_CONCURRENT_GROUPS`]; each record of a standard queue is its own group.
-    pub async fn process_batch(
-        &self,
-        event: &SqsEvent,
-        deadline_ms: i64,
-    ) -> Result<SqsBatchResponse, ProcessorError> {
-        // Every record must be reportable before any is processed: an empty or missing id in a
-        // batch response would fail the whole batch anyway, after side effects had run.
-        let ids = event
-            .records
-            .iter()
-            .map(|r| r.message_id.as_deref().filter(|id| !id.is_empty()))
-            .collect::<Option<Vec<_>>>()
-            .ok_or(ProcessorError::MissingMessageId)?;
-        let groups = message_groups(&event.records);
-        let mut failed: Vec<usize> = stream::iter(groups)
-            .map(|members| async move {
-                let mut failed = Vec::new();
-                for (n, &i) in members.iter().enumerate() {
-                    let outcome = self
-                        .process(QueuedMessage::from_sqs(&event.records[i]), deadline_ms)
-                        .await;
-                    if !outcome.acknowledged() {
-                        failed.extend_from_slice(&members[n..]);
-                        break;
-                    }
-                }
-                failed
-            })
-            .buffer_unordered(MAX_CONCURRENT_GROUPS)
-            .concat()
-            .await;
-        failed.sort_unstable();
-        let mut response = SqsBatchResponse::default();
-        for i in failed {
-            response.add_failure(ids[i]);
-        }
-        Ok(response)
-    }
-
     /// Processes one message and logs one line about it.
     pub async fn process(&self, message: QueuedMessage<'_>, deadline_ms: i64) -> Outcome {
         let started = Instant::now();
         let bytes = match decode_body(message.body, message.body_encoding) {
             Ok(bytes) => bytes,
             Err(e) => {
-                tracing::error!(outcome = "failed", error = %e, "queued body cannot be decoded");
-                return Outcome::Failed("invalid_body_encoding");
+                tracing::error!(outcome = "failed", error = %Causes(&e), "queued body cannot be decoded");
+                return Outcome::Failed(Failure::InvalidBodyEncoding);
             }
         };
         let event = match parse_event(&bytes) {
@@ -236,37 +132,16 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                     error = e.code(),
                     "queued body is not a valid event"
                 );
-                return Outcome::Failed("invalid_event");
+                return Outcome::Failed(Failure::InvalidEvent);
             }
         };
         let (outcome, attempt) = self
             .process_event(&event, &bytes, message, deadline_ms)
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let kind = event.kind.as_str();
-        match &outcome {
-            Outcome::Failed(code) => {
-                tracing::warn!(event_id = %event.id, kind, outcome = "failed", error = code, attempt, latency_ms, "event not processed")
-            }
-            Outcome::Conflict => {
-                tracing::error!(event_id = %event.id, kind, outcome = "conflict", "same event id with a different payload; kept for inspection")
-            }
-            other => {
-                tracing::info!(event_id = %event.id, kind, outcome = other.as_str(), attempt, latency_ms, "event processed")
-            }
-        }
+        report::log(&event, outcome, attempt, latency_ms);
         if self.options.emit_metrics {
-            let alert = (event.kind == crate::EventKind::WebhookDeliveryFailed
-                && outcome == Outcome::Completed)
-                .then_some("DeliveryFailed");
-            let doc = crate::metrics::record_document(
-                kind,
-                outcome.metric(),
-                alert,
-                latency_ms,
-                self.clock.now().timestamp_millis(),
-            );
-            println!("{doc}");
+            report::emit_metrics(&event, outcome, latency_ms, self.clock.now());
         }
         outcome
     }
@@ -316,10 +191,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 if existing.payload_hash != claim.payload_hash {
                     return match self.idempotency.record_conflict(&claim).await {
                         Ok(()) => (Outcome::Conflict, existing.attempts),
-                        Err(_) => (
-                            Outcome::Failed("idempotency_unavailable"),
-                            existing.attempts,
-                        ),
+                        Err(e) => (unavailable(event, &e), existing.attempts),
                     };
                 }
                 let outcome = if existing.status.is_final() {
@@ -329,7 +201,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 };
                 return (outcome, existing.attempts);
             }
-            Err(_) => return (Outcome::Failed("idempotency_unavailable"), 0),
+            Err(e) => return (unavailable(event, &e), 0),
         };
 
         let plan = plan(event, self.options.plan);
@@ -349,11 +221,12 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .await;
         let primary = match applied.into_iter().collect::<Result<Vec<_>, _>>() {
             Ok(applied) => applied.first().copied().unwrap_or(Applied::Fresh),
-            Err(_) => {
+            Err(e) => {
+                tracing::warn!(event_id = %event.id, error = %Causes(&e), "state write failed");
                 return (
-                    self.release(event, &owner, "state_unavailable").await,
+                    self.release(event, &owner, Failure::StateUnavailable).await,
                     attempt,
-                )
+                );
             }
         };
         if plan.ordered && primary == Applied::Stale {
@@ -370,7 +243,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         if let Err(e) = dispatch(&self.handler, &ctx).await {
             tracing::warn!(event_id = %event.id, handler_error = %e.code, "handler failed");
-            return (self.release(event, &owner, "handler_failed").await, attempt);
+            return (
+                self.release(event, &owner, Failure::HandlerFailed).await,
+                attempt,
+            );
         }
         (
             self.finish(event, &owner, Status::Completed, Outcome::Completed)
@@ -393,44 +269,27 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .await
         {
             Ok(()) => outcome,
-            Err(IdempotencyError::NotOwner) => Outcome::Failed("claim_lost"),
-            Err(IdempotencyError::Unavailable(_)) => Outcome::Failed("idempotency_unavailable"),
+            Err(IdempotencyError::NotOwner) => Outcome::Failed(Failure::ClaimLost),
+            Err(e) => unavailable(event, &e),
         }
     }
 
-    async fn release(&self, event: &crate::Event, owner: &str, code: &'static str) -> Outcome {
+    async fn release(&self, event: &crate::Event, owner: &str, failure: Failure) -> Outcome {
         let now_ms = self.clock.now().timestamp_millis();
         // If releasing fails too, the lease lapses at the invocation's deadline and a retry reclaims.
-        let _ = self
+        if let Err(e) = self
             .idempotency
-            .release(&event.id, owner, code, now_ms)
-            .await;
-        Outcome::Failed(code)
-    }
-}
-
-/// The batch's records by message group, each group in arrival order (indices into `records`). A
-/// FIFO record without a group id (never sent by Lambda) joins one shared group, to stay in order.
-fn message_groups(records: &[SqsMessage]) -> Vec<Vec<usize>> {
-    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
-    for (i, record) in records.iter().enumerate() {
-        let key = match record.attributes.get("MessageGroupId") {
-            Some(group) => Some(group.as_str()),
-            None if is_fifo(record) => Some(""),
-            None => None,
-        };
-        match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
-            Some((_, members)) => members.push(i),
-            None => groups.push((key, vec![i])),
+            .release(&event.id, owner, failure.code(), now_ms)
+            .await
+        {
+            tracing::warn!(event_id = %event.id, error = %Causes(&e), "claim not released; it lapses with its lease");
         }
+        Outcome::Failed(failure)
     }
-    groups.into_iter().map(|(_, members)| members).collect()
 }
 
-fn is_fifo(record: &SqsMessage) -> bool {
-    record.attributes.contains_key("MessageGroupId")
-        || record
-            .event_source_arn
-            .as_deref()
-            .is_some_and(|arn| arn.ends_with(".fifo"))
+/// The idempotency table failed: its cause is logged here, once.
+fn unavailable(event: &crate::Event, error: &IdempotencyError) -> Outcome {
+    tracing::warn!(event_id = %event.id, error = %Causes(error), "idempotency table unavailable");
+    Outcome::Failed(Failure::IdempotencyUnavailable)
 }

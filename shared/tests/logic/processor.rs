@@ -14,7 +14,7 @@ use fanfare_shared::processor::idempotency::{
     Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, MemoryIdempotencyStore, Status,
 };
 use fanfare_shared::processor::state::{Attr, MemoryStateStore};
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{Failure, Outcome, Processor, ProcessorOptions, QueuedMessage};
 use proptest::prelude::*;
 
 const T0: i64 = 1_767_225_600_000;
@@ -245,7 +245,7 @@ async fn a_failed_handler_releases_the_claim_and_a_retry_runs_it() {
     let b = body("evt_f", "order.paid", T0, DATA);
     assert_eq!(
         failing.process(msg(&b), 0).await,
-        Outcome::Failed("handler_failed")
+        Outcome::Failed(Failure::HandlerFailed)
     );
     assert_eq!(
         ids.records.lock().unwrap()["evt_f"].existing.status,

@@ -758,6 +758,12 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
         if diff.is_empty() { "equal" } else { "DIFFERENT" },
         leaking.len()
     );
+    if !rerun_after_kill.is_empty() {
+        println!(
+            "soak: handler ran twice because a worker was killed between its handler and its finish: {}",
+            rerun_after_kill.join(", ")
+        );
+    }
     println!("soak: took {:.0} s", started.elapsed().as_secs_f64());
     if failures.is_empty() {
         println!("soak: PASSED");

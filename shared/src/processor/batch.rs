@@ -1,0 +1,64 @@
+//! A batch of messages, run group by group: in order within a message group, groups at the same
+//! time.
+
+use futures_util::stream::{self, StreamExt};
+
+use super::handler::EventHandler;
+use super::idempotency::IdempotencyStore;
+use super::state::StateStore;
+use super::{Processor, QueuedMessage};
+use crate::ports::Clock;
+
+/// Message groups of one batch processed at the same time.
+pub const MAX_CONCURRENT_GROUPS: usize = 10;
+
+/// One message of a batch and its message group (`None`: independent of every other message).
+#[derive(Debug, Clone, Copy)]
+pub struct GroupedMessage<'a> {
+    pub group: Option<&'a str>,
+    pub message: QueuedMessage<'a>,
+}
+
+impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
+    /// Processes a batch and returns the indices of the messages not acknowledged, in order.
+    /// Messages of one group run strictly in order, and the first failure in a group fails the rest
+    /// of **that group** only (Powertools' `skipGroupOnError`), so a later event of a group never
+    /// overtakes an earlier one while other entities go on. Groups run at the same time, at most
+    /// [`MAX_CONCURRENT_GROUPS`].
+    pub async fn process_messages(
+        &self,
+        messages: &[GroupedMessage<'_>],
+        deadline_ms: i64,
+    ) -> Vec<usize> {
+        let mut failed: Vec<usize> = stream::iter(groups(messages))
+            .map(|members| async move {
+                for (n, &i) in members.iter().enumerate() {
+                    let outcome = self.process(messages[i].message, deadline_ms).await;
+                    if !outcome.acknowledged() {
+                        return members[n..].to_vec();
+                    }
+                }
+                Vec::new()
+            })
+            .buffer_unordered(MAX_CONCURRENT_GROUPS)
+            .concat()
+            .await;
+        failed.sort_unstable();
+        failed
+    }
+}
+
+/// The messages' indices by group, each group in arrival order.
+fn groups(messages: &[GroupedMessage<'_>]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(k, _)| m.group.is_some() && *k == m.group)
+        {
+            Some((_, members)) => members.push(i),
+            None => groups.push((m.group, vec![i])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}

@@ -1,0 +1,99 @@
+//! What happened to one message, and why a message that failed will be retried.
+
+/// What happened to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Completed,
+    /// Already processed: acknowledged without running anything.
+    Duplicate,
+    SkippedStale,
+    Ignored,
+    /// Same id, different payload: kept for inspection, acknowledged, not processed.
+    Conflict,
+    /// Another invocation holds a live claim: retried later.
+    Busy,
+    /// Retried later (then dead-lettered).
+    Failed(Failure),
+}
+
+/// Why a message was not processed. The cause itself is logged once, where it is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The queued body's encoding attribute does not match its text.
+    InvalidBodyEncoding,
+    /// The queued body is not an event (ingest validated it, so only a hand-made message can be).
+    InvalidEvent,
+    /// The idempotency table could not be read or written.
+    IdempotencyUnavailable,
+    /// A state write failed; the claim was released.
+    StateUnavailable,
+    /// The user's handler returned an error; the claim was released.
+    HandlerFailed,
+    /// The lease lapsed and another invocation took the claim before this one finished.
+    ClaimLost,
+}
+
+impl Failure {
+    /// The stable code in logs and in the record's `lastError`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Failure::InvalidBodyEncoding => "invalid_body_encoding",
+            Failure::InvalidEvent => "invalid_event",
+            Failure::IdempotencyUnavailable => "idempotency_unavailable",
+            Failure::StateUnavailable => "state_unavailable",
+            Failure::HandlerFailed => "handler_failed",
+            Failure::ClaimLost => "claim_lost",
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Outcome {
+    pub fn acknowledged(&self) -> bool {
+        !matches!(self, Outcome::Busy | Outcome::Failed(_))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Duplicate => "duplicate",
+            Outcome::SkippedStale => "skipped_stale",
+            Outcome::Ignored => "ignored",
+            Outcome::Conflict => "conflict",
+            Outcome::Busy => "busy",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    /// The EMF metric this outcome counts towards.
+    pub(super) fn metric(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "Processed",
+            Outcome::Duplicate => "Duplicate",
+            Outcome::SkippedStale => "Stale",
+            Outcome::Ignored => "Ignored",
+            Outcome::Conflict => "Conflict",
+            Outcome::Busy | Outcome::Failed(_) => "Failed",
+        }
+    }
+}
+
+/// An error and its sources, `: `-separated, for the one log line that reports a failure's cause.
+pub(crate) struct Causes<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
