@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
 use fanfare_shared::contract::message::attributes;
-use fanfare_shared::redrive::{redrive, DeadLetterQueue, RedrivePolicy};
+use fanfare_shared::ports::DeadLetterQueue;
+use fanfare_shared::redrive::{redrive, RedrivePolicy};
 
 use crate::target::Target;
 

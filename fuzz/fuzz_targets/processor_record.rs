@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use chrono::TimeZone;
+use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
+use fanfare_shared::adapters::memory::MemoryStateStore;
 use fanfare_shared::contract::message::attributes;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::StateOnly;
-use fanfare_shared::processor::idempotency::MemoryIdempotencyStore;
-use fanfare_shared::processor::state::MemoryStateStore;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
 use libfuzzer_sys::fuzz_target;
 

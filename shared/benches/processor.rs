@@ -8,19 +8,19 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
+use fanfare_shared::adapters::memory::MemoryStateStore;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::StateOnly;
-use fanfare_shared::processor::idempotency::MemoryIdempotencyStore;
-use fanfare_shared::processor::state::MemoryStateStore;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use fanfare_shared::processor::idempotency::{
+use fanfare_shared::ports::idempotency::{
     Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
 };
-use fanfare_shared::processor::state::{Applied, ItemWrite, StateError, StateStore};
+use fanfare_shared::ports::state::{Applied, ItemWrite, StateError, StateStore};
 
 const ROUND_TRIP: Duration = Duration::from_millis(5);
 

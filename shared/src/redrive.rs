@@ -5,13 +5,12 @@
 //! left at the head of its FIFO group there, it would block every later message of that entity.
 //! The quarantine alarm then stays raised until an operator acts (`fanfare-webhooks quarantine`).
 
-use async_trait::async_trait;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::{attributes, decode_body, QuarantinedDelivery};
-use crate::ports::{Quarantine, QueueError};
+use crate::ports::{DeadLetter, DeadLetterQueue, Quarantine, QueueError};
 use crate::privacy::Retention;
 
 /// The quarantine reason of a parked message.
@@ -40,28 +39,8 @@ impl Default for RedrivePolicy {
     }
 }
 
-/// A message received from the DLQ.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeadLetter {
-    pub message_id: String,
-    pub receipt_handle: String,
-    pub body: String,
-    pub group_id: Option<String>,
-    pub deduplication_id: Option<String>,
-    /// When it was last sent to the main queue (SQS keeps this when it dead-letters a message).
-    pub sent_at_ms: i64,
-    /// Message attributes as (name, data type, value).
-    pub attributes: Vec<(String, String, String)>,
-}
-
+// The redrive policy's view of a dead letter (the message itself is a port's vocabulary).
 impl DeadLetter {
-    pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|(n, _, _)| n == name)
-            .map(|(_, _, v)| v.as_str())
-    }
-
     pub fn redrive_count(&self) -> u32 {
         self.attribute(attributes::REDRIVE_COUNT)
             .and_then(|v| v.parse().ok())
@@ -100,15 +79,6 @@ impl DeadLetter {
             format!("{base}#redrive#{redrive}").as_bytes(),
         ))
     }
-}
-
-#[async_trait]
-pub trait DeadLetterQueue: Send + Sync {
-    /// Up to 10 messages; they stay invisible for the DLQ's visibility timeout.
-    async fn receive(&self) -> Result<Vec<DeadLetter>, QueueError>;
-    /// Sends a copy to the main queue with `redrive-count` set to `redrive`.
-    async fn send_back(&self, message: &DeadLetter, redrive: u32) -> Result<(), QueueError>;
-    async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

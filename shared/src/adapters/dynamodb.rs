@@ -10,10 +10,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 
-use crate::processor::idempotency::{
+use crate::ports::idempotency::{
     Claim, ClaimOutcome, Existing, IdempotencyError, IdempotencyStore, Status,
 };
-use crate::processor::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
 
 /// Builds update expressions with a placeholder for every name and value.
 #[derive(Default)]

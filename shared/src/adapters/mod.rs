@@ -2,6 +2,7 @@
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
+#[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 #[cfg(feature = "aws")]
 pub mod secrets;

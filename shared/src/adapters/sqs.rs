@@ -197,8 +197,8 @@ impl SqsDeadLetterQueue {
 }
 
 #[async_trait]
-impl crate::redrive::DeadLetterQueue for SqsDeadLetterQueue {
-    async fn receive(&self) -> Result<Vec<crate::redrive::DeadLetter>, QueueError> {
+impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
+    async fn receive(&self) -> Result<Vec<crate::ports::DeadLetter>, QueueError> {
         use aws_sdk_sqs::types::MessageSystemAttributeName as Sys;
         let out = self
             .client
@@ -217,7 +217,7 @@ impl crate::redrive::DeadLetterQueue for SqsDeadLetterQueue {
             };
             let system = m.attributes();
             let sys = |name: Sys| system.and_then(|a| a.get(&name)).cloned();
-            letters.push(crate::redrive::DeadLetter {
+            letters.push(crate::ports::DeadLetter {
                 message_id: id.to_string(),
                 receipt_handle: receipt.to_string(),
                 body: m.body().unwrap_or_default().to_string(),
@@ -248,7 +248,7 @@ impl crate::redrive::DeadLetterQueue for SqsDeadLetterQueue {
 
     async fn send_back(
         &self,
-        message: &crate::redrive::DeadLetter,
+        message: &crate::ports::DeadLetter,
         redrive: u32,
     ) -> Result<(), QueueError> {
         let mut send = self
@@ -272,7 +272,7 @@ impl crate::redrive::DeadLetterQueue for SqsDeadLetterQueue {
         Ok(())
     }
 
-    async fn delete(&self, message: &crate::redrive::DeadLetter) -> Result<(), QueueError> {
+    async fn delete(&self, message: &crate::ports::DeadLetter) -> Result<(), QueueError> {
         self.client
             .delete_message()
             .queue_url(&self.dead_letter_queue_url)

@@ -4,9 +4,9 @@
 use futures_util::stream::{self, StreamExt};
 
 use super::handler::EventHandler;
-use super::idempotency::IdempotencyStore;
-use super::state::StateStore;
 use super::{Processor, QueuedMessage};
+use crate::ports::idempotency::IdempotencyStore;
+use crate::ports::state::StateStore;
 use crate::ports::Clock;
 
 /// Message groups of one batch processed at the same time.

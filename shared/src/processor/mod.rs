@@ -17,7 +17,6 @@ mod outcome;
 pub mod plan;
 mod report;
 pub mod sqs_batch;
-pub mod state;
 
 pub use batch::{GroupedMessage, MAX_CONCURRENT_GROUPS};
 pub use outcome::{Failure, Outcome};
@@ -29,13 +28,13 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
+use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use crate::ports::state::{Applied, StateStore};
 use crate::ports::Clock;
 use crate::privacy::Retention;
 use handler::{dispatch, EventHandler, HandlerContext};
-use idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
 use outcome::Causes;
 use plan::{plan, PlanOptions};
-use state::{Applied, StateStore};
 
 /// Default record lifetime: 7 days (Fanfare retries for about 44 h).
 pub const DEFAULT_RECORD_TTL_SECS: i64 = 7 * 24 * 3600;

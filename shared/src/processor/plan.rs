@@ -7,9 +7,9 @@
 
 use serde_json::Value;
 
-use super::state::{Attr, Gate, ItemWrite, Version};
 use crate::model::kind::EventKind;
 use crate::model::{key_segment, Event, StateKey};
+use crate::ports::state::{Attr, Gate, ItemWrite, Version};
 
 /// The item every entity's own state lives in.
 pub const STATE_SK: &str = "STATE";

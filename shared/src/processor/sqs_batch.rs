@@ -6,10 +6,10 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 
 use super::batch::GroupedMessage;
 use super::handler::EventHandler;
-use super::idempotency::IdempotencyStore;
-use super::state::StateStore;
 use super::{Processor, QueuedMessage};
 use crate::contract::message::attributes;
+use crate::ports::idempotency::IdempotencyStore;
+use crate::ports::state::StateStore;
 use crate::ports::Clock;
 
 #[derive(Debug, thiserror::Error)]

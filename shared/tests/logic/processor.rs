@@ -8,12 +8,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{TimeZone, Utc};
+use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
+use fanfare_shared::adapters::memory::MemoryStateStore;
+use fanfare_shared::ports::idempotency::{
+    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
+};
+use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, MemoryIdempotencyStore, Status,
-};
-use fanfare_shared::processor::state::{Attr, MemoryStateStore};
 use fanfare_shared::processor::{Failure, Outcome, Processor, ProcessorOptions, QueuedMessage};
 use proptest::prelude::*;
 

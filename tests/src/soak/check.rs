@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
+use fanfare_shared::adapters::memory::MemoryStateStore;
+use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::SystemClock;
 use fanfare_shared::processor::handler::StateOnly;
-use fanfare_shared::processor::idempotency::MemoryIdempotencyStore;
-use fanfare_shared::processor::state::{Attr, MemoryStateStore};
 use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 
 use super::generate::GeneratedEvent;

@@ -12,11 +12,11 @@ use fanfare_integration_tests::{
     create_tables, item_size, metered_dynamodb, moto_config, write_units, RequestMeter,
 };
 use fanfare_shared::adapters::dynamodb::{archived_body, DynamoIdempotencyStore, DynamoStateStore};
-use fanfare_shared::ports::FixedClock;
-use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::idempotency::{
+use fanfare_shared::ports::idempotency::{
     Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
 };
+use fanfare_shared::ports::FixedClock;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
 use fanfare_shared::processor::plan::{plan, PlanOptions};
 use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 

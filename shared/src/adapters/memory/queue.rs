@@ -1,4 +1,4 @@
-//! In-memory adapters for unit tests and benchmarks. Never the only test of an AWS adapter.
+//! The event queue and quarantine in memory: records what it is given, and can be told to fail.
 
 use std::sync::Mutex;
 

@@ -1,30 +1,22 @@
-//! Ports: the small traits the domain depends on. Adapters (AWS, in-memory) live in `adapters`.
+//! Ports: every trait the domain depends on, with the vocabulary it is spoken in. The adapters (AWS,
+//! and in-memory ones for tests) live in `adapters`.
+//!
+//! - [`EventQueue`], [`Quarantine`], [`DeadLetterQueue`]: the queues (`queue`);
+//! - [`IdempotencyStore`]: one record per event id, claimed before anything runs (`idempotency`);
+//! - [`StateStore`]: conditional writes of materialised state (`state`);
+//! - [`Clock`].
 
-use std::error::Error as StdError;
+pub mod idempotency;
+pub mod queue;
+pub mod state;
 
-use async_trait::async_trait;
+pub use idempotency::{IdempotencyError, IdempotencyStore};
+pub use queue::{DeadLetter, DeadLetterQueue, EventQueue, Quarantine, QueueError};
+pub use state::{StateError, StateStore};
+
 use chrono::{DateTime, Utc};
 
-use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
-
-/// A queue that could not take a message.
-#[derive(Debug, thiserror::Error)]
-pub enum QueueError {
-    #[error("the queue did not accept the message")]
-    Unavailable(#[source] Box<dyn StdError + Send + Sync>),
-}
-
-/// Where verified events go: durably, before ingest answers 2xx.
-#[async_trait]
-pub trait EventQueue: Send + Sync {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError>;
-}
-
-/// Where validly signed but unusable deliveries go.
-#[async_trait]
-pub trait Quarantine: Send + Sync {
-    async fn quarantine(&self, delivery: &QuarantinedDelivery) -> Result<(), QueueError>;
-}
+/// What time it is (a port so that tests and fixtures can stop it).
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
@@ -46,20 +38,6 @@ pub struct FixedClock(pub DateTime<Utc>);
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         self.0
-    }
-}
-
-#[async_trait]
-impl<T: EventQueue + ?Sized> EventQueue for std::sync::Arc<T> {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
-        (**self).enqueue(event).await
-    }
-}
-
-#[async_trait]
-impl<T: Quarantine + ?Sized> Quarantine for std::sync::Arc<T> {
-    async fn quarantine(&self, delivery: &QuarantinedDelivery) -> Result<(), QueueError> {
-        (**self).quarantine(delivery).await
     }
 }
 

@@ -1,0 +1,83 @@
+//! The state store in memory, with the same semantics as the DynamoDB one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+
+/// One item as the in-memory store keeps it.
+pub type Item = BTreeMap<String, Attr>;
+
+/// The same semantics as the DynamoDB adapter, in memory: for unit and property tests.
+#[derive(Default)]
+pub struct MemoryStateStore {
+    pub items: Mutex<BTreeMap<(String, String), Item>>,
+    pub sets: Mutex<BTreeMap<(String, String, String), BTreeSet<String>>>,
+}
+
+#[async_trait]
+impl StateStore for MemoryStateStore {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        let key = (write.pk.clone(), write.sk.clone());
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        let item = items.entry(key).or_default();
+        let changes = write
+            .moving
+            .iter()
+            .map(|(name, value)| (*name, Some(value)))
+            .chain(write.remove.iter().map(|name| (*name, None)));
+        let applied = match &write.gate {
+            Gate::Unversioned => {
+                for (name, value) in changes {
+                    set_or_remove(item, name, value);
+                }
+                Applied::Fresh
+            }
+            Gate::Versioned(v) => {
+                let fresh = !matches!(item.get(fields::VERSION), Some(Attr::S(current)) if current.as_str() > v.as_str());
+                if fresh {
+                    item.insert(fields::VERSION.into(), Attr::S(v.as_str().to_string()));
+                    item.insert(fields::LAST_EVENT_ID.into(), Attr::s(event_id));
+                }
+                for (name, value) in changes {
+                    // A stale event still sets a field it is the newest writer of.
+                    let field_version = fields::field_version(name);
+                    let newer = !matches!(item.get(&field_version), Some(Attr::S(cur)) if cur.as_str() > v.as_str());
+                    if fresh || newer {
+                        set_or_remove(item, name, value);
+                        item.insert(field_version, Attr::S(v.as_str().to_string()));
+                    }
+                }
+                if fresh {
+                    Applied::Fresh
+                } else {
+                    Applied::Stale
+                }
+            }
+        };
+        for (name, value) in &write.facts {
+            item.entry((*name).into()).or_insert_with(|| value.clone());
+        }
+        drop(items);
+        let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, value) in &write.add_to_set {
+            sets.entry((write.pk.clone(), write.sk.clone(), (*name).to_string()))
+                .or_default()
+                .insert(value.clone());
+        }
+        Ok(applied)
+    }
+}
+
+fn set_or_remove(item: &mut Item, name: &str, value: Option<&Attr>) {
+    match value {
+        Some(v) => {
+            item.insert(name.to_string(), v.clone());
+        }
+        None => {
+            item.remove(name);
+        }
+    }
+}

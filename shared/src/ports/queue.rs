@@ -1,0 +1,73 @@
+//! The queues: where verified events go, where unusable deliveries are kept, and the dead-letter
+//! queue the redrive policy reads.
+
+use std::error::Error as StdError;
+
+use async_trait::async_trait;
+
+use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+
+/// A queue that could not take a message.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("the queue did not accept the message")]
+    Unavailable(#[source] Box<dyn StdError + Send + Sync>),
+}
+
+/// Where verified events go: durably, before ingest answers 2xx.
+#[async_trait]
+pub trait EventQueue: Send + Sync {
+    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError>;
+}
+
+/// Where validly signed but unusable deliveries go.
+#[async_trait]
+pub trait Quarantine: Send + Sync {
+    async fn quarantine(&self, delivery: &QuarantinedDelivery) -> Result<(), QueueError>;
+}
+
+/// A message received from the DLQ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub receipt_handle: String,
+    pub body: String,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    /// When it was last sent to the main queue (SQS keeps this when it dead-letters a message).
+    pub sent_at_ms: i64,
+    /// Message attributes as (name, data type, value).
+    pub attributes: Vec<(String, String, String)>,
+}
+
+impl DeadLetter {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| v.as_str())
+    }
+}
+
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    /// Up to 10 messages; they stay invisible for the DLQ's visibility timeout.
+    async fn receive(&self) -> Result<Vec<DeadLetter>, QueueError>;
+    /// Sends a copy to the main queue with `redrive-count` set to `redrive`.
+    async fn send_back(&self, message: &DeadLetter, redrive: u32) -> Result<(), QueueError>;
+    async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
+}
+
+#[async_trait]
+impl<T: EventQueue + ?Sized> EventQueue for std::sync::Arc<T> {
+    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+        (**self).enqueue(event).await
+    }
+}
+
+#[async_trait]
+impl<T: Quarantine + ?Sized> Quarantine for std::sync::Arc<T> {
+    async fn quarantine(&self, delivery: &QuarantinedDelivery) -> Result<(), QueueError> {
+        (**self).quarantine(delivery).await
+    }
+}
