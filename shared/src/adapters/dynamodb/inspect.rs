@@ -1,0 +1,179 @@
+//! Reading the tables for people: the CLI's `status`, `entity` and `replay`. Not linked into the
+//! Lambda binaries (the `inspect` feature).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::expr::Expr;
+use super::idempotency::archived_body;
+use super::{n, number, record, s, string, DynamoIdempotencyStore, DynamoStateStore};
+use crate::ports::idempotency::IdempotencyError;
+use crate::ports::state::{fields, StateError};
+
+/// An item as JSON for people: whole numbers as numbers, other numbers (money) as exact text,
+/// bookkeeping (`_v_*` field versions) left out.
+pub fn item_to_json(item: &HashMap<String, AttributeValue>) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for (name, value) in item {
+        if name.starts_with("_v_") {
+            continue;
+        }
+        out.insert(name.clone(), value_to_json(value));
+    }
+    serde_json::Value::Object(out)
+}
+
+fn value_to_json(value: &AttributeValue) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => n
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(n.clone())),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Ss(items) => {
+            let mut items = items.clone();
+            items.sort();
+            Value::from(items)
+        }
+        AttributeValue::L(items) => Value::Array(items.iter().map(value_to_json).collect()),
+        AttributeValue::M(map) => item_to_json(map),
+        _ => Value::Null,
+    }
+}
+
+/// An archived event, as `fanfare-webhooks replay` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedEvent {
+    pub event_id: String,
+    pub kind: String,
+    pub ordering_key: String,
+    pub occurred_at_ms: i64,
+    /// Redacted before it was stored, so a replay passes `payload_hash` along.
+    pub raw_event: String,
+    pub payload_hash: String,
+}
+
+impl DynamoIdempotencyStore {
+    /// One record as JSON (None when absent).
+    pub async fn record_json(
+        &self,
+        event_id: &str,
+    ) -> Result<Option<serde_json::Value>, IdempotencyError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(record::EVENT_ID, s(event_id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
+        Ok(out.item().map(|item| {
+            let mut json = item_to_json(item);
+            if let Some(o) = json.as_object_mut() {
+                o.remove(record::RAW_EVENT);
+                o.remove(record::RAW_EVENT_DEFLATE);
+                o.remove(record::OWNER);
+            }
+            json
+        }))
+    }
+
+    /// Every archived event whose time is in `[since_ms, until_ms)` (conflict copies excluded).
+    pub async fn archived(
+        &self,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<ArchivedEvent>, IdempotencyError> {
+        let mut events = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let mut e = Expr::default();
+            let occurred = e.name(record::OCCURRED_AT_MS);
+            let raw = e.name(record::RAW_EVENT);
+            let deflated = e.name(record::RAW_EVENT_DEFLATE);
+            let since = e.value(n(since_ms));
+            let until = e.value(n(until_ms));
+            let filter = format!(
+                "{occurred} >= {since} AND {occurred} < {until} AND \
+                 (attribute_exists({raw}) OR attribute_exists({deflated}))"
+            );
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(filter)
+                .set_expression_attribute_names(Some(e.names))
+                .set_expression_attribute_values(Some(e.values))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
+            for item in out.items() {
+                if item.contains_key(record::CONFLICT_OF) {
+                    continue;
+                }
+                events.push(ArchivedEvent {
+                    event_id: string(item, record::EVENT_ID)
+                        .unwrap_or_default()
+                        .to_string(),
+                    kind: string(item, record::KIND).unwrap_or_default().to_string(),
+                    ordering_key: string(item, record::ORDERING_KEY)
+                        .unwrap_or("unattributed")
+                        .to_string(),
+                    occurred_at_ms: number(item, record::OCCURRED_AT_MS).unwrap_or(0),
+                    raw_event: archived_body(item).unwrap_or_default(),
+                    payload_hash: string(item, record::PAYLOAD_HASH)
+                        .unwrap_or_default()
+                        .to_string(),
+                });
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        events
+            .sort_by(|a, b| (a.occurred_at_ms, &a.event_id).cmp(&(b.occurred_at_ms, &b.event_id)));
+        Ok(events)
+    }
+}
+
+impl DynamoStateStore {
+    /// Every item of one entity, as `{ "<sk>": { attributes… } }`.
+    pub async fn entity_json(&self, pk: &str) -> Result<serde_json::Value, StateError> {
+        let mut result = serde_json::Map::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", fields::PK)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| StateError::Unavailable(Box::new(e)))?;
+            for item in out.items() {
+                let sk = string(item, fields::SK).unwrap_or_default().to_string();
+                let mut json = item_to_json(item);
+                if let Some(o) = json.as_object_mut() {
+                    o.remove(fields::PK);
+                    o.remove(fields::SK);
+                }
+                result.insert(sk, json);
+            }
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        Ok(serde_json::Value::Object(result))
+    }
+}

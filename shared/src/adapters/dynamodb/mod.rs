@@ -1,0 +1,72 @@
+//! DynamoDB adapters: the idempotency table (`idempotency`) and the state table (`state`). All
+//! decisions are conditional writes; a failed condition returns the old item (`ALL_OLD`) instead of
+//! costing a second read. What only the CLI reads (`inspect`) is compiled with the `inspect`
+//! feature, so the Lambda binaries do not link it.
+
+mod expr;
+mod idempotency;
+#[cfg(feature = "inspect")]
+mod inspect;
+mod state;
+
+pub use idempotency::{archived_body, DynamoIdempotencyStore};
+#[cfg(feature = "inspect")]
+pub use inspect::{item_to_json, ArchivedEvent};
+pub use state::DynamoStateStore;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// Record attribute names in the idempotency table.
+pub mod record {
+    pub const EVENT_ID: &str = "eventId";
+    pub const STATUS: &str = "status";
+    pub const OWNER: &str = "ownerToken";
+    pub const LEASE_UNTIL_MS: &str = "leaseUntilMs";
+    pub const EXPIRES_AT: &str = "expiresAt";
+    pub const PAYLOAD_HASH: &str = "payloadHash";
+    pub const ATTEMPTS: &str = "attempts";
+    pub const KIND: &str = "kind";
+    pub const EVENT_TYPE: &str = "eventType";
+    pub const ORDERING_KEY: &str = "orderingKey";
+    pub const OCCURRED_AT_MS: &str = "occurredAtMs";
+    pub const RAW_EVENT: &str = "rawEvent";
+    /// The archived body, DEFLATE-compressed (binary), when that is smaller than `rawEvent` would be.
+    pub const RAW_EVENT_DEFLATE: &str = "rawEventDeflate";
+    pub const FIRST_SEEN_AT_MS: &str = "firstSeenAtMs";
+    pub const UPDATED_AT_MS: &str = "updatedAtMs";
+    pub const FINISHED_AT_MS: &str = "finishedAtMs";
+    pub const LAST_ERROR: &str = "lastError";
+    pub const CONFLICT_COUNT: &str = "conflictCount";
+    pub const CONFLICT_OF: &str = "conflictOf";
+    pub const REPLAY_ID: &str = "replayId";
+}
+
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(super) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// The old item when a write failed only because its condition did not hold.
+pub(super) fn condition_failed(
+    err: &SdkError<UpdateItemError>,
+) -> Option<Option<&HashMap<String, AttributeValue>>> {
+    match err.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(e)) => Some(e.item()),
+        _ => None,
+    }
+}
+
+pub(super) fn number(item: &HashMap<String, AttributeValue>, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+pub(super) fn string<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Option<&'a str> {
+    item.get(name)?.as_s().ok().map(String::as_str)
+}

@@ -1,0 +1,135 @@
+//! The state table: materialised state as versioned conditional writes (see `ports::state`).
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+
+use super::expr::Expr;
+use super::{condition_failed, s};
+use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+
+fn attr(value: &Attr) -> AttributeValue {
+    match value {
+        Attr::S(v) => AttributeValue::S(v.clone()),
+        Attr::N(v) => AttributeValue::N(v.clone()),
+        Attr::Bool(b) => AttributeValue::Bool(*b),
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoStateStore {
+    pub(super) client: Client,
+    pub(super) table: String,
+}
+
+impl DynamoStateStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::new(Client::new(config), table)
+    }
+
+    fn update(&self, write: &ItemWrite) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(fields::PK, s(&write.pk))
+            .key(fields::SK, s(&write.sk))
+    }
+
+    async fn send(&self, request: UpdateItemFluentBuilder) -> Result<bool, StateError> {
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if condition_failed(&e).is_some() => Ok(false),
+            Err(e) => Err(StateError::Unavailable(Box::new(e))),
+        }
+    }
+}
+
+fn add_facts_and_sets(e: &mut Expr, write: &ItemWrite) {
+    for (name, value) in &write.facts {
+        e.set_if_absent(name, attr(value));
+    }
+    for (name, value) in &write.add_to_set {
+        e.add(name, AttributeValue::Ss(vec![value.clone()]));
+    }
+}
+
+#[async_trait]
+impl StateStore for DynamoStateStore {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        let version = match &write.gate {
+            Gate::Unversioned => {
+                let mut e = Expr::default();
+                for (name, value) in &write.moving {
+                    e.set(name, attr(value));
+                }
+                for name in &write.remove {
+                    e.remove(name);
+                }
+                add_facts_and_sets(&mut e, write);
+                if !e.is_empty() {
+                    self.send(e.apply(self.update(write), None)).await?;
+                }
+                return Ok(Applied::Fresh);
+            }
+            Gate::Versioned(v) => v.as_str(),
+        };
+
+        // Fresh: one conditional write moves the item and merges facts.
+        let mut e = Expr::default();
+        e.set(fields::VERSION, s(version));
+        e.set(fields::LAST_EVENT_ID, s(event_id));
+        for (name, value) in &write.moving {
+            e.set(name, attr(value));
+            e.set(&fields::field_version(name), s(version));
+        }
+        for name in &write.remove {
+            e.remove(name);
+            e.set(&fields::field_version(name), s(version));
+        }
+        add_facts_and_sets(&mut e, write);
+        let version_name = e.name(fields::VERSION);
+        let ours = e.value(s(version));
+        let condition = format!("attribute_not_exists({version_name}) OR {version_name} <= {ours}");
+        if self
+            .send(e.apply(self.update(write), Some(condition)))
+            .await?
+        {
+            return Ok(Applied::Fresh);
+        }
+
+        // Stale: each moving field it is the newest writer of, then its facts.
+        let changes = write
+            .moving
+            .iter()
+            .map(|(name, value)| (*name, Some(value)))
+            .chain(write.remove.iter().map(|name| (*name, None)));
+        for (name, value) in changes {
+            let mut e = Expr::default();
+            match value {
+                Some(value) => e.set(name, attr(value)),
+                None => e.remove(name),
+            }
+            let field_version = fields::field_version(name);
+            e.set(&field_version, s(version));
+            let fv = e.name(&field_version);
+            let ours = e.value(s(version));
+            let condition = format!("attribute_not_exists({fv}) OR {fv} < {ours}");
+            self.send(e.apply(self.update(write), Some(condition)))
+                .await?;
+        }
+        let mut e = Expr::default();
+        add_facts_and_sets(&mut e, write);
+        if !e.is_empty() {
+            self.send(e.apply(self.update(write), None)).await?;
+        }
+        Ok(Applied::Stale)
+    }
+}
