@@ -1,0 +1,23 @@
+//! Fanfare gave up delivering an event to us: an alert record (and a metric, see `report`).
+
+use super::{n, s, text, Ctx, Plan};
+use crate::model::key_segment;
+use crate::ports::state::{Attr, Gate, ItemWrite};
+
+pub(super) fn plan(ctx: &Ctx<'_>) -> Plan {
+    let e = ctx.event;
+    let failed = e.id_field("eventId").unwrap_or_else(|| e.id.clone());
+    Plan::unordered(vec![ItemWrite::new(
+        format!("alert/{}", e.entity().key()),
+        format!("DELIVERY_FAILED#{}", key_segment(&failed)),
+        Gate::Unversioned,
+    )
+    .fact("failedEventId", Attr::s(failed))
+    .fact("failedEventType", text(e, "eventType"))
+    .fact("endpointId", s(e.id_field("endpointId")))
+    .fact("retryCount", n(e.i64_field("retryCount")))
+    .fact("lastError", text(e, "lastError"))
+    .fact("willRetry", e.bool_field("willRetry").map(Attr::Bool))
+    .fact("reportedAt", Some(ctx.at.clone()))
+    .fact("alertEventId", Attr::s(e.id.clone()))])
+}
