@@ -15,15 +15,9 @@ import boto3
 import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PREFIX = "fanfare-webhooks"
-NAMES = {
-    "EventsQueue": f"{PREFIX}-events.fifo",
-    "EventsDeadLetterQueue": f"{PREFIX}-events-dlq.fifo",
-    "QuarantineQueue": f"{PREFIX}-quarantine",
-    "IdempotencyTable": f"{PREFIX}-idempotency",
-    "StateTable": f"{PREFIX}-state",
-    "SigningSecret": f"{PREFIX}-signing-secret",
-}
+# The fixed local names of the template's resources; the CLI reads the same file.
+with open(os.path.join(HERE, "dev-resources.json"), encoding="utf-8") as names_file:
+    NAMES = json.load(names_file)
 
 
 class CfnLoader(yaml.SafeLoader):

@@ -1,7 +1,6 @@
 //! `dlq list` and `dlq redrive`.
 
-use std::process::ExitCode;
-
+use crate::error::{CliError, CliResult};
 use clap::Subcommand;
 use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
 use fanfare_shared::contract::message::attributes;
@@ -21,7 +20,7 @@ pub enum DlqArgs {
     Redrive,
 }
 
-pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
+pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let (dlq, main, kept) = match (
@@ -30,7 +29,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
         target.quarantine_queue_url(&sqs).await,
     ) {
         (Ok(d), Ok(m), Ok(q)) => (d, m, q),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return crate::failure(e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(CliError::failure(e)),
     };
     let park = SqsQuarantine::new(sqs.clone(), kept);
     let queue = SqsDeadLetterQueue::new(sqs, dlq, main);
@@ -42,7 +41,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
                 // Received messages stay hidden for the DLQ's visibility timeout, so this ends.
                 let batch = match queue.receive().await {
                     Ok(b) => b,
-                    Err(e) => return crate::failure(e),
+                    Err(e) => return Err(CliError::failure(e)),
                 };
                 if batch.is_empty() {
                     break;
@@ -69,7 +68,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
                 }
             }
             eprintln!("{seen} message(s) in the dead-letter queue");
-            ExitCode::SUCCESS
+            Ok(())
         }
         DlqArgs::Redrive => {
             let policy = RedrivePolicy {
@@ -80,9 +79,9 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> ExitCode {
             match redrive(&queue, &park, policy, chrono::Utc::now().timestamp_millis()).await {
                 Ok(report) => {
                     println!("moved {} message(s) back to the queue", report.moved);
-                    ExitCode::SUCCESS
+                    Ok(())
                 }
-                Err(e) => crate::failure(e),
+                Err(e) => Err(CliError::failure(e)),
             }
         }
     }

@@ -1,7 +1,6 @@
 //! `status` and `state`: what the processor recorded and materialised.
 
-use std::process::ExitCode;
-
+use crate::error::{CliError, CliResult};
 use clap::Subcommand;
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::model::Entity;
@@ -44,23 +43,22 @@ fn pretty(value: &serde_json::Value) {
     );
 }
 
-pub async fn status(target: &Target, event_id: &str) -> ExitCode {
+pub async fn status(target: &Target, event_id: &str) -> CliResult {
     let config = target.sdk_config().await;
     let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     match store.record_json(event_id).await {
         Ok(Some(record)) => {
             pretty(&record);
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Ok(None) => {
-            eprintln!("no record for event {event_id} (not received yet, or expired)");
-            ExitCode::from(1)
-        }
-        Err(e) => crate::failure(e),
+        Ok(None) => Err(CliError::refused(format!(
+            "no record for event {event_id} (not received yet, or expired)"
+        ))),
+        Err(e) => Err(CliError::failure(e)),
     }
 }
 
-pub async fn state(target: &Target, args: StateArgs) -> ExitCode {
+pub async fn state(target: &Target, args: StateArgs) -> CliResult {
     let entity = match args {
         StateArgs::Admission {
             experience,
@@ -81,12 +79,9 @@ pub async fn state(target: &Target, args: StateArgs) -> ExitCode {
     match store.entity_json(&entity.key()).await {
         Ok(items) if items.as_object().is_some_and(|o| !o.is_empty()) => {
             pretty(&serde_json::json!({ "entity": entity.key(), "items": items }));
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Ok(_) => {
-            eprintln!("no state for {}", entity.key());
-            ExitCode::from(1)
-        }
-        Err(e) => crate::failure(e),
+        Ok(_) => Err(CliError::refused(format!("no state for {}", entity.key()))),
+        Err(e) => Err(CliError::failure(e)),
     }
 }

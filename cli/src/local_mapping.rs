@@ -3,9 +3,9 @@
 //! watch`) with batches shaped as Lambda sends them, deletes only what the partial batch response
 //! did not report, and leaves failures to the queue's visibility timeout and `maxReceiveCount`.
 
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::error::{CliError, CliResult};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
@@ -87,12 +87,12 @@ async fn invoke(http: &reqwest::Client, url: &str, payload: &Value) -> Result<Va
     Ok(body)
 }
 
-pub async fn run(target: &Target, args: LocalMappingArgs) -> ExitCode {
+pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let queue = match target.events_queue_url(&sqs).await {
         Ok(q) => q,
-        Err(e) => return crate::failure(e),
+        Err(e) => return Err(CliError::failure(e)),
     };
     let queue_arn = format!(
         "arn:aws:sqs:us-east-1:123456789012:{}",
@@ -112,7 +112,7 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> ExitCode {
 
     loop {
         let received = tokio::select! {
-            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
             r = sqs
                 .receive_message()
                 .queue_url(&queue)

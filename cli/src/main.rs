@@ -3,6 +3,7 @@
 //! (AWS_ENDPOINT_URL, AWS_PROFILE, the table and queue variables) point it at AWS.
 
 mod dlq;
+mod error;
 mod inspect;
 mod local_mapping;
 mod quarantine;
@@ -56,39 +57,31 @@ enum Command {
     LocalMapping(local_mapping::LocalMappingArgs),
 }
 
-/// Exit code for usage errors (clap uses the same for its own).
-pub(crate) fn usage(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
-/// A failure talking to AWS: the error and its causes, exit 1.
-pub(crate) fn failure(error: impl std::error::Error) -> ExitCode {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        message.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    eprintln!("error: {message}");
-    ExitCode::from(1)
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Sign(args) => signing::sign(args),
         Command::Verify(args) => signing::verify(args),
         other => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
-                Err(e) => return failure(e),
+                Err(e) => return Err(error::CliError::failure(e)),
             };
             runtime.block_on(async {
-                let target = match cli.target.resolve().await {
-                    Ok(t) => t,
-                    Err(e) => return failure(e),
-                };
+                let target = cli
+                    .target
+                    .resolve()
+                    .await
+                    .map_err(error::CliError::failure)?;
                 match other {
                     Command::Send(args) => send::send(args).await,
                     Command::Status { event_id } => inspect::status(&target, &event_id).await,

@@ -1,8 +1,7 @@
 //! `quarantine list|show|replay`: the deliveries kept on the quarantine queue (signed bodies that
 //! were not usable events, and events parked after they used up their redrives).
 
-use std::process::ExitCode;
-
+use crate::error::{CliError, CliResult};
 use clap::Subcommand;
 use fanfare_shared::adapters::sqs::{KeptDelivery, SqsEventQueue, SqsQuarantine};
 use fanfare_shared::ports::EventQueue;
@@ -51,19 +50,19 @@ fn summary(kept: &KeptDelivery, with_body: bool) -> serde_json::Value {
 }
 
 /// Makes everything read visible again (listing must not hide deliveries from the next command).
-async fn release_all(queue: &SqsQuarantine, kept: &[KeptDelivery]) -> Result<(), ExitCode> {
+async fn release_all(queue: &SqsQuarantine, kept: &[KeptDelivery]) -> CliResult {
     for k in kept {
-        queue.release(k).await.map_err(crate::failure)?;
+        queue.release(k).await.map_err(CliError::failure)?;
     }
     Ok(())
 }
 
-pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
+pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let url = match target.quarantine_queue_url(&sqs).await {
         Ok(u) => u,
-        Err(e) => return crate::failure(e),
+        Err(e) => return Err(CliError::failure(e)),
     };
     let queue = SqsQuarantine::new(sqs.clone(), url);
     let max = match &args {
@@ -72,7 +71,7 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
     };
     let kept = match queue.receive_all(max).await {
         Ok(k) => k,
-        Err(e) => return crate::failure(e),
+        Err(e) => return Err(CliError::failure(e)),
     };
     match args {
         QuarantineArgs::List { .. } => {
@@ -80,31 +79,23 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
                 println!("{}", summary(k, false));
             }
             eprintln!("{} delivery(ies) in quarantine", kept.len());
-            release_all(&queue, &kept)
-                .await
-                .err()
-                .unwrap_or(ExitCode::SUCCESS)
+            release_all(&queue, &kept).await
         }
         QuarantineArgs::Show { message_id } => {
             let found = kept.iter().find(|k| k.message_id == message_id);
             if let Some(k) = found {
                 println!("{}", summary(k, true));
             }
-            if let Err(code) = release_all(&queue, &kept).await {
-                return code;
-            }
+            release_all(&queue, &kept).await?;
             match found {
-                Some(_) => ExitCode::SUCCESS,
-                None => {
-                    eprintln!("no kept delivery {message_id}");
-                    ExitCode::from(1)
-                }
+                Some(_) => Ok(()),
+                None => Err(CliError::refused(format!("no kept delivery {message_id}"))),
             }
         }
         QuarantineArgs::Replay { dry_run, .. } => {
             let events = match target.events_queue_url(&sqs).await {
                 Ok(u) => SqsEventQueue::new(sqs, u),
-                Err(e) => return crate::failure(e),
+                Err(e) => return Err(CliError::failure(e)),
             };
             let now_ms = chrono::Utc::now().timestamp_millis();
             let mut requeued = 0;
@@ -135,20 +126,18 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> ExitCode {
                 }
                 // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
                 if let Err(e) = events.enqueue(&message).await {
-                    return crate::failure(e);
+                    return Err(CliError::failure(e));
                 }
                 if let Err(e) = queue.delete(k).await {
-                    return crate::failure(e);
+                    return Err(CliError::failure(e));
                 }
                 println!("requeued {} as {}", k.message_id, message.event_id);
                 requeued += 1;
             }
-            if let Err(code) = release_all(&queue, &staying).await {
-                return code;
-            }
+            release_all(&queue, &staying).await?;
             let left = kept.len() - requeued;
             eprintln!("{requeued} requeued, {left} left in quarantine");
-            ExitCode::SUCCESS
+            Ok(())
         }
     }
 }

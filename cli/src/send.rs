@@ -1,9 +1,10 @@
 //! `send`: sign and post events to the webhook URL, like Fanfare would.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
+use crate::error::{CliError, CliResult};
 use clap::Args;
+use fanfare_shared::contract::headers;
 use fanfare_shared::contract::signature::{sign, Scheme, SigningSecret};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
@@ -73,20 +74,20 @@ fn body_of(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-pub async fn send(args: SendArgs) -> ExitCode {
+pub async fn send(args: SendArgs) -> CliResult {
     let secret = match SigningSecret::new(&args.secret) {
         Ok(s) => s,
-        Err(e) => return crate::usage(e),
+        Err(e) => return Err(CliError::usage(e)),
     };
     let files = match collect(&args.paths) {
         Ok(f) => f,
-        Err(e) => return crate::usage(e),
+        Err(e) => return Err(CliError::usage(e)),
     };
     let mut deliveries = Vec::new();
     for file in &files {
         let body = match body_of(file) {
             Ok(b) => b,
-            Err(e) => return crate::usage(e),
+            Err(e) => return Err(CliError::usage(e)),
         };
         for attempt in 0..args.repeat {
             deliveries.push((file.clone(), body.clone(), attempt));
@@ -120,11 +121,11 @@ pub async fn send(args: SendArgs) -> ExitCode {
             .header("content-type", "application/json")
             .header("user-agent", "Fanfare-Webhooks/1.0")
             .header(
-                "x-fanfare-delivery-id",
+                headers::DELIVERY_ID,
                 format!("dlv_{}", uuid::Uuid::new_v4().simple()),
             )
-            .header("x-fanfare-retry-count", attempt.to_string())
-            .header("x-fanfare-event-type", event_type)
+            .header(headers::RETRY_COUNT, attempt.to_string())
+            .header(headers::EVENT_TYPE, event_type)
             .body(body.clone());
         for (name, value) in sign(&secret, scheme, now, &body) {
             request = request.header(name, value);
@@ -153,8 +154,10 @@ pub async fn send(args: SendArgs) -> ExitCode {
     }
     progress.finish_and_clear();
     if failures == 0 {
-        ExitCode::SUCCESS
+        Ok(())
     } else {
-        ExitCode::from(1)
+        Err(CliError::refused(format!(
+            "{failures} event(s) not accepted"
+        )))
     }
 }

@@ -1,19 +1,16 @@
 //! `sign` and `verify`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use crate::error::{CliError, CliResult};
 use chrono::SecondsFormat;
 use clap::{Args, ValueEnum};
-use fanfare_shared::contract::envelope::parse_event;
+use fanfare_shared::contract::delivery;
 use fanfare_shared::contract::headers;
 use fanfare_shared::contract::signature::{
     self, Scheme, SignatureHeaders, SigningSecret, Verifier, VerifierOptions,
     DEFAULT_TOLERANCE_SECS,
 };
-
-const REJECTED: u8 = 1;
-const INVALID_ENVELOPE: u8 = 3;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SchemeArg {
@@ -58,19 +55,16 @@ pub struct VerifyArgs {
     body_file: PathBuf,
 }
 
-fn read_body(path: &std::path::Path) -> Result<Vec<u8>, ExitCode> {
-    std::fs::read(path).map_err(|e| crate::usage(format!("cannot read {}: {e}", path.display())))
+fn read_body(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))
 }
 
-pub fn sign(args: SignArgs) -> ExitCode {
+pub fn sign(args: SignArgs) -> CliResult {
     let secret = match SigningSecret::new(&args.secret) {
         Ok(s) => s,
-        Err(e) => return crate::usage(e),
+        Err(e) => return Err(CliError::usage(e)),
     };
-    let body = match read_body(&args.body_file) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
+    let body = read_body(&args.body_file)?;
     let scheme = match args.scheme {
         SchemeArg::A => Scheme::A,
         SchemeArg::B => Scheme::B,
@@ -81,10 +75,10 @@ pub fn sign(args: SignArgs) -> ExitCode {
     for (name, value) in signature::sign(&secret, scheme, timestamp, &body) {
         println!("{name}: {value}");
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
-pub fn verify(args: VerifyArgs) -> ExitCode {
+pub fn verify(args: VerifyArgs) -> CliResult {
     let secrets = match args
         .secrets
         .iter()
@@ -92,7 +86,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         .collect::<Result<Vec<_>, _>>()
     {
         Ok(s) => s,
-        Err(e) => return crate::usage(e),
+        Err(e) => return Err(CliError::usage(e)),
     };
     let options = VerifierOptions {
         tolerance_secs: args.tolerance,
@@ -100,7 +94,7 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
     };
     let verifier = match Verifier::new(secrets, options) {
         Ok(v) => v,
-        Err(e) => return crate::usage(e),
+        Err(e) => return Err(CliError::usage(e)),
     };
     let mut pairs = Vec::new();
     for raw in &args.headers {
@@ -108,7 +102,11 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
             Some((name, value)) if !name.trim().is_empty() => {
                 pairs.push((name.trim().to_ascii_lowercase(), value.trim().to_string()))
             }
-            _ => return crate::usage(format!("--header must be `Name: value`, got {raw:?}")),
+            _ => {
+                return Err(CliError::usage(format!(
+                    "--header must be `Name: value`, got {raw:?}"
+                )))
+            }
         }
     }
     let find = |name: &str| {
@@ -117,30 +115,21 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     };
-    let body = match read_body(&args.body_file) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
+    let body = read_body(&args.body_file)?;
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let signature_headers = SignatureHeaders {
         signature: find(headers::SIGNATURE),
         timestamp: find(headers::TIMESTAMP),
     };
-    let verified = match verifier.verify(signature_headers, &body, now) {
-        Ok(v) => v,
+    let opened = delivery::open(&verifier, signature_headers, &body, now)
+        .map_err(|e| CliError::refused(format!("rejected ({}): {e}", e.code())))?;
+    let (verified, event) = match opened.event {
+        Ok(event) => (opened.verified, event),
         Err(e) => {
-            eprintln!("rejected ({}): {e}", e.code());
-            return ExitCode::from(REJECTED);
-        }
-    };
-    let event = match parse_event(&body) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!(
+            return Err(CliError::InvalidEnvelope(format!(
                 "signature valid, but the body is not a valid event ({}): {e}",
                 e.code()
-            );
-            return ExitCode::from(INVALID_ENVELOPE);
+            )))
         }
     };
     let out = serde_json::json!({
@@ -156,5 +145,5 @@ pub fn verify(args: VerifyArgs) -> ExitCode {
         "payloadHash": event.payload_hash(),
     });
     println!("{out}");
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -7,9 +7,16 @@ use clap::Args;
 pub const DEV_ENDPOINT: &str = "http://127.0.0.1:5055";
 pub const DEV_WEBHOOK_URL: &str = "http://127.0.0.1:9000/lambda-url/ingest/webhooks/fanfare";
 pub const DEV_SECRET: &str = "whsec_dev";
-const DEV_EVENTS_QUEUE: &str = "fanfare-webhooks-events.fifo";
-const DEV_DEAD_LETTER_QUEUE: &str = "fanfare-webhooks-events-dlq.fifo";
-const DEV_QUARANTINE_QUEUE: &str = "fanfare-webhooks-quarantine";
+/// The `make dev` names of the template's resources, shared with `scripts/dev_resources.py`.
+const DEV_RESOURCES: &str = include_str!("../../scripts/dev-resources.json");
+
+/// The `make dev` name of a template resource (its logical id in `template.yaml`).
+fn dev_name(logical_id: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(DEV_RESOURCES)
+        .ok()
+        .and_then(|names| names.get(logical_id)?.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
 
 #[derive(Args, Clone, Debug)]
 pub struct Target {
@@ -36,9 +43,6 @@ pub struct Target {
     quarantine_queue_url: Option<String>,
 }
 
-const DEV_IDEMPOTENCY_TABLE: &str = "fanfare-webhooks-idempotency";
-const DEV_STATE_TABLE: &str = "fanfare-webhooks-state";
-
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("stack {0} could not be described")]
@@ -48,14 +52,16 @@ pub enum TargetError {
 }
 
 impl Target {
-    pub fn idempotency_table(&self) -> &str {
+    pub fn idempotency_table(&self) -> String {
         self.idempotency_table
-            .as_deref()
-            .unwrap_or(DEV_IDEMPOTENCY_TABLE)
+            .clone()
+            .unwrap_or_else(|| dev_name("IdempotencyTable"))
     }
 
-    pub fn state_table(&self) -> &str {
-        self.state_table.as_deref().unwrap_or(DEV_STATE_TABLE)
+    pub fn state_table(&self) -> String {
+        self.state_table
+            .clone()
+            .unwrap_or_else(|| dev_name("StateTable"))
     }
 
     /// Fills what flags left open from the stack's outputs, when `--stack` is given.
@@ -139,7 +145,7 @@ impl Target {
     }
 
     pub async fn events_queue_url(&self, sqs: &aws_sdk_sqs::Client) -> Result<String, TargetError> {
-        self.queue_url(sqs, &self.events_queue_url, DEV_EVENTS_QUEUE)
+        self.queue_url(sqs, &self.events_queue_url, &dev_name("EventsQueue"))
             .await
     }
 
@@ -147,15 +153,42 @@ impl Target {
         &self,
         sqs: &aws_sdk_sqs::Client,
     ) -> Result<String, TargetError> {
-        self.queue_url(sqs, &self.dead_letter_queue_url, DEV_DEAD_LETTER_QUEUE)
-            .await
+        self.queue_url(
+            sqs,
+            &self.dead_letter_queue_url,
+            &dev_name("EventsDeadLetterQueue"),
+        )
+        .await
     }
 
     pub async fn quarantine_queue_url(
         &self,
         sqs: &aws_sdk_sqs::Client,
     ) -> Result<String, TargetError> {
-        self.queue_url(sqs, &self.quarantine_queue_url, DEV_QUARANTINE_QUEUE)
-            .await
+        self.queue_url(
+            sqs,
+            &self.quarantine_queue_url,
+            &dev_name("QuarantineQueue"),
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_dev_resource_has_a_name() {
+        for id in [
+            "EventsQueue",
+            "EventsDeadLetterQueue",
+            "QuarantineQueue",
+            "IdempotencyTable",
+            "StateTable",
+            "SigningSecret",
+        ] {
+            assert!(dev_name(id).starts_with("fanfare-webhooks-"), "{id}");
+        }
     }
 }

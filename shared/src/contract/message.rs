@@ -171,6 +171,25 @@ impl QueuedEvent {
         }
     }
 
+    /// The message of a deliberate replay of an archived `body`: its own dedup id, the replay id,
+    /// and the original payload hash (the archived copy was redacted, so it no longer hashes the
+    /// same). `None` when the archived copy is not an event.
+    pub fn replay(
+        body: &str,
+        replay_id: &str,
+        original_payload_hash: Option<&str>,
+        now_ms: i64,
+    ) -> Option<Self> {
+        let event = crate::contract::envelope::parse_event(body.as_bytes()).ok()?;
+        let mut message = Self::new(&event, body.to_string(), "replay", now_ms);
+        message.deduplication_id = replay_deduplication_id(&event.id, replay_id);
+        message.replay_id = Some(replay_id.to_string());
+        message.replay_payload_hash = original_payload_hash
+            .filter(|h| !h.is_empty())
+            .map(str::to_string);
+        Some(message)
+    }
+
     /// Every message attribute as (name, SQS data type, value), values already SQS-safe.
     pub fn attributes(&self) -> Vec<(&'static str, &'static str, String)> {
         use attributes as a;
@@ -232,6 +251,17 @@ pub fn deduplication_id(event_id: &str, payload_hash: &str) -> String {
     h.update(event_id.as_bytes());
     h.update([0u8]);
     h.update(payload_hash.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The dedup id of a deliberate replay: one per event and replay, so that a replay is never
+/// swallowed by the original's 5-minute window, and never queued twice by one replay.
+pub fn replay_deduplication_id(event_id: &str, replay_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"replay\0");
+    h.update(event_id.as_bytes());
+    h.update([0u8]);
+    h.update(replay_id.as_bytes());
     hex::encode(h.finalize())
 }
 
@@ -360,5 +390,25 @@ mod tests {
         };
         let json = serde_json::to_string(&delivery).unwrap();
         assert!(json.len() <= QuarantinedDelivery::max_wire_size(body.len()));
+    }
+
+    #[test]
+    fn a_replay_has_its_own_dedup_id_per_replay_and_keeps_the_original_hash() {
+        let body = r#"{"id":"evt_1","type":"order.paid","created":1767225600,"data":{}}"#;
+        let event = crate::contract::envelope::parse_event(body.as_bytes()).unwrap();
+        let original = QueuedEvent::new(&event, body.to_string(), "A", 0);
+        let first = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), 0).unwrap();
+        let again = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), 5).unwrap();
+        let second = QueuedEvent::replay(body, "rpl_2", None, 0).unwrap();
+        assert_ne!(first.deduplication_id, original.deduplication_id);
+        assert_eq!(first.deduplication_id, again.deduplication_id);
+        assert_ne!(first.deduplication_id, second.deduplication_id);
+        assert_eq!(first.replay_id.as_deref(), Some("rpl_1"));
+        assert_eq!(
+            first.replay_payload_hash.as_deref(),
+            Some("hash_of_original")
+        );
+        assert_eq!(second.replay_payload_hash, None);
+        assert!(QueuedEvent::replay("not an event", "rpl_1", None, 0).is_none());
     }
 }

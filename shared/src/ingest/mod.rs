@@ -12,7 +12,8 @@ use base64::Engine;
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
-use crate::contract::envelope::{parse_event, EnvelopeError};
+use crate::contract::delivery;
+use crate::contract::envelope::EnvelopeError;
 use crate::contract::headers::{self, sanitized};
 use crate::contract::message::{QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
@@ -136,11 +137,9 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             signature: header(&parts.headers, headers::SIGNATURE),
             timestamp: header(&parts.headers, headers::TIMESTAMP),
         };
-        let verified = self
-            .verifier
-            .verify(signature_headers, &body, now.timestamp())?;
-
-        let event = match parse_event(&body) {
+        let opened = delivery::open(&self.verifier, signature_headers, &body, now.timestamp())?;
+        let verified = opened.verified;
+        let event = match opened.event {
             Ok(event) => event,
             Err(reason) => {
                 self.keep_rejected(

@@ -17,7 +17,6 @@ pub use state::{StateError, StateStore};
 use chrono::{DateTime, Utc};
 
 /// What time it is (a port so that tests and fixtures can stop it).
-
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }

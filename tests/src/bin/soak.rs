@@ -263,7 +263,7 @@ async fn send_all(
                     let mut request = client
                         .post(&url)
                         .header("content-type", "application/json")
-                        .header("x-fanfare-event-id", &event.id)
+                        .header(fanfare_shared::contract::headers::EVENT_ID, &event.id)
                         .body(event.body.clone());
                     for (name, value) in sign(&secret, Scheme::A, now, event.body.as_bytes()) {
                         request = request.header(name, value);

@@ -16,8 +16,11 @@ enum When {
     Event,
 }
 
-/// `(rank, status, time field and its source)`; `None` for a kind not in the table.
-fn row(kind: EventKind) -> Option<(u8, &'static str, Option<(&'static str, When)>)> {
+/// A row: the lifecycle rank, the status, and the time field with its source.
+type Row = (u8, &'static str, Option<(&'static str, When)>);
+
+/// The kind's row; `None` for a kind not in the table.
+fn row(kind: EventKind) -> Option<Row> {
     use EventKind::*;
     use When::*;
     Some(match kind {
