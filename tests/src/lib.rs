@@ -3,6 +3,7 @@
 //!
 //! The moto endpoint comes from `MOTO_ENDPOINT` (set by `make test`, which starts `moto_server`).
 
+pub mod scenarios;
 pub mod soak;
 
 use std::path::PathBuf;

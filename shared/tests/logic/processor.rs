@@ -10,9 +10,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{TimeZone, Utc};
 use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
 use fanfare_shared::adapters::memory::MemoryStateStore;
-use fanfare_shared::ports::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
-};
+use fanfare_shared::ports::idempotency::Status;
 use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
@@ -100,115 +98,6 @@ fn msg(body: &str) -> QueuedMessage<'_> {
 }
 
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
-
-#[tokio::test]
-async fn the_same_event_delivered_five_times_runs_its_handler_once() {
-    let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::default(), T0);
-    let b = body("evt_1", "queue.consumer_admitted", T0, DATA);
-    let mut outcomes = Vec::new();
-    for _ in 0..5 {
-        outcomes.push(p.process(msg(&b), T0 + 30_000).await);
-    }
-    assert_eq!(outcomes[0], Outcome::Completed);
-    assert!(
-        outcomes[1..].iter().all(|o| *o == Outcome::Duplicate),
-        "{outcomes:?}"
-    );
-    assert_eq!(p.handler().count(), 1);
-}
-
-#[tokio::test]
-async fn two_processors_racing_for_one_event_run_it_once() {
-    let (ids, state) = stores();
-    let runs = Arc::new(Counting::default());
-    let a = processor_at(&ids, &state, SharedCounting(runs.clone()), T0);
-    let b = processor_at(&ids, &state, SharedCounting(runs.clone()), T0);
-    let text = body("evt_race", "order.paid", T0, DATA);
-    let (x, y) = tokio::join!(
-        a.process(msg(&text), T0 + 30_000),
-        b.process(msg(&text), T0 + 30_000)
-    );
-    assert_eq!(runs.count(), 1);
-    let outcomes = [x, y];
-    assert_eq!(
-        outcomes
-            .iter()
-            .filter(|o| **o == Outcome::Completed)
-            .count(),
-        1,
-        "{outcomes:?}"
-    );
-}
-
-struct SharedCounting(Arc<Counting>);
-
-#[async_trait]
-impl EventHandler for SharedCounting {
-    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
-        // Yield so the other processor gets to run while this one holds the claim.
-        tokio::task::yield_now().await;
-        self.0.order_paid(ctx).await
-    }
-}
-
-fn claim(owner: &str, now: i64) -> Claim {
-    Claim {
-        event_id: "evt_lease".into(),
-        owner: owner.into(),
-        payload_hash: "h".into(),
-        now_ms: now,
-        lease_until_ms: now + 1_000,
-        expires_at_s: now / 1000 + 3600,
-        kind: "order.paid".into(),
-        event_type: "order.paid".into(),
-        ordering_key: "order/o1".into(),
-        occurred_at_ms: now,
-        raw_event: "{}".into(),
-        replay_id: None,
-    }
-}
-
-#[tokio::test]
-async fn a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected() {
-    let ids = MemoryIdempotencyStore::default();
-    assert_eq!(
-        ids.claim(&claim("first", T0)).await.unwrap(),
-        ClaimOutcome::Claimed { attempt: 1 }
-    );
-    assert!(matches!(
-        ids.claim(&claim("second", T0 + 500)).await.unwrap(),
-        ClaimOutcome::Held(_)
-    ));
-    assert_eq!(
-        ids.claim(&claim("second", T0 + 1_001)).await.unwrap(),
-        ClaimOutcome::Claimed { attempt: 2 }
-    );
-    ids.finish("evt_lease", "second", Status::Completed, T0 + 1_100)
-        .await
-        .unwrap();
-    assert!(matches!(
-        ids.finish("evt_lease", "first", Status::Completed, T0 + 1_200)
-            .await,
-        Err(IdempotencyError::NotOwner)
-    ));
-    assert!(matches!(
-        ids.release("evt_lease", "first", "x", T0 + 1_200).await,
-        Err(IdempotencyError::NotOwner)
-    ));
-}
-
-#[tokio::test]
-async fn same_id_with_a_different_payload_is_a_conflict_and_is_kept() {
-    let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::default(), T0);
-    let original = body("evt_c", "order.paid", T0, DATA);
-    let changed = body("evt_c", "order.paid", T0, r#"{"orderId":"o2"}"#);
-    assert_eq!(p.process(msg(&original), 0).await, Outcome::Completed);
-    assert_eq!(p.process(msg(&changed), 0).await, Outcome::Conflict);
-    assert_eq!(p.handler().count(), 1);
-    assert_eq!(ids.conflicts.lock().unwrap().len(), 1);
-}
 
 #[tokio::test]
 async fn an_older_event_is_skipped_as_stale_and_its_handler_does_not_run() {

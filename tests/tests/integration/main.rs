@@ -5,9 +5,11 @@
 //! - `processor_dynamodb`: the processor with its DynamoDB adapters on moto.
 //! - `processor_fixtures`: every events/sqs fixture through the processor on moto.
 //! - `redrive_sqs`: the redrive policy and parking on moto.
+//! - `scenarios`: the processor's guarantees, one suite run on the in-memory and the DynamoDB stores.
 
 mod ingest_fixtures;
 mod ingest_sqs;
 mod processor_dynamodb;
 mod processor_fixtures;
 mod redrive_sqs;
+mod scenarios;
