@@ -1,5 +1,35 @@
 //! Adapters behind the ports: AWS (SQS, DynamoDB, Secrets Manager) and in-memory ones for tests.
 
+/// Declares an adapter that is an SDK client bound to one resource (a table name, a queue URL),
+/// with `new(client, resource)` and `from_sdk_config(config, resource)`.
+#[cfg(feature = "aws")]
+macro_rules! bound_client {
+    ($(#[$meta:meta])* $name:ident($client:ty, $resource:ident)) => {
+        $(#[$meta])*
+        #[derive(Clone)]
+        pub struct $name {
+            pub(crate) client: $client,
+            pub(crate) $resource: String,
+        }
+
+        impl $name {
+            pub fn new(client: $client, $resource: impl Into<String>) -> Self {
+                Self {
+                    client,
+                    $resource: $resource.into(),
+                }
+            }
+
+            pub fn from_sdk_config(
+                config: &aws_config::SdkConfig,
+                $resource: impl Into<String>,
+            ) -> Self {
+                Self::new(<$client>::new(config), $resource)
+            }
+        }
+    };
+}
+
 #[cfg(feature = "aws")]
 pub mod dynamodb;
 #[cfg(any(test, feature = "test-util"))]

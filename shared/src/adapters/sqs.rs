@@ -7,25 +7,10 @@ use aws_sdk_sqs::Client;
 use crate::contract::message::{attributes, sqs_text, QuarantinedDelivery, QueuedEvent};
 use crate::ports::{EventQueue, Quarantine, QueueError};
 
-/// The FIFO queue of verified events (high-throughput mode in the template).
-#[derive(Clone)]
-pub struct SqsEventQueue {
-    client: Client,
-    queue_url: String,
-}
-
-impl SqsEventQueue {
-    pub fn from_sdk_config(config: &aws_config::SdkConfig, queue_url: impl Into<String>) -> Self {
-        Self::new(Client::new(config), queue_url)
-    }
-
-    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-}
+bound_client!(
+    /// The FIFO queue of verified events (high-throughput mode in the template).
+    SqsEventQueue(Client, queue_url)
+);
 
 fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> QueueError {
     QueueError::Unavailable(Box::new(e))
@@ -61,25 +46,11 @@ impl EventQueue for SqsEventQueue {
 /// The attribute naming why a delivery was kept.
 pub const QUARANTINE_REASON_ATTRIBUTE: &str = "reason";
 
-/// A standard queue (14-day retention) holding validly signed deliveries that were not usable events.
-#[derive(Clone)]
-pub struct SqsQuarantine {
-    client: Client,
-    queue_url: String,
-}
-
-impl SqsQuarantine {
-    pub fn from_sdk_config(config: &aws_config::SdkConfig, queue_url: impl Into<String>) -> Self {
-        Self::new(Client::new(config), queue_url)
-    }
-
-    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-}
+bound_client!(
+    /// A standard queue (14-day retention) holding validly signed deliveries that were not usable
+    /// events.
+    SqsQuarantine(Client, queue_url)
+);
 
 #[async_trait]
 impl Quarantine for SqsQuarantine {

@@ -488,15 +488,18 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
     };
 
     // Main phase, with a worker killed now and then.
-    let sending = tokio::spawn(send_all(
-        main,
-        events.clone(),
-        url.clone(),
-        args.senders,
-        first_sent_ms.clone(),
-        stats.clone(),
-        args.max_backlog,
-    ));
+    let send = |deliveries| {
+        send_all(
+            deliveries,
+            events.clone(),
+            url.clone(),
+            args.senders,
+            first_sent_ms.clone(),
+            stats.clone(),
+            args.max_backlog,
+        )
+    };
+    let sending = tokio::spawn(send(main));
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x0b5e55ed);
     let send_started = Instant::now();
     while !sending.is_finished() && Instant::now() < until {
@@ -519,16 +522,7 @@ async fn soak(args: RunArgs) -> Result<bool, Error> {
     );
 
     // Late duplicates of events that have long completed.
-    send_all(
-        late,
-        events.clone(),
-        url.clone(),
-        args.senders,
-        first_sent_ms.clone(),
-        stats.clone(),
-        args.max_backlog,
-    )
-    .await;
+    send(late).await;
     converged &= drained(&sqs, &queues.events, until).await?;
     println!("soak: late phase drained; redriving the DLQ");
 

@@ -50,24 +50,12 @@ pub fn archived_body(item: &HashMap<String, AttributeValue>) -> Option<String> {
     Some(text)
 }
 
-#[derive(Clone)]
-pub struct DynamoIdempotencyStore {
-    pub(super) client: Client,
-    pub(super) table: String,
-}
+bound_client!(
+    /// The idempotency table.
+    DynamoIdempotencyStore(Client, table)
+);
 
 impl DynamoIdempotencyStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self::new(Client::new(config), table)
-    }
-
     fn update(&self, event_id: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()

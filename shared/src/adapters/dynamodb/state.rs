@@ -17,24 +17,12 @@ fn attr(value: &Attr) -> AttributeValue {
     }
 }
 
-#[derive(Clone)]
-pub struct DynamoStateStore {
-    pub(super) client: Client,
-    pub(super) table: String,
-}
+bound_client!(
+    /// The state table.
+    DynamoStateStore(Client, table)
+);
 
 impl DynamoStateStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self {
-            client,
-            table: table.into(),
-        }
-    }
-
-    pub fn from_sdk_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
-        Self::new(Client::new(config), table)
-    }
-
     fn update(&self, write: &ItemWrite) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
