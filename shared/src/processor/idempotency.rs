@@ -5,7 +5,7 @@ use crate::ports::idempotency::{Existing, Status};
 
 /// Decides whether an unexpired record may be claimed by a delivery with `payload_hash`. The
 /// DynamoDB adapter states the same rule as its claim's condition expression
-/// (`DynamoIdempotencyStore::claim` in `adapters/dynamodb.rs`): change both together.
+/// (`DynamoIdempotencyStore::claim` in `adapters/dynamodb/idempotency.rs`): change both together.
 pub fn claimable(
     existing: &Existing,
     payload_hash: &str,
