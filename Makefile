@@ -4,7 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench fixtures dev invoke-local sam-invoke soak deploy clean fuzz
+.PHONY: help tools test fmt lint build build-arm64 bench cold-start fixtures dev invoke-local sam-invoke soak deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -17,6 +17,7 @@ help:
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120)"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
+	@echo "make cold-start    init and first invoke of each release bootstrap, against hello world"
 	@echo "make soak          chaos soak on moto: SOAK_EVENTS events, faults, SIGKILLs, checked against a reference"
 	@echo "make sam-invoke    sam build, then every fixture through sam local invoke on Docker (and start-api)"
 	@echo "make deploy        sam build && sam deploy --guided"
@@ -50,6 +51,10 @@ build-arm64: $(TOOLS)
 
 bench:
 	cargo bench -p fanfare-shared
+
+# Init and first invoke of each release bootstrap against a hello-world lambda_http binary (scripts/cold_start.py).
+cold-start: $(TOOLS)
+	PATH="$(CURDIR)/.venv/bin:$$PATH" scripts/with-moto.sh .venv/bin/python scripts/cold_start.py
 
 CARGO_FUZZ := .tools/bin/cargo-fuzz
 

@@ -1,6 +1,6 @@
 //! Where the operator commands point: the `make dev` stack by default, real AWS with flags or env.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use clap::Args;
 
 /// The make-dev stack's moto endpoint and resource names (scripts/dev_resources.py).
@@ -104,7 +104,7 @@ impl Target {
                 .is_err()
                 .then(|| DEV_ENDPOINT.to_string())
         });
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = fanfare_shared::adapters::sdk_defaults();
         if let Some(endpoint) = endpoint {
             let local = endpoint.contains("127.0.0.1") || endpoint.contains("localhost");
             loader = loader.endpoint_url(&endpoint);

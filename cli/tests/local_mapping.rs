@@ -17,7 +17,7 @@ const CLI: &str = env!("CARGO_BIN_EXE_fanfare-webhooks");
 
 async fn sqs() -> aws_sdk_sqs::Client {
     let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let config = fanfare_shared::adapters::sdk_defaults()
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
             "test", "test", None, None, "moto",

@@ -8,7 +8,7 @@ pub mod soak;
 
 use std::path::PathBuf;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use fanfare_shared::ingest::{Base64Guard, IngestService};
 use fanfare_shared::ports::{Clock, EventQueue, Quarantine};
 use lambda_http::request::LambdaRequest;
@@ -81,7 +81,7 @@ pub fn moto_endpoint() -> String {
 
 /// SDK configuration for an endpoint (moto, or a closed port to simulate an outage).
 pub async fn aws_config_for(endpoint: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+    fanfare_shared::adapters::sdk_defaults()
         .region(Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
             "test", "test", None, None, "moto",

@@ -39,14 +39,22 @@ pub mod secrets;
 #[cfg(feature = "aws")]
 pub mod sqs;
 
-/// Loads the shared AWS SDK configuration (region, credentials, and `AWS_ENDPOINT_URL` for moto),
+/// Loads the functions' AWS SDK configuration (region, credentials, and `AWS_ENDPOINT_URL` for moto),
 /// with [`sdk_timeouts`].
 #[cfg(feature = "aws")]
 pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(sdk_timeouts())
-        .load()
-        .await
+    sdk_defaults().timeout_config(sdk_timeouts()).load().await
+}
+
+/// The SDK's defaults with its one HTTPS client: rustls with ring (the SDK crates are built without
+/// their default clients, see the workspace `Cargo.toml`). Every SDK configuration starts here.
+#[cfg(feature = "aws")]
+pub fn sdk_defaults() -> aws_config::ConfigLoader {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https)
 }
 
 /// The SDK sets no read timeout by default: an answer that never comes would hold an invocation

@@ -44,7 +44,7 @@ pub async fn harness_sdk_config(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 fn sdk_loader(endpoint: &str) -> aws_config::ConfigLoader {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    fanfare_shared::adapters::sdk_defaults()
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
             "test", "test", None, None, "soak",
