@@ -175,8 +175,9 @@ def run_once(binary, event, env, moto):
         time.sleep(0.0005)
     child.kill()
     _, stderr = child.communicate()
-    api.shutdown()
-    forwarder.shutdown()
+    for server in (api, forwarder):
+        server.shutdown()
+        server.server_close()
     if recorder.responded is None or recorder.first_next is None:
         raise SystemExit(f"cold-start: {binary.name} did not answer; stderr:\n{stderr.decode(errors='replace')}")
     if recorder.init_error is not None:
