@@ -194,6 +194,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip-build", action="store_true")
+    # rustls-native-certs reads the system bundle and every file of the certificate directory. Debian's
+    # /etc/ssl/certs holds ~290 per-certificate links beside the bundle; Lambda's AL2023 keeps the
+    # bundle under /etc/pki/tls/certs. With this, only the bundle is read (SSL_CERT_FILE).
+    parser.add_argument("--release-dir", default=str(RELEASE),
+                        help="where the release binaries are (with --skip-build: another profile's build)")
+    parser.add_argument("--ssl-cert-file", help="pass SSL_CERT_FILE to every binary")
     args = parser.parse_args()
     moto = os.environ.get("MOTO_ENDPOINT")
     if not moto:
@@ -207,15 +213,18 @@ def main():
         subprocess.run([sys.executable, str(ROOT / "scripts/dev_resources.py"), str(env_file), moto, SECRET],
                        cwd=ROOT, check=True)
         env = {"PATH": os.environ.get("PATH", "")}
+        if args.ssl_cert_file:
+            env["SSL_CERT_FILE"] = args.ssl_cert_file
         for line in env_file.read_text().splitlines():
             key, _, value = line.partition("=")
             env[key] = value
 
+    release = Path(args.release_dir)
     cases = [
-        ("hello_world", RELEASE / "examples" / "hello_world", signed_http_event),
-        ("ingest", RELEASE / "ingest", signed_http_event),
-        ("processor", RELEASE / "processor", sqs_event),
-        ("redrive", RELEASE / "redrive", lambda: {"source": "cold-start"}),
+        ("hello_world", release / "examples" / "hello_world", signed_http_event),
+        ("ingest", release / "ingest", signed_http_event),
+        ("processor", release / "processor", sqs_event),
+        ("redrive", release / "redrive", lambda: {"source": "cold-start"}),
     ]
     results = {}
     for name, binary, event in cases:
@@ -229,7 +238,8 @@ def main():
 
     base = results["hello_world"]
     print(f"cold start, release profile, median of {args.runs} runs (init: process start -> first "
-          "/invocation/next; first invoke: event -> response; AWS calls go to moto)")
+          "/invocation/next; first invoke: event -> response; AWS calls go to moto)"
+          + (f"; SSL_CERT_FILE={args.ssl_cert_file}" if args.ssl_cert_file else ""))
     print(f"{'binary':<12} {'size MB':>8} {'init ms':>8} {'x hello':>8} {'invoke ms':>10} {'x hello':>8}  AWS calls in init")
     for name, r in results.items():
         print(f"{name:<12} {r['size_mb']:>8.1f} {r['init_ms']:>8.2f} {r['init_ms'] / base['init_ms']:>8.2f} "
