@@ -49,8 +49,10 @@ build-arm64: $(TOOLS)
 	rustup target add aarch64-unknown-linux-gnu
 	cargo lambda build --release --arm64 --bin ingest --bin processor --bin redrive
 
-bench:
+bench: $(TOOLS)
 	cargo bench -p fanfare-shared
+	@# Write units per event kind: item sizes of what the processor really writes, on moto.
+	PATH="$(CURDIR)/.venv/bin:$$PATH" scripts/with-moto.sh cargo test -q -p fanfare-integration-tests --test integration write_units_per_event_kind -- --nocapture
 
 # Init and first invoke of each release bootstrap against a hello-world lambda_http binary (scripts/cold_start.py).
 cold-start: $(TOOLS)
