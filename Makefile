@@ -68,7 +68,7 @@ fuzz: $(CARGO_FUZZ)
 
 # Starts its own stack (test secret, clock pinned to the fixtures' signing time in the debug build).
 invoke-local: $(TOOLS)
-	cargo test -p fanfare-webhooks-cli --test dev_stack every_fixture -- --nocapture
+	cargo test -p fanfare-webhooks-cli --test cli dev_stack::every_fixture -- --nocapture
 
 # Needs a Docker daemon; builds a local stand-in for the Lambda base image where none can be pulled.
 sam-invoke: $(TOOLS)

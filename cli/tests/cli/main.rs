@@ -1,0 +1,9 @@
+//! The CLI's tests, one binary (each binary would link the whole AWS SDK again).
+//!
+//! - `sign_verify`: `sign` and `verify` as processes, exit codes and messages.
+//! - `local_mapping`: the local event-source mapping against moto.
+//! - `dev_stack`: `make dev`'s stack end to end.
+
+mod dev_stack;
+mod local_mapping;
+mod sign_verify;
