@@ -157,7 +157,12 @@ fn sqs_record(id: &str, body: String, fifo: bool) -> SqsMessage {
     m
 }
 
-fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+/// Runs `records` as one batch with a handler that fails `order.paid`: the message ids reported failed.
+async fn failed_in_batch(ids: &Ids, state: &State, records: Vec<SqsMessage>) -> Vec<String> {
+    let p = processor_at(ids, state, Counting::failing("order.paid"), T0);
+    let mut event = SqsEvent::default();
+    event.records = records;
+    let response = p.process_batch(&event, 0).await.unwrap();
     response
         .batch_item_failures
         .iter()
@@ -168,9 +173,7 @@ fn failed_ids(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec
 #[tokio::test]
 async fn fifo_batch_stops_at_the_first_failure_and_reports_every_later_record() {
     let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
-    let mut event = SqsEvent::default();
-    event.records = vec![
+    let records = vec![
         sqs_record("m1", body("e1", "queue.consumer_entered", T0, DATA), true),
         sqs_record("m2", body("e2", "order.paid", T0, DATA), true),
         sqs_record(
@@ -179,8 +182,7 @@ async fn fifo_batch_stops_at_the_first_failure_and_reports_every_later_record() 
             true,
         ),
     ];
-    let response = p.process_batch(&event, 0).await.unwrap();
-    assert_eq!(failed_ids(&response), ["m2", "m3"]);
+    assert_eq!(failed_in_batch(&ids, &state, records).await, ["m2", "m3"]);
     assert!(
         !ids.records.lock().unwrap().contains_key("e3"),
         "m3 was not processed"
@@ -190,14 +192,11 @@ async fn fifo_batch_stops_at_the_first_failure_and_reports_every_later_record() 
 #[tokio::test]
 async fn standard_queue_batch_reports_only_the_failed_record() {
     let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
-    let mut event = SqsEvent::default();
-    event.records = vec![
+    let records = vec![
         sqs_record("m1", body("e1", "order.paid", T0, DATA), false),
         sqs_record("m2", body("e2", "queue.consumer_entered", T0, DATA), false),
     ];
-    let response = p.process_batch(&event, 0).await.unwrap();
-    assert_eq!(failed_ids(&response), ["m1"]);
+    assert_eq!(failed_in_batch(&ids, &state, records).await, ["m1"]);
 }
 
 #[tokio::test]
@@ -443,10 +442,8 @@ fn grouped(id: &str, body: String, group: &str) -> SqsMessage {
 #[tokio::test]
 async fn a_failure_fails_only_the_rest_of_its_own_group() {
     let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
     let other = r#"{"experienceId":"x","consumerId":"other"}"#;
-    let mut event = SqsEvent::default();
-    event.records = vec![
+    let records = vec![
         grouped("m1", body("e1", "order.paid", T0, DATA), "order/o1"),
         grouped(
             "m2",
@@ -460,8 +457,7 @@ async fn a_failure_fails_only_the_rest_of_its_own_group() {
             "admission/x/other",
         ),
     ];
-    let response = p.process_batch(&event, 0).await.unwrap();
-    assert_eq!(failed_ids(&response), ["m1", "m3"]);
+    assert_eq!(failed_in_batch(&ids, &state, records).await, ["m1", "m3"]);
     let records = ids.records.lock().unwrap();
     assert!(!records.contains_key("e3"), "m3 waits behind m1");
     for id in ["e2", "e4"] {
