@@ -3,6 +3,8 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use fanfare_shared::telemetry::Causes;
+
 /// Why a command failed. Exit codes: 1 a failure (AWS, a rejected signature, not found), 2 a usage
 /// error (as clap's own), 3 a valid signature over a body that is not an event (`verify`).
 #[derive(Debug)]
@@ -45,15 +47,7 @@ impl fmt::Display for CliError {
             CliError::Usage(m) | CliError::Refused(m) | CliError::InvalidEnvelope(m) => {
                 f.write_str(m)
             }
-            CliError::Failure(error) => {
-                write!(f, "{error}")?;
-                let mut source = error.source();
-                while let Some(cause) = source {
-                    write!(f, ": {cause}")?;
-                    source = cause.source();
-                }
-                Ok(())
-            }
+            CliError::Failure(error) => write!(f, "{}", Causes(error.as_ref())),
         }
     }
 }

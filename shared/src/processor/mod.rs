@@ -32,8 +32,8 @@ use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, Idempoten
 use crate::ports::state::{Applied, StateStore};
 use crate::ports::Clock;
 use crate::privacy::Retention;
+use crate::telemetry::Causes;
 use handler::{dispatch, EventHandler, HandlerContext};
-use outcome::Causes;
 use plan::{plan, PlanOptions};
 
 /// Default record lifetime: 7 days (Fanfare retries for about 44 h).
