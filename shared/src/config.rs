@@ -20,6 +20,10 @@ pub const STATE_TABLE: &str = "STATE_TABLE";
 pub const RECORD_TTL_SECONDS: &str = "RECORD_TTL_SECONDS";
 pub const STORE_PERSONAL_DATA: &str = "STORE_PERSONAL_DATA";
 pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
+/// Free-form configuration for the brand's handler (the template's `HandlerConfig`).
+pub const HANDLER_CONFIG: &str = "HANDLER_CONFIG";
+/// A secret the brand's handler may read (the template's `HandlerSecretArn`).
+pub const HANDLER_SECRET_ARN: &str = "HANDLER_SECRET_ARN";
 pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
 pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
 
@@ -87,7 +91,11 @@ impl IngestConfig {
 pub struct ProcessorConfig {
     pub idempotency_table: String,
     pub state_table: String,
+    /// The events queue, where a handler's `retry_after` changes a message's visibility.
+    pub events_queue_url: Option<String>,
     pub options: crate::processor::ProcessorOptions,
+    /// What the brand's handler is given at start.
+    pub handler: crate::prelude::HandlerSettings,
 }
 
 impl ProcessorConfig {
@@ -113,6 +121,11 @@ impl ProcessorConfig {
         Ok(Self {
             idempotency_table: vars.required(IDEMPOTENCY_TABLE)?,
             state_table: vars.required(STATE_TABLE)?,
+            events_queue_url: vars.get(EVENTS_QUEUE_URL),
+            handler: crate::prelude::HandlerSettings {
+                config: vars.get(HANDLER_CONFIG),
+                secret_arn: vars.get(HANDLER_SECRET_ARN),
+            },
             options: crate::processor::ProcessorOptions {
                 record_ttl_secs: ttl,
                 plan: crate::processor::plan::PlanOptions {

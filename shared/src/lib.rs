@@ -9,10 +9,13 @@ pub mod ingest;
 pub mod metrics;
 pub mod model;
 pub mod ports;
+pub mod prelude;
 pub mod privacy;
 pub mod processor;
 pub mod redrive;
 pub mod telemetry;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 
 pub use model::Event;
 pub use model::EventKind;

@@ -5,7 +5,7 @@ use aws_sdk_sqs::types::MessageAttributeValue;
 use aws_sdk_sqs::Client;
 
 use crate::contract::message::{attributes, sqs_text, QuarantinedDelivery, QueuedEvent};
-use crate::ports::{EventQueue, Quarantine, QueueError};
+use crate::ports::{EventQueue, MessageVisibility, Quarantine, QueueError};
 
 bound_client!(
     /// The FIFO queue of verified events (high-throughput mode in the template).
@@ -39,6 +39,31 @@ impl EventQueue for SqsEventQueue {
             send = send.message_attributes(name, attribute(data_type, value)?);
         }
         send.send().await.map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+bound_client!(
+    /// The events queue as the processor sees it: received messages whose return it can delay.
+    SqsVisibility(Client, queue_url)
+);
+
+#[async_trait]
+impl MessageVisibility for SqsVisibility {
+    async fn delay(
+        &self,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let seconds = i32::try_from(delay.as_secs()).unwrap_or(i32::MAX);
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds.min(12 * 3600))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 mod entity;
 pub mod kind;
 mod money;
+pub mod payload;
 mod values;
 
 pub use entity::{key_segment, Entity, StateKey};

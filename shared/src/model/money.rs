@@ -35,6 +35,14 @@ impl Money {
     }
 }
 
+/// From a decimal string or a JSON number, as [`Money::from_json`] reads them.
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Money::from_json(&value).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

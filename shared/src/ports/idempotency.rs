@@ -14,8 +14,12 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     InProgress,
+    /// The handler ran and the event was the entity's latest.
     Completed,
+    /// The handler ran, but a newer event of the entity had been applied first.
+    Superseded,
     Failed,
+    /// Written by receivers before handlers ran for superseded events: final, handler not run.
     SkippedStale,
     Ignored,
 }
@@ -25,6 +29,7 @@ impl Status {
         match self {
             Status::InProgress => "in_progress",
             Status::Completed => "completed",
+            Status::Superseded => "superseded",
             Status::Failed => "failed",
             Status::SkippedStale => "skipped_stale",
             Status::Ignored => "ignored",
@@ -35,6 +40,7 @@ impl Status {
         Some(match s {
             "in_progress" => Status::InProgress,
             "completed" => Status::Completed,
+            "superseded" => Status::Superseded,
             "failed" => Status::Failed,
             "skipped_stale" => Status::SkippedStale,
             "ignored" => Status::Ignored,
@@ -42,12 +48,17 @@ impl Status {
         })
     }
 
+    /// The statuses of a finished record.
+    pub const FINAL: [Status; 4] = [
+        Status::Completed,
+        Status::Superseded,
+        Status::SkippedStale,
+        Status::Ignored,
+    ];
+
     /// A finished record short-circuits later deliveries.
     pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Status::Completed | Status::SkippedStale | Status::Ignored
-        )
+        Self::FINAL.contains(&self)
     }
 }
 
@@ -104,7 +115,7 @@ pub enum IdempotencyError {
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError>;
-    /// Marks a claimed record final (completed, skipped_stale, ignored); owner-conditional.
+    /// Marks a claimed record final (see [`Status::FINAL`]); owner-conditional.
     async fn finish(
         &self,
         event_id: &str,
@@ -112,7 +123,8 @@ pub trait IdempotencyStore: Send + Sync {
         status: Status,
         now_ms: i64,
     ) -> Result<(), IdempotencyError>;
-    /// Marks a claimed record failed so a retry can claim it again; owner-conditional.
+    /// Marks a claimed record failed so a retry can claim it again; owner-conditional. `error_code`
+    /// becomes the record's `lastError` (a stable code, never free text).
     async fn release(
         &self,
         event_id: &str,

@@ -1,7 +1,7 @@
 //! Ports: every trait the domain depends on, with the vocabulary it is spoken in. The adapters (AWS,
 //! and in-memory ones for tests) live in `adapters`.
 //!
-//! - [`EventQueue`], [`Quarantine`], [`DeadLetterQueue`]: the queues (`queue`);
+//! - [`EventQueue`], [`Quarantine`], [`DeadLetterQueue`], [`MessageVisibility`]: the queues (`queue`);
 //! - [`IdempotencyStore`]: one record per event id, claimed before anything runs (`idempotency`);
 //! - [`StateStore`]: conditional writes of materialised state (`state`);
 //! - [`Clock`].
@@ -11,7 +11,9 @@ pub mod queue;
 pub mod state;
 
 pub use idempotency::{IdempotencyError, IdempotencyStore};
-pub use queue::{DeadLetter, DeadLetterQueue, EventQueue, Quarantine, QueueError};
+pub use queue::{
+    DeadLetter, DeadLetterQueue, EventQueue, MessageVisibility, Quarantine, QueueError,
+};
 pub use state::{StateError, StateStore};
 
 use chrono::{DateTime, Utc};

@@ -58,6 +58,17 @@ pub trait DeadLetterQueue: Send + Sync {
     async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
 }
 
+/// Changes when a received message comes back: a handler that asked for time (a downstream
+/// answered 429) gets its message, and the rest of its group, back after that delay.
+#[async_trait]
+pub trait MessageVisibility: Send + Sync {
+    async fn delay(
+        &self,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> Result<(), QueueError>;
+}
+
 #[async_trait]
 impl<T: EventQueue + ?Sized> EventQueue for std::sync::Arc<T> {
     async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {

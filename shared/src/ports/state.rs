@@ -124,11 +124,15 @@ impl ItemWrite {
 }
 
 /// Whether a write's moving fields were applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
     Fresh,
-    /// The item already carries a newer version: only facts were merged.
-    Stale,
+    /// The item already carries a newer version: only facts (and the moving fields no newer event
+    /// has set) were merged.
+    Stale {
+        /// The event that set the item's newer version (`lastEventId`), when the item names it.
+        newer_event_id: Option<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,8 @@
 //! A batch of messages, run group by group: in order within a message group, groups at the same
 //! time.
 
+use std::time::Duration;
+
 use futures_util::stream::{self, StreamExt};
 
 use super::handler::EventHandler;
@@ -12,6 +14,15 @@ use crate::ports::Clock;
 /// Message groups of one batch processed at the same time.
 pub const MAX_CONCURRENT_GROUPS: usize = 10;
 
+/// A message of a batch that was not acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unacknowledged {
+    /// Its index in the batch.
+    pub index: usize,
+    /// When a handler of its group asked for time: come back after this delay.
+    pub retry_after: Option<Duration>,
+}
+
 /// One message of a batch and its message group (`None`: independent of every other message).
 #[derive(Debug, Clone, Copy)]
 pub struct GroupedMessage<'a> {
@@ -20,22 +31,26 @@ pub struct GroupedMessage<'a> {
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
-    /// Processes a batch and returns the indices of the messages not acknowledged, in order.
+    /// Processes a batch and returns the messages not acknowledged, in order.
     /// Messages of one group run strictly in order, and the first failure in a group fails the rest
     /// of **that group** only (Powertools' `skipGroupOnError`), so a later event of a group never
     /// overtakes an earlier one while other entities go on. Groups run at the same time, at most
-    /// [`MAX_CONCURRENT_GROUPS`].
+    /// [`MAX_CONCURRENT_GROUPS`]. A handler's `retry_after` applies to the rest of its group.
     pub async fn process_messages(
         &self,
         messages: &[GroupedMessage<'_>],
         deadline_ms: i64,
-    ) -> Vec<usize> {
-        let mut failed: Vec<usize> = stream::iter(groups(messages))
+    ) -> Vec<Unacknowledged> {
+        let mut failed: Vec<Unacknowledged> = stream::iter(groups(messages))
             .map(|members| async move {
                 for (n, &i) in members.iter().enumerate() {
                     let outcome = self.process(messages[i].message, deadline_ms).await;
                     if !outcome.acknowledged() {
-                        return members[n..].to_vec();
+                        let retry_after = outcome.retry_after();
+                        return members[n..]
+                            .iter()
+                            .map(|&index| Unacknowledged { index, retry_after })
+                            .collect();
                     }
                 }
                 Vec::new()
@@ -43,7 +58,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .buffer_unordered(MAX_CONCURRENT_GROUPS)
             .concat()
             .await;
-        failed.sort_unstable();
+        failed.sort_unstable_by_key(|u| u.index);
         failed
     }
 }

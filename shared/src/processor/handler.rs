@@ -1,33 +1,91 @@
 //! The extension point: one method per event kind, called after the event's state has been
-//! materialised and only when it is not stale. Implement it for side effects (emails, analytics,
-//! releasing reservations); every method defaults to doing nothing.
+//! materialised, for every event that is not a duplicate, a conflict or ignored, in order or not.
+//! Implement it for side effects (emails, ERP calls, releasing reservations); every method defaults
+//! to doing nothing.
 //!
-//! Side effects run at least once: if finishing the record fails after a handler succeeded, a retry
-//! runs it again. Pass `ctx.idempotency_key` (the Fanfare event id) to downstream APIs that accept one.
+//! - [`HandlerContext::relation`] says whether the event moved its entity ([`Relation::Current`]) or
+//!   arrived after a newer event of the entity ([`Relation::Superseded`]); the handler decides what
+//!   that means for its effect (`if !ctx.is_current() { return Ok(()) }` for a "you're in" email).
+//! - [`HandlerContext::payload`] gives the kind's typed data.
+//! - Side effects run at least once: if finishing the record fails after a handler succeeded, a
+//!   retry runs it again. Pass `ctx.idempotency_key` (the Fanfare event id) to downstream APIs that
+//!   accept one.
+//! - A failure is retried (then dead-lettered); [`HandlerError::retry_after`] asks for a delay.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::model::kind::EventKind;
+use crate::model::payload::{KindData, Payload, PayloadError};
 use crate::model::Event;
 
+/// How the event relates to its entity when the handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relation {
+    /// The event moved its entity's state: it is the latest the receiver has applied (or its kind
+    /// has no moving state: draw entries, bids, consumer activity).
+    Current,
+    /// A newer event of the entity was applied first (a late retry, a redelivery after a failure,
+    /// a replay): this event's facts were merged, its moving fields were not.
+    Superseded {
+        /// The event that holds the entity's state now, where the state item names it.
+        by_event_id: Option<String>,
+    },
+}
+
+/// An operator's replay (`fanfare-webhooks replay`, `quarantine replay`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub id: String,
+    /// The body is the archive's redacted copy: tokens read `"[redacted]"` (contact data too,
+    /// unless the stack stores personal data).
+    pub redacted: bool,
+}
+
 /// What a handler method receives.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HandlerContext<'a> {
     pub event: &'a Event,
     /// The Fanfare event id: pass it on as the idempotency key of downstream calls.
     pub idempotency_key: &'a str,
     /// 1 on the first claim of this event, more on retries.
     pub attempt: u32,
+    pub relation: Relation,
+    /// Set when an operator replayed the event.
+    pub replay: Option<Replay>,
+}
+
+impl HandlerContext<'_> {
+    /// The event moved its entity's state: the guard for effects that only make sense then.
+    pub fn is_current(&self) -> bool {
+        self.relation == Relation::Current
+    }
+
+    /// The event's typed data, one variant per kind.
+    pub fn payload(&self) -> Result<Payload, PayloadError> {
+        Payload::of(self.event)
+    }
+
+    /// The typed data of one kind, for a method that knows its kind:
+    /// `let admitted: QueueAdmitted = ctx.data()?;`.
+    pub fn data<T: KindData>(&self) -> Result<T, PayloadError> {
+        T::from_event(self.event)
+    }
 }
 
 /// A handler failure: the claim is released and the message retried (then dead-lettered).
 #[derive(Debug, thiserror::Error)]
 #[error("handler failed: {code}")]
 pub struct HandlerError {
-    /// A stable code stored on the record and logged (no personal data).
+    /// A stable code, stored as the record's `lastError` and logged (no personal data; letters,
+    /// digits and `_.:-`, at most 64 characters, or it is stored as `handler_failed`).
     pub code: String,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// Come back after this delay instead of the queue's visibility timeout (a downstream answered
+    /// 429). The rest of the event's message group waits with it; other groups go on.
+    pub retry_after: Option<Duration>,
 }
 
 impl HandlerError {
@@ -35,19 +93,100 @@ impl HandlerError {
         Self {
             code: code.into(),
             source: None,
+            retry_after: None,
+        }
+    }
+
+    /// Keeps the cause: its chain is logged once with the event's id (never stored).
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Asks for the retry after `delay` (capped at SQS's 12 h visibility limit).
+    pub fn retry_after(mut self, delay: Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
+    }
+
+    /// The code as stored on the record: the handler's own when it is a safe, short code.
+    pub fn stored_code(&self) -> &str {
+        let safe = !self.code.is_empty()
+            && self.code.len() <= 64
+            && self
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c));
+        if safe {
+            &self.code
+        } else {
+            "handler_failed"
         }
     }
 }
 
-macro_rules! handler_trait {
-    ($d:tt; $( $variant:ident => $method:ident ),+ $(,)?) => {
-        /// Calls `callback!(method, method, …)` with the name of every [`EventHandler`] method: for a
-        /// handler that treats every kind alike (recording, forwarding to a bus) without listing them.
-        #[macro_export]
-        macro_rules! for_each_handler_method {
-            ($d callback:ident) => { $d callback!( $( $method ),+ ); };
-        }
+impl From<PayloadError> for HandlerError {
+    fn from(e: PayloadError) -> Self {
+        HandlerError::new("invalid_payload").with_source(e)
+    }
+}
 
+/// Calls `callback!(Variant => method, …)` for every kind and its [`EventHandler`] method: the one
+/// table the trait and [`dispatch`] are generated from, and the way for a handler that treats every
+/// kind alike (recording, forwarding to a bus) to implement them all without listing them.
+#[macro_export]
+macro_rules! for_each_handler_method {
+    ($callback:ident) => {
+        $callback! {
+            QueueEntered => queue_entered,
+            QueueAdmitted => queue_admitted,
+            QueueCompleted => queue_completed,
+            AdmissionExpired => admission_expired,
+            QueueLeft => queue_left,
+            QueueDenied => queue_denied,
+            QueuePositionUpdated => queue_position_updated,
+            QueueSoldOut => queue_sold_out,
+            DrawEntered => draw_entered,
+            DrawLeft => draw_left,
+            DrawWon => draw_won,
+            DrawWinnersSelected => draw_winners_selected,
+            DrawLost => draw_lost,
+            DrawCompleted => draw_completed,
+            DrawPrizeClaimed => draw_prize_claimed,
+            DrawPrizeExpired => draw_prize_expired,
+            AuctionBidPlaced => auction_bid_placed,
+            AuctionOutbid => auction_outbid,
+            AuctionWon => auction_won,
+            AuctionSettled => auction_settled,
+            ExperienceCreated => experience_created,
+            ExperienceStarted => experience_started,
+            ExperiencePaused => experience_paused,
+            ExperienceResumed => experience_resumed,
+            ExperienceEnded => experience_ended,
+            ExperienceCancelled => experience_cancelled,
+            DistributionOpened => distribution_opened,
+            DistributionUpdated => distribution_updated,
+            DistributionClosed => distribution_closed,
+            OrderCreated => order_created,
+            OrderPaid => order_paid,
+            OrderCompleted => order_completed,
+            OrderFulfilled => order_fulfilled,
+            OrderCancelled => order_cancelled,
+            ConsumerCreated => consumer_created,
+            ConsumerUpdated => consumer_updated,
+            ConsumerDeleted => consumer_deleted,
+            ConsumerAuthenticated => consumer_authenticated,
+            ConsumerLinked => consumer_linked,
+            WebhookDeliveryFailed => webhook_delivery_failed
+        }
+    };
+}
+
+macro_rules! handler_trait {
+    ($( $variant:ident => $method:ident ),+ $(,)?) => {
         /// One method per kind of the contract's alias table.
         #[async_trait]
         pub trait EventHandler: Send + Sync {
@@ -72,49 +211,7 @@ macro_rules! handler_trait {
     };
 }
 
-handler_trait! {
-    $;
-    QueueEntered => queue_entered,
-    QueueAdmitted => queue_admitted,
-    QueueCompleted => queue_completed,
-    AdmissionExpired => admission_expired,
-    QueueLeft => queue_left,
-    QueueDenied => queue_denied,
-    QueuePositionUpdated => queue_position_updated,
-    QueueSoldOut => queue_sold_out,
-    DrawEntered => draw_entered,
-    DrawLeft => draw_left,
-    DrawWon => draw_won,
-    DrawWinnersSelected => draw_winners_selected,
-    DrawLost => draw_lost,
-    DrawCompleted => draw_completed,
-    DrawPrizeClaimed => draw_prize_claimed,
-    DrawPrizeExpired => draw_prize_expired,
-    AuctionBidPlaced => auction_bid_placed,
-    AuctionOutbid => auction_outbid,
-    AuctionWon => auction_won,
-    AuctionSettled => auction_settled,
-    ExperienceCreated => experience_created,
-    ExperienceStarted => experience_started,
-    ExperiencePaused => experience_paused,
-    ExperienceResumed => experience_resumed,
-    ExperienceEnded => experience_ended,
-    ExperienceCancelled => experience_cancelled,
-    DistributionOpened => distribution_opened,
-    DistributionUpdated => distribution_updated,
-    DistributionClosed => distribution_closed,
-    OrderCreated => order_created,
-    OrderPaid => order_paid,
-    OrderCompleted => order_completed,
-    OrderFulfilled => order_fulfilled,
-    OrderCancelled => order_cancelled,
-    ConsumerCreated => consumer_created,
-    ConsumerUpdated => consumer_updated,
-    ConsumerDeleted => consumer_deleted,
-    ConsumerAuthenticated => consumer_authenticated,
-    ConsumerLinked => consumer_linked,
-    WebhookDeliveryFailed => webhook_delivery_failed,
-}
+for_each_handler_method!(handler_trait);
 
 /// The built-in handler: state is materialised by the processor; no side effects.
 #[derive(Debug, Default, Clone, Copy)]

@@ -6,9 +6,10 @@
 //!   conditional and idempotent, and a completed record short-circuits every later delivery;
 //! - **at least once** for user handler side effects (a crash after the handler but before the record
 //!   is finished runs it again on retry), with the event id as idempotency key;
-//! - **stale**: an ordered event older than the version its entity already carries is recorded as
-//!   `skipped_stale` and acknowledged; its set-once facts are still merged, its moving fields and the
-//!   user handler are skipped.
+//! - **every handler runs**: an ordered event older than the version its entity already carries
+//!   merges its set-once facts (not its moving fields) and still reaches the handler, told it was
+//!   superseded; the record says `superseded`. Only duplicates, conflicts and ignored (unknown)
+//!   events skip the handler.
 
 pub mod batch;
 pub mod handler;
@@ -18,22 +19,24 @@ pub mod plan;
 mod report;
 pub mod sqs_batch;
 
-pub use batch::{GroupedMessage, MAX_CONCURRENT_GROUPS};
+pub use batch::{GroupedMessage, Unacknowledged, MAX_CONCURRENT_GROUPS};
 pub use outcome::{Failure, Outcome};
 pub use sqs_batch::ProcessorError;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::stream::{self, StreamExt};
+use tracing::Instrument;
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
 use crate::ports::state::{Applied, StateStore};
-use crate::ports::Clock;
+use crate::ports::{Clock, MessageVisibility};
 use crate::privacy::Retention;
 use crate::telemetry::Causes;
-use handler::{dispatch, EventHandler, HandlerContext};
+use handler::{dispatch, EventHandler, HandlerContext, HandlerError, Relation, Replay};
 use plan::{plan, PlanOptions};
 
 /// Default record lifetime: 7 days (Fanfare retries for about 44 h).
@@ -45,6 +48,8 @@ pub const MIN_RECORD_TTL_SECS: i64 = 72 * 3600;
 pub const DEFAULT_LEASE_MS: i64 = 60_000;
 /// Independent state writes of one event (one per draw winner) sent at the same time.
 pub const MAX_CONCURRENT_WRITES: usize = 8;
+/// The longest delay a handler may ask for: SQS's visibility timeout limit.
+pub const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ProcessorOptions {
@@ -75,6 +80,8 @@ pub struct QueuedMessage<'a> {
     pub replay_id: Option<&'a str>,
     /// With `replay_id` only: the original payload hash of a redacted archive copy.
     pub replay_payload_hash: Option<&'a str>,
+    /// The queue's message id, for logs.
+    pub message_id: Option<&'a str>,
 }
 
 impl<'a> QueuedMessage<'a> {
@@ -85,6 +92,7 @@ impl<'a> QueuedMessage<'a> {
             body_encoding: None,
             replay_id: None,
             replay_payload_hash: None,
+            message_id: None,
         }
     }
 }
@@ -95,6 +103,9 @@ pub struct Processor<I, S, H, C> {
     handler: H,
     clock: C,
     options: ProcessorOptions,
+    /// Where a handler's `retry_after` is applied (the events queue); without it, the queue's
+    /// visibility timeout decides.
+    visibility: Option<Arc<dyn MessageVisibility>>,
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
@@ -105,11 +116,23 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             handler,
             clock,
             options,
+            visibility: None,
         }
+    }
+
+    /// Lets a handler's `retry_after` change when its messages come back.
+    pub fn with_visibility(mut self, visibility: Arc<dyn MessageVisibility>) -> Self {
+        self.visibility = Some(visibility);
+        self
     }
 
     pub fn handler(&self) -> &H {
         &self.handler
+    }
+
+    /// The handler and options back (to rebuild the processor around other ports).
+    pub fn into_parts(self) -> (H, ProcessorOptions) {
+        (self.handler, self.options)
     }
 
     /// Processes one message and logs one line about it.
@@ -134,8 +157,18 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 return Outcome::Failed(Failure::InvalidEvent);
             }
         };
+        // Every line logged while the event is processed, the handler's own included, carries these.
+        let span = tracing::info_span!(
+            "event",
+            event_id = %event.id,
+            kind = event.kind.as_str(),
+            entity = %event.entity().key(),
+            message_id = message.message_id.unwrap_or_default(),
+            attempt = tracing::field::Empty,
+        );
         let (outcome, attempt) = self
             .process_event(&event, &bytes, message, deadline_ms)
+            .instrument(span)
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         report::log(&event, outcome, attempt, latency_ms);
@@ -145,17 +178,17 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         outcome
     }
 
-    async fn process_event(
+    /// What the claim writes: the event's identity, its lease and its redacted archive copy.
+    fn claim_for(
         &self,
         event: &crate::Event,
         signed: &[u8],
         message: QueuedMessage<'_>,
         deadline_ms: i64,
-    ) -> (Outcome, u32) {
-        let replay_id = message.replay_id;
+    ) -> Claim {
         // A replayed archive copy was redacted, so it no longer hashes like the original: the
         // replay carries the original's hash (operators' replays only; ingest never sets it).
-        let payload_hash = match (replay_id, message.replay_payload_hash) {
+        let payload_hash = match (message.replay_id, message.replay_payload_hash) {
             (Some(_), Some(hash)) => hash.to_string(),
             _ => event.payload_hash(),
         };
@@ -164,10 +197,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
-        let owner = uuid::Uuid::new_v4().to_string();
-        let claim = Claim {
+        Claim {
             event_id: event.id.clone(),
-            owner: owner.clone(),
+            owner: uuid::Uuid::new_v4().to_string(),
             payload_hash,
             now_ms,
             lease_until_ms: if deadline_ms > now_ms {
@@ -181,9 +213,18 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             ordering_key: event.entity().key(),
             occurred_at_ms: event.occurred_at.timestamp_millis(),
             raw_event: retention.redact_body(signed),
-            replay_id: replay_id.map(str::to_string),
-        };
+            replay_id: message.replay_id.map(str::to_string),
+        }
+    }
 
+    async fn process_event(
+        &self,
+        event: &crate::Event,
+        signed: &[u8],
+        message: QueuedMessage<'_>,
+        deadline_ms: i64,
+    ) -> (Outcome, u32) {
+        let claim = self.claim_for(event, signed, message, deadline_ms);
         let attempt = match self.idempotency.claim(&claim).await {
             Ok(ClaimOutcome::Claimed { attempt }) => attempt,
             Ok(ClaimOutcome::Held(existing)) => {
@@ -202,14 +243,19 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             }
             Err(e) => return (unavailable(event, &e), 0),
         };
+        (self.apply_and_handle(event, &claim, attempt).await, attempt)
+    }
 
+    /// With the claim held: the state writes (the first is the ordering gate), the handler, the
+    /// record's final status.
+    async fn apply_and_handle(&self, event: &crate::Event, claim: &Claim, attempt: u32) -> Outcome {
+        let owner = claim.owner.as_str();
+        tracing::Span::current().record("attempt", attempt);
         let plan = plan(event, self.options.plan);
         if plan.writes.is_empty() && event.kind == crate::EventKind::Unknown {
-            return (
-                self.finish(event, &owner, Status::Ignored, Outcome::Ignored)
-                    .await,
-                attempt,
-            );
+            return self
+                .finish(event, owner, Status::Ignored, Outcome::Ignored)
+                .await;
         }
         // The first write is the ordering gate; the others touch items of their own (one per draw
         // winner), so all go out together. `buffered` keeps the results in plan order.
@@ -219,39 +265,53 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .collect()
             .await;
         let primary = match applied.into_iter().collect::<Result<Vec<_>, _>>() {
-            Ok(applied) => applied.first().copied().unwrap_or(Applied::Fresh),
+            Ok(applied) => applied.into_iter().next().unwrap_or(Applied::Fresh),
             Err(e) => {
-                tracing::warn!(event_id = %event.id, error = %Causes(&e), "state write failed");
-                return (
-                    self.release(event, &owner, Failure::StateUnavailable).await,
-                    attempt,
-                );
+                tracing::warn!(error = %Causes(&e), "state write failed");
+                self.release(event, owner, Failure::StateUnavailable.code())
+                    .await;
+                return Outcome::Failed(Failure::StateUnavailable);
             }
         };
-        if plan.ordered && primary == Applied::Stale {
-            return (
-                self.finish(event, &owner, Status::SkippedStale, Outcome::SkippedStale)
-                    .await,
-                attempt,
-            );
-        }
+        let relation = match primary {
+            Applied::Stale { newer_event_id } if plan.ordered => Relation::Superseded {
+                by_event_id: newer_event_id,
+            },
+            _ => Relation::Current,
+        };
+        let replay = claim.replay_id.as_ref().map(|id| Replay {
+            id: id.to_string(),
+            redacted: claim.payload_hash != event.payload_hash(),
+        });
+        let (status, done) = match relation {
+            Relation::Current => (Status::Completed, Outcome::Completed),
+            Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
+        };
         let ctx = HandlerContext {
             event,
             idempotency_key: &event.id,
             attempt,
+            relation,
+            replay,
         };
         if let Err(e) = dispatch(&self.handler, &ctx).await {
-            tracing::warn!(event_id = %event.id, handler_error = %e.code, "handler failed");
-            return (
-                self.release(event, &owner, Failure::HandlerFailed).await,
-                attempt,
-            );
+            return self.handler_failed(event, owner, &e).await;
         }
-        (
-            self.finish(event, &owner, Status::Completed, Outcome::Completed)
-                .await,
-            attempt,
-        )
+        self.finish(event, owner, status, done).await
+    }
+
+    /// Releases the claim with the handler's code as `lastError`; the cause chain is logged here,
+    /// once, inside the event's span.
+    async fn handler_failed(&self, event: &crate::Event, owner: &str, e: &HandlerError) -> Outcome {
+        let retry_after = e.retry_after.map(|d| d.min(MAX_RETRY_AFTER));
+        tracing::warn!(
+            handler_error = e.stored_code(),
+            retry_after_s = retry_after.map(|d| d.as_secs()),
+            cause = %Causes(e),
+            "handler failed"
+        );
+        self.release(event, owner, e.stored_code()).await;
+        Outcome::Failed(Failure::HandlerFailed { retry_after })
     }
 
     async fn finish(
@@ -273,17 +333,17 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         }
     }
 
-    async fn release(&self, event: &crate::Event, owner: &str, failure: Failure) -> Outcome {
+    /// Marks the record failed with `code` as its `lastError`. If that fails too, the lease lapses
+    /// at the invocation's deadline and a retry reclaims.
+    async fn release(&self, event: &crate::Event, owner: &str, code: &str) {
         let now_ms = self.clock.now().timestamp_millis();
-        // If releasing fails too, the lease lapses at the invocation's deadline and a retry reclaims.
         if let Err(e) = self
             .idempotency
-            .release(&event.id, owner, failure.code(), now_ms)
+            .release(&event.id, owner, code, now_ms)
             .await
         {
             tracing::warn!(event_id = %event.id, error = %Causes(&e), "claim not released; it lapses with its lease");
         }
-        Outcome::Failed(failure)
     }
 }
 

@@ -1,12 +1,17 @@
 //! What happened to one message, and why a message that failed will be retried.
 
+use std::time::Duration;
+
 /// What happened to one message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The handler ran; the event moved its entity's state (it was the latest).
     Completed,
+    /// The handler ran; a newer event of the entity had been applied first, so only this event's
+    /// facts were merged (the handler saw [`Relation::Superseded`](super::handler::Relation)).
+    Superseded,
     /// Already processed: acknowledged without running anything.
     Duplicate,
-    SkippedStale,
     Ignored,
     /// Same id, different payload: kept for inspection, acknowledged, not processed.
     Conflict,
@@ -27,21 +32,22 @@ pub enum Failure {
     IdempotencyUnavailable,
     /// A state write failed; the claim was released.
     StateUnavailable,
-    /// The user's handler returned an error; the claim was released.
-    HandlerFailed,
+    /// The user's handler returned an error; the claim was released. With `retry_after`, the
+    /// handler asked for the message (and the rest of its group) to come back after that delay.
+    HandlerFailed { retry_after: Option<Duration> },
     /// The lease lapsed and another invocation took the claim before this one finished.
     ClaimLost,
 }
 
 impl Failure {
-    /// The stable code in logs and in the record's `lastError`.
+    /// The stable code in logs and metrics (a handler's own code goes to the record's `lastError`).
     pub fn code(self) -> &'static str {
         match self {
             Failure::InvalidBodyEncoding => "invalid_body_encoding",
             Failure::InvalidEvent => "invalid_event",
             Failure::IdempotencyUnavailable => "idempotency_unavailable",
             Failure::StateUnavailable => "state_unavailable",
-            Failure::HandlerFailed => "handler_failed",
+            Failure::HandlerFailed { .. } => "handler_failed",
             Failure::ClaimLost => "claim_lost",
         }
     }
@@ -58,11 +64,24 @@ impl Outcome {
         !matches!(self, Outcome::Busy | Outcome::Failed(_))
     }
 
+    /// The handler ran to success for this message.
+    pub fn handler_ran(&self) -> bool {
+        matches!(self, Outcome::Completed | Outcome::Superseded)
+    }
+
+    /// The delay a failed handler asked for before the message is tried again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Outcome::Failed(Failure::HandlerFailed { retry_after }) => *retry_after,
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Outcome::Completed => "completed",
+            Outcome::Superseded => "superseded",
             Outcome::Duplicate => "duplicate",
-            Outcome::SkippedStale => "skipped_stale",
             Outcome::Ignored => "ignored",
             Outcome::Conflict => "conflict",
             Outcome::Busy => "busy",
@@ -74,8 +93,8 @@ impl Outcome {
     pub(super) fn metric(&self) -> &'static str {
         match self {
             Outcome::Completed => "Processed",
+            Outcome::Superseded => "Superseded",
             Outcome::Duplicate => "Duplicate",
-            Outcome::SkippedStale => "Stale",
             Outcome::Ignored => "Ignored",
             Outcome::Conflict => "Conflict",
             Outcome::Busy | Outcome::Failed(_) => "Failed",

@@ -44,10 +44,30 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             })
             .collect();
         let mut response = SqsBatchResponse::default();
-        for i in self.process_messages(&messages, deadline_ms).await {
-            response.add_failure(ids[i]);
+        for failed in self.process_messages(&messages, deadline_ms).await {
+            response.add_failure(ids[failed.index]);
+            if let Some(delay) = failed.retry_after {
+                self.delay(&event.records[failed.index], delay).await;
+            }
         }
         Ok(response)
+    }
+
+    /// Keeps a record away for the delay its handler asked for. Without a visibility port, or if
+    /// the change fails, it comes back after the queue's visibility timeout as any failure does.
+    async fn delay(&self, record: &SqsMessage, delay: std::time::Duration) {
+        let (Some(visibility), Some(receipt)) =
+            (&self.visibility, record.receipt_handle.as_deref())
+        else {
+            return;
+        };
+        if let Err(e) = visibility.delay(receipt, delay).await {
+            tracing::warn!(
+                message_id = record.message_id.as_deref().unwrap_or_default(),
+                error = %crate::telemetry::Causes(&e),
+                "could not delay the message; it returns after the visibility timeout"
+            );
+        }
     }
 }
 
@@ -64,6 +84,7 @@ pub fn queued_message(record: &SqsMessage) -> QueuedMessage<'_> {
         body_encoding: attribute(attributes::BODY_ENCODING),
         replay_id: attribute(attributes::REPLAY_ID),
         replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
+        message_id: record.message_id.as_deref(),
     }
 }
 

@@ -100,7 +100,7 @@ fn msg(body: &str) -> QueuedMessage<'_> {
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
 
 #[tokio::test]
-async fn an_older_event_is_skipped_as_stale_and_its_handler_does_not_run() {
+async fn an_older_event_is_superseded_and_its_handler_still_runs() {
     let (ids, state) = stores();
     let p = processor_at(&ids, &state, Counting::default(), T0);
     let completed = body("evt_done", "queue.admission_completed", T0 + 2_000, DATA);
@@ -111,8 +111,12 @@ async fn an_older_event_is_skipped_as_stale_and_its_handler_does_not_run() {
         r#"{"experienceId":"x","consumerId":"c","waitTimeSeconds":30}"#,
     );
     assert_eq!(p.process(msg(&completed), 0).await, Outcome::Completed);
-    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::SkippedStale);
-    assert_eq!(p.handler().count(), 1);
+    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::Superseded);
+    assert_eq!(p.handler().count(), 2);
+    assert_eq!(
+        ids.records.lock().unwrap()["evt_adm"].existing.status,
+        Status::Superseded
+    );
     let items = state.items.lock().unwrap();
     let admission = &items[&("admission/x/c".to_string(), "STATE".to_string())];
     assert_eq!(admission["status"], Attr::s("completed"));
@@ -136,12 +140,12 @@ async fn a_failed_handler_releases_the_claim_and_a_retry_runs_it() {
     let b = body("evt_f", "order.paid", T0, DATA);
     assert_eq!(
         failing.process(msg(&b), 0).await,
-        Outcome::Failed(Failure::HandlerFailed)
+        Outcome::Failed(Failure::HandlerFailed { retry_after: None })
     );
-    assert_eq!(
-        ids.records.lock().unwrap()["evt_f"].existing.status,
-        Status::Failed
-    );
+    let record = ids.records.lock().unwrap()["evt_f"].clone();
+    assert_eq!(record.existing.status, Status::Failed);
+    // The handler's own code, not a generic one.
+    assert_eq!(record.last_error.as_deref(), Some("test_failure"));
     let healthy = processor_at(&ids, &state, Counting::default(), T0 + 1);
     assert_eq!(healthy.process(msg(&b), 0).await, Outcome::Completed);
     assert_eq!(ids.records.lock().unwrap()["evt_f"].existing.attempts, 2);

@@ -174,7 +174,7 @@ impl RecordingHandler {
 }
 
 macro_rules! record_every_kind {
-    ($($method:ident),+ $(,)?) => {
+    ($($variant:ident => $method:ident),+ $(,)?) => {
         #[async_trait]
         impl EventHandler for RecordingHandler {
             $(

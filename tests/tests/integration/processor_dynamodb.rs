@@ -342,7 +342,7 @@ async fn units_of(env: &Env, p: &DynamoProcessor<Runs>, body: &str) -> (usize, u
     let outcome = p.process(msg(body), 0).await;
     // Fixtures of one entity run in name order, so some are stale: they still write.
     assert!(
-        matches!(outcome, Outcome::Completed | Outcome::SkippedStale),
+        matches!(outcome, Outcome::Completed | Outcome::Superseded),
         "{outcome:?} {body}"
     );
     let event = fanfare_shared::contract::envelope::parse_event(body.as_bytes()).unwrap();

@@ -151,7 +151,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             e.set(record::REPLAY_ID, s(replay));
             let replay_name = e.name(record::REPLAY_ID);
             let ours = e.value(s(replay));
-            let finished: Vec<String> = [Status::Completed, Status::SkippedStale, Status::Ignored]
+            let finished: Vec<String> = Status::FINAL
                 .iter()
                 .map(|st| e.value(s(st.as_str())))
                 .collect();

@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 
 use super::expr::Expr;
-use super::{condition_failed, s};
+use super::{condition_failed, s, string};
 use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
 
 fn attr(value: &Attr) -> AttributeValue {
@@ -36,6 +36,25 @@ impl DynamoStateStore {
             Ok(_) => Ok(true),
             Err(e) if condition_failed(&e).is_some() => Ok(false),
             Err(e) => Err(StateError::Unavailable(Box::new(e))),
+        }
+    }
+
+    /// `Err(old item)` when the condition failed: the item as it stood, returned by the failed
+    /// write itself (`ALL_OLD`), so naming what superseded an event costs no read.
+    async fn send_returning_old(
+        &self,
+        request: UpdateItemFluentBuilder,
+    ) -> Result<Result<(), Option<String>>, StateError> {
+        let request = request
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match request.send().await {
+            Ok(_) => Ok(Ok(())),
+            Err(e) => match condition_failed(&e) {
+                Some(old) => Ok(Err(old
+                    .and_then(|item| string(item, fields::LAST_EVENT_ID))
+                    .map(str::to_string))),
+                None => Err(StateError::Unavailable(Box::new(e))),
+            },
         }
     }
 }
@@ -86,12 +105,13 @@ impl StateStore for DynamoStateStore {
         let version_name = e.name(fields::VERSION);
         let ours = e.value(s(version));
         let condition = format!("attribute_not_exists({version_name}) OR {version_name} <= {ours}");
-        if self
-            .send(e.apply(self.update(write), Some(condition)))
+        let newer_event_id = match self
+            .send_returning_old(e.apply(self.update(write), Some(condition)))
             .await?
         {
-            return Ok(Applied::Fresh);
-        }
+            Ok(()) => return Ok(Applied::Fresh),
+            Err(newer_event_id) => newer_event_id,
+        };
 
         // Stale: each moving field it is the newest writer of, then its facts.
         let changes = write
@@ -118,6 +138,6 @@ impl StateStore for DynamoStateStore {
         if !e.is_empty() {
             self.send(e.apply(self.update(write), None)).await?;
         }
-        Ok(Applied::Stale)
+        Ok(Applied::Stale { newer_event_id })
     }
 }

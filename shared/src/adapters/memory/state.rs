@@ -37,6 +37,10 @@ impl StateStore for MemoryStateStore {
             }
             Gate::Versioned(v) => {
                 let fresh = !matches!(item.get(fields::VERSION), Some(Attr::S(current)) if current.as_str() > v.as_str());
+                let newer_event_id = match item.get(fields::LAST_EVENT_ID) {
+                    Some(Attr::S(id)) if !fresh => Some(id.clone()),
+                    _ => None,
+                };
                 if fresh {
                     item.insert(fields::VERSION.into(), Attr::S(v.as_str().to_string()));
                     item.insert(fields::LAST_EVENT_ID.into(), Attr::s(event_id));
@@ -53,7 +57,7 @@ impl StateStore for MemoryStateStore {
                 if fresh {
                     Applied::Fresh
                 } else {
-                    Applied::Stale
+                    Applied::Stale { newer_event_id }
                 }
             }
         };

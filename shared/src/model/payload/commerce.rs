@@ -1,0 +1,216 @@
+//! Order, consumer and webhook kinds.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::de;
+use super::{Personal, Token};
+use crate::model::Money;
+
+/// `order.created`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    #[serde(default, deserialize_with = "de::id")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub experience_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(alias = "totalAmount")]
+    pub amount: Option<Money>,
+    pub currency_code: Option<String>,
+    pub items: Option<Vec<OrderItem>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// One line of `order.created`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItem {
+    #[serde(default, deserialize_with = "de::id")]
+    pub product_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub variant_id: Option<String>,
+    #[serde(default, deserialize_with = "de::int")]
+    pub quantity: Option<i64>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `order.paid`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPaid {
+    #[serde(default, deserialize_with = "de::id")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub experience_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub paid_at: Option<DateTime<Utc>>,
+    #[serde(alias = "totalAmount")]
+    pub amount: Option<Money>,
+    pub currency_code: Option<String>,
+    pub payment_token: Option<Token>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `order.completed`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCompleted {
+    #[serde(default, deserialize_with = "de::id")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub experience_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(alias = "totalAmount")]
+    pub amount: Option<Money>,
+    pub currency_code: Option<String>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `order.fulfilled`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderFulfilled {
+    #[serde(default, deserialize_with = "de::id")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub experience_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub fulfilled_at: Option<DateTime<Utc>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `order.cancelled`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCancelled {
+    #[serde(default, deserialize_with = "de::id")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub experience_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    #[serde(alias = "totalAmount")]
+    pub amount: Option<Money>,
+    pub currency_code: Option<String>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `consumer.created`: contact data only when the stack stores personal data on replay copies.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerCreated {
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    pub email: Option<Personal>,
+    pub phone: Option<Personal>,
+    pub full_name: Option<Personal>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub created_at: Option<DateTime<Utc>>,
+    pub source: Option<String>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `consumer.updated`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerUpdated {
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    pub email: Option<Personal>,
+    pub phone: Option<Personal>,
+    pub full_name: Option<Personal>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub updated_at: Option<DateTime<Utc>>,
+    pub changed_fields: Option<Vec<String>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `consumer.deleted`: erase what you hold about the consumer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerDeleted {
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `consumer.authenticated`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerAuthenticated {
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub authenticated_at: Option<DateTime<Utc>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `consumer.linked`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsumerLinked {
+    #[serde(default, deserialize_with = "de::id")]
+    pub consumer_id: Option<String>,
+    #[serde(default, deserialize_with = "de::time")]
+    pub linked_at: Option<DateTime<Utc>>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `webhook.delivery_failed`: Fanfare gave up delivering `eventId` to an endpoint.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookDeliveryFailed {
+    #[serde(default, deserialize_with = "de::id")]
+    pub endpoint_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    #[serde(default, deserialize_with = "de::id")]
+    pub event_id: Option<String>,
+    pub event_type: Option<String>,
+    #[serde(default, deserialize_with = "de::int")]
+    pub retry_count: Option<i64>,
+    pub last_error: Option<String>,
+    pub will_retry: Option<bool>,
+    /// Fields no documented name matched.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
