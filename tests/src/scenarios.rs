@@ -14,7 +14,7 @@ use fanfare_shared::ports::idempotency::{
 };
 use fanfare_shared::ports::state::StateStore;
 use fanfare_shared::ports::FixedClock;
-use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
 use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 
 pub const T0: i64 = 1_767_225_600_000;
@@ -238,4 +238,114 @@ pub async fn a_consumers_lifecycle_in_any_order_converges<B: Backend>() {
     assert_eq!(finals[0].get("position").map(String::as_str), Some("2"));
     assert_eq!(finals[0], finals[1]);
     assert_eq!(finals[0], finals[2]);
+}
+
+/// Writes down each admission-family call's relation, and fails while `failing` holds.
+#[derive(Default, Clone)]
+pub struct Noting {
+    pub seen: Arc<std::sync::Mutex<Vec<(String, Relation)>>>,
+    pub failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Noting {
+    fn note(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(HandlerError::new("downstream_down"));
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.push((ctx.event.id.clone(), ctx.relation.clone()));
+        Ok(())
+    }
+
+    pub fn seen(&self) -> Vec<(String, Relation)> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+#[async_trait]
+impl EventHandler for Noting {
+    async fn queue_admitted(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+    async fn queue_completed(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+}
+
+fn noting_processor<B: Backend>(
+    backend: &B,
+    handler: &Noting,
+    now_ms: i64,
+) -> Processor<B::Ids, B::State, Noting, FixedClock> {
+    Processor::new(
+        backend.ids(),
+        backend.state(),
+        handler.clone(),
+        FixedClock(
+            Utc.timestamp_millis_opt(now_ms)
+                .single()
+                .unwrap_or_default(),
+        ),
+        ProcessorOptions {
+            emit_metrics: false,
+            ..Default::default()
+        },
+    )
+}
+
+fn admitted_and_completed() -> (String, String) {
+    (
+        body("evt_adm", "queue.consumer_admitted", T0 + 1_000, DATA),
+        body("evt_done", "queue.admission_completed", T0 + 2_000, DATA),
+    )
+}
+
+fn superseded_by(id: &str) -> Relation {
+    Relation::Superseded {
+        by_event_id: Some(id.to_string()),
+    }
+}
+
+/// An event arriving after a newer one of its entity still reaches the handler, flagged, once.
+pub async fn a_superseded_first_delivery_reaches_the_handler_flagged<B: Backend>() {
+    let backend = B::fresh().await;
+    let handler = Noting::default();
+    let p = noting_processor(&backend, &handler, T0 + 10_000);
+    let (admitted, completed) = admitted_and_completed();
+    assert_eq!(p.process(msg(&completed), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::Superseded);
+    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::Duplicate);
+    assert_eq!(
+        handler.seen(),
+        vec![
+            ("evt_done".to_string(), Relation::Current),
+            ("evt_adm".to_string(), superseded_by("evt_done")),
+        ]
+    );
+    let state = backend.item("admission/x/c", "STATE").await;
+    assert_eq!(state.get("status").map(String::as_str), Some("completed"));
+}
+
+/// A handler that failed runs again on its retry although a newer event completed meanwhile (the
+/// effect of a fixed outage is never lost to ordering).
+pub async fn a_failed_handler_runs_on_retry_after_a_newer_event_completed<B: Backend>() {
+    let backend = B::fresh().await;
+    let handler = Noting::default();
+    let p = noting_processor(&backend, &handler, T0 + 10_000);
+    let (admitted, completed) = admitted_and_completed();
+    handler.failing.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        p.process(msg(&admitted), 0).await,
+        Outcome::Failed(_)
+    ));
+    handler.failing.store(false, Ordering::SeqCst);
+    assert_eq!(p.process(msg(&completed), 0).await, Outcome::Completed);
+    assert_eq!(p.process(msg(&admitted), 0).await, Outcome::Superseded);
+    assert_eq!(
+        handler.seen(),
+        vec![
+            ("evt_done".to_string(), Relation::Current),
+            ("evt_adm".to_string(), superseded_by("evt_done")),
+        ]
+    );
 }

@@ -1,4 +1,5 @@
 //! The domain logic through the crate's public API, on the in-memory stores: one test binary.
 
+mod handler;
 mod model;
 mod processor;

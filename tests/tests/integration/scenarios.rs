@@ -124,4 +124,6 @@ on_both_backends!(
     a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected,
     same_id_with_a_different_payload_is_a_conflict_and_does_not_run,
     a_consumers_lifecycle_in_any_order_converges,
+    a_superseded_first_delivery_reaches_the_handler_flagged,
+    a_failed_handler_runs_on_retry_after_a_newer_event_completed,
 );
