@@ -1,8 +1,8 @@
 //! Queue and admission kinds: a consumer's place in an experience's queue.
 
+use super::Extra;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::de;
 use super::Token;
@@ -25,7 +25,7 @@ pub struct QueueEntered {
     pub entered_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.admitted`: admitted from the queue; `admissionToken` lets the consumer check out.
@@ -55,7 +55,7 @@ pub struct QueueAdmitted {
     pub wait_time_seconds: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.completed`: the admitted consumer checked out.
@@ -78,7 +78,7 @@ pub struct QueueCompleted {
     pub order_id: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.admission_expired`: the admission lapsed before checkout.
@@ -99,7 +99,7 @@ pub struct AdmissionExpired {
     pub expired_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.left`: the consumer left the queue.
@@ -121,7 +121,7 @@ pub struct QueueLeft {
     pub reason: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.denied`: the consumer was refused entry.
@@ -141,7 +141,7 @@ pub struct QueueDenied {
     pub reason: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.position_updated`: the consumer moved in the queue.
@@ -164,7 +164,7 @@ pub struct QueuePositionUpdated {
     pub updated_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `queue.sold_out`: the queue's stock is gone.
@@ -181,5 +181,5 @@ pub struct QueueSoldOut {
     pub sold_out_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }

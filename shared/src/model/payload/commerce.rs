@@ -1,8 +1,8 @@
 //! Order, consumer and webhook kinds.
 
+use super::Extra;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::de;
 use super::{Personal, Token};
@@ -26,7 +26,7 @@ pub struct OrderCreated {
     pub items: Option<Vec<OrderItem>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// One line of `order.created`.
@@ -41,7 +41,7 @@ pub struct OrderItem {
     pub quantity: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `order.paid`.
@@ -62,7 +62,7 @@ pub struct OrderPaid {
     pub payment_token: Option<Token>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `order.completed`.
@@ -82,7 +82,7 @@ pub struct OrderCompleted {
     pub currency_code: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `order.fulfilled`.
@@ -99,7 +99,7 @@ pub struct OrderFulfilled {
     pub fulfilled_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `order.cancelled`.
@@ -120,7 +120,7 @@ pub struct OrderCancelled {
     pub currency_code: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `consumer.created`: contact data only when the stack stores personal data on replay copies.
@@ -132,12 +132,14 @@ pub struct ConsumerCreated {
     pub email: Option<Personal>,
     pub phone: Option<Personal>,
     pub full_name: Option<Personal>,
+    /// A credential some pages add (never printed).
+    pub access_token: Option<Token>,
     #[serde(default, deserialize_with = "de::time")]
     pub created_at: Option<DateTime<Utc>>,
     pub source: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `consumer.updated`.
@@ -154,7 +156,7 @@ pub struct ConsumerUpdated {
     pub changed_fields: Option<Vec<String>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `consumer.deleted`: erase what you hold about the consumer.
@@ -167,7 +169,7 @@ pub struct ConsumerDeleted {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `consumer.authenticated`.
@@ -180,7 +182,7 @@ pub struct ConsumerAuthenticated {
     pub authenticated_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `consumer.linked`.
@@ -193,7 +195,7 @@ pub struct ConsumerLinked {
     pub linked_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `webhook.delivery_failed`: Fanfare gave up delivering `eventId` to an endpoint.
@@ -212,5 +214,5 @@ pub struct WebhookDeliveryFailed {
     pub will_retry: Option<bool>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }

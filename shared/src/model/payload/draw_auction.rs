@@ -1,8 +1,8 @@
 //! Draw and auction kinds.
 
+use super::Extra;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::de;
 use super::Token;
@@ -26,7 +26,7 @@ pub struct DrawEntered {
     pub entrant_number: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.left`: a consumer withdrew from a draw.
@@ -45,7 +45,7 @@ pub struct DrawLeft {
     pub left_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.won`: one consumer won.
@@ -67,7 +67,7 @@ pub struct DrawWon {
     pub winner_position: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.winners_selected`: the winners of a draw, in one event.
@@ -88,7 +88,7 @@ pub struct DrawWinnersSelected {
     pub selected_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// One winner of `draw.winners_selected`.
@@ -104,7 +104,7 @@ pub struct DrawWinner {
     pub claim_deadline: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.lost`: a consumer did not win.
@@ -123,7 +123,7 @@ pub struct DrawLost {
     pub lost_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.completed`: the draw was executed.
@@ -144,7 +144,7 @@ pub struct DrawCompleted {
     pub winners_selected: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.prize_claimed`: a winner claimed the prize.
@@ -165,7 +165,7 @@ pub struct DrawPrizeClaimed {
     pub claimed_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `draw.prize_expired`: a winner did not claim in time.
@@ -184,7 +184,7 @@ pub struct DrawPrizeExpired {
     pub expired_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `auction.bid_placed`: a bid.
@@ -209,7 +209,7 @@ pub struct AuctionBidPlaced {
     pub is_highest_bid: Option<bool>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `auction.outbid`: a consumer's bid was beaten.
@@ -232,7 +232,7 @@ pub struct AuctionOutbid {
     pub currency_code: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `auction.won`: the winner; `paymentToken` pays for the lot.
@@ -255,7 +255,7 @@ pub struct AuctionWon {
     pub payment_token: Option<Token>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `auction.settled`: the auction ended.
@@ -281,5 +281,5 @@ pub struct AuctionSettled {
     pub winner_id: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }

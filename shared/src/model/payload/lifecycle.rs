@@ -1,8 +1,8 @@
 //! Experience and distribution kinds: the life of a drop.
 
+use super::Extra;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use super::de;
 
@@ -19,7 +19,7 @@ pub struct ExperienceCreated {
     pub created_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `experience.started`: the experience went live.
@@ -35,7 +35,7 @@ pub struct ExperienceStarted {
     pub started_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `experience.paused`.
@@ -49,7 +49,7 @@ pub struct ExperiencePaused {
     pub paused_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `experience.resumed`; `pausedDuration` in seconds.
@@ -64,7 +64,7 @@ pub struct ExperienceResumed {
     pub resumed_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `experience.ended`.
@@ -79,7 +79,7 @@ pub struct ExperienceEnded {
     pub ended_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `experience.cancelled`.
@@ -93,7 +93,7 @@ pub struct ExperienceCancelled {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `distribution.opened`; `distributionType` is queue, draw, auction or timed_release.
@@ -111,7 +111,7 @@ pub struct DistributionOpened {
     pub opened_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `distribution.updated`.
@@ -130,7 +130,7 @@ pub struct DistributionUpdated {
     pub changed_fields: Option<Vec<String>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }
 
 /// `distribution.closed`.
@@ -150,5 +150,5 @@ pub struct DistributionClosed {
     pub total_participants: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
-    pub other: Map<String, Value>,
+    pub other: Extra,
 }

@@ -22,7 +22,7 @@ pub use admission::*;
 pub use commerce::*;
 pub use draw_auction::*;
 pub use lifecycle::*;
-pub use sensitive::{Personal, Token};
+pub use sensitive::{Extra, Personal, Token};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};

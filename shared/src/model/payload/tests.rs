@@ -64,7 +64,19 @@ fn tokens_and_contact_data_never_print() {
         json!({"paymentToken": "pay_secret"}),
     ))
     .unwrap();
-    let printed = format!("{p:?} {won:?} {}", won.payment_token.as_ref().unwrap());
+    let extra = Payload::of(&event(
+        "order.paid",
+        json!({"cardNumber": "4242424242424242"}),
+    ))
+    .unwrap();
+    let printed = format!(
+        "{p:?} {won:?} {extra:?} {}",
+        won.payment_token.as_ref().unwrap()
+    );
+    assert!(
+        printed.contains("cardNumber") && !printed.contains("4242"),
+        "{printed}"
+    );
     assert!(
         !printed.contains("ada@") && !printed.contains("pay_secret"),
         "{printed}"
