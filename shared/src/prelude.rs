@@ -2,6 +2,8 @@
 //! Upgrading the receiver keeps these names.
 
 pub use async_trait::async_trait;
+/// Log with the event's fields: every record is processed inside a span carrying them.
+pub use tracing;
 
 pub use crate::model::payload::*;
 pub use crate::model::{Event, EventKind, Money};

@@ -1,11 +1,14 @@
 //! Processor Lambda: SQS FIFO batch -> claim, order, materialise, handle -> partial batch response.
+//! The handler is the brand's (`handler/`, built once here from the template's Handler* parameters).
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use fanfare_shared::adapters::aws_config;
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_shared::adapters::sqs::SqsVisibility;
 use fanfare_shared::config::ProcessorConfig;
 use fanfare_shared::ports::SystemClock;
-use fanfare_shared::processor::handler::StateOnly;
 use fanfare_shared::processor::Processor;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
@@ -14,13 +17,18 @@ async fn main() -> Result<(), Error> {
     fanfare_shared::telemetry::init();
     let config = ProcessorConfig::from_env()?;
     let aws = aws_config().await;
-    let processor = Processor::new(
+    let handler = brand_handler::build(&config.handler, &aws).await?;
+    let mut processor = Processor::new(
         DynamoIdempotencyStore::from_sdk_config(&aws, &config.idempotency_table),
         DynamoStateStore::from_sdk_config(&aws, &config.state_table),
-        StateOnly,
+        handler,
         SystemClock,
         config.options,
     );
+    if let Some(queue_url) = &config.events_queue_url {
+        processor =
+            processor.with_visibility(Arc::new(SqsVisibility::from_sdk_config(&aws, queue_url)));
+    }
     let processor = &processor;
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(0);
