@@ -8,7 +8,8 @@ silently. Exits non-zero on the first failed check.
 3. The processor has its own role, scoped to named resources, with no PutItem.
 4. An alarm fires while the quarantine queue holds anything.
 5. Every function has a concurrency limit.
-6. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
+6. The brand's handler gets its policies, secret and configuration from parameters.
+7. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
    others), and what only `sam local` sets is AWS::NoValue in the template, so absent in AWS."""
 import json
 import os
@@ -61,10 +62,27 @@ def check_processor_role(resources):
     assert role == {"GetAtt": "ProcessorRole.Arn"}, f"the processor needs its own role, has {role!r}"
     for policy in resources["ProcessorRole"]["Properties"]["Policies"]:
         for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            if "If" in statement:
+                # A conditional statement (the handler's secret): check what it grants when on.
+                statement = statement["If"][1]
             actions = as_list(statement["Action"])
             assert "dynamodb:PutItem" not in actions, "the processor never puts items"
             for resource in as_list(statement["Resource"]):
                 assert resource != "*", f"{statement.get('Sid')}: scoped to every resource"
+
+
+def check_handler_parameters(resources):
+    """The brand's handler gets its permissions and settings from parameters, not template edits."""
+    params = load_template()["Parameters"]
+    for name in ("HandlerPolicyArns", "HandlerSecretArn", "HandlerConfig"):
+        assert params.get(name, {}).get("Default") == "", f"{name}: a parameter defaulting to none"
+    role = resources["ProcessorRole"]["Properties"]
+    assert role.get("ManagedPolicyArns") == {"If": ["HasHandlerPolicies", {"Ref": "HandlerPolicyArns"},
+                                                    {"Ref": "AWS::NoValue"}]}, "HandlerPolicyArns not attached"
+    env = resources["ProcessorFunction"]["Properties"]["Environment"]["Variables"]
+    assert env.get("HANDLER_CONFIG") == {"Ref": "HandlerConfig"}, "HANDLER_CONFIG not passed"
+    assert env.get("HANDLER_SECRET_ARN") == {"Ref": "HandlerSecretArn"}, "HANDLER_SECRET_ARN not passed"
+    assert env.get("EVENTS_QUEUE_URL") == {"Ref": "EventsQueue"}, "retry_after needs EVENTS_QUEUE_URL"
 
 
 def check_quarantine_alarm(resources):
@@ -103,8 +121,8 @@ def check_sam_env_vars(resources):
 
 def main():
     resources = load_template()["Resources"]
-    checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_quarantine_alarm,
-              check_concurrency, check_sam_env_vars]
+    checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_handler_parameters,
+              check_quarantine_alarm, check_concurrency, check_sam_env_vars]
     for check in checks:
         try:
             check(resources)
