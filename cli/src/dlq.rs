@@ -2,6 +2,7 @@
 
 use crate::error::{CliError, CliResult};
 use clap::Subcommand;
+use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
 use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsQuarantine};
 use fanfare_shared::contract::message::attributes;
 use fanfare_shared::ports::DeadLetterQueue;
@@ -31,6 +32,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
         (Ok(d), Ok(m), Ok(q)) => (d, m, q),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return Err(CliError::failure(e)),
     };
+    let records = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     let park = SqsQuarantine::new(sqs.clone(), kept);
     let queue = SqsDeadLetterQueue::new(sqs, dlq, main);
     match args {
@@ -54,11 +56,13 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
                             .find(|(n, _, _)| n == name)
                             .map(|(_, _, v)| v.clone())
                     };
+                    let event_id = attr(attributes::EVENT_ID);
                     println!(
                         "{}",
                         serde_json::json!({
                             "messageId": m.message_id,
-                            "eventId": attr(attributes::EVENT_ID),
+                            "lastError": last_error(&records, event_id.as_deref()).await,
+                            "eventId": event_id,
                             "kind": attr(attributes::KIND),
                             "group": m.group_id,
                             "redriveCount": m.redrive_count(),
@@ -85,4 +89,10 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
             }
         }
     }
+}
+
+/// The record's `lastError` (the handler's own code when a handler failed), where there is one.
+async fn last_error(records: &DynamoIdempotencyStore, event_id: Option<&str>) -> Option<String> {
+    let record = records.record_json(event_id?).await.ok()??;
+    record.get("lastError")?.as_str().map(str::to_string)
 }

@@ -259,7 +259,7 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         let done = records.iter().all(|r| {
             r.as_ref()
                 .and_then(|r| r["status"].as_str())
-                .is_some_and(|s| s == "completed" || s == "skipped_stale")
+                .is_some_and(|s| s == "completed" || s == "superseded")
         });
         if done {
             break records;
