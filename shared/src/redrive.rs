@@ -48,7 +48,8 @@ impl DeadLetter {
     }
 
     /// The copy kept on the quarantine queue: redacted body, and the original's payload hash so
-    /// that a replay can claim its record.
+    /// that a replay can claim its record. A replayed archive copy is already redacted and hashes
+    /// differently: its message carries the original's hash (`replay-payload-hash`), which is kept.
     pub fn parked(&self, retention: Retention, now_ms: i64) -> QuarantinedDelivery {
         let signed = decode_body(&self.body, self.attribute(attributes::BODY_ENCODING))
             .map(|b| b.into_owned())
@@ -68,7 +69,11 @@ impl DeadLetter {
             event_id_header: header(attributes::EVENT_ID_HEADER),
             delivery_id: header(attributes::DELIVERY_ID),
             event_id: event.as_ref().map(|e| e.id.clone()),
-            payload_hash: event.as_ref().map(|e| e.payload_hash()),
+            payload_hash: self
+                .attribute(attributes::REPLAY_PAYLOAD_HASH)
+                .filter(|h| is_payload_hash(h))
+                .map(str::to_string)
+                .or_else(|| event.as_ref().map(|e| e.payload_hash())),
         }
     }
 
@@ -79,6 +84,11 @@ impl DeadLetter {
             format!("{base}#redrive#{redrive}").as_bytes(),
         ))
     }
+}
+
+/// A payload hash as the processor writes it: 64 lowercase hex characters.
+fn is_payload_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -3,3 +3,4 @@
 mod handler;
 mod model;
 mod processor;
+mod recovery;

@@ -1,0 +1,91 @@
+//! Recovery paths (issue 18): what an operator's replay, park and quarantine replay do to an event.
+
+use async_trait::async_trait;
+use fanfare_shared::contract::envelope::parse_event;
+use fanfare_shared::prelude::*;
+use fanfare_shared::privacy::Retention;
+use fanfare_shared::processor::{Outcome, QueuedMessage};
+use fanfare_shared::testing::Harness;
+
+/// Fails `order.paid` until fixed; counts its successful runs.
+#[derive(Default)]
+struct Erp {
+    fixed: std::sync::atomic::AtomicBool,
+    runs: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl EventHandler for Erp {
+    async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        if !self.fixed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(HandlerError::new("erp_down"));
+        }
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Issue 18, item 1: replay a redacted archive copy, let it fail until it is parked, then
+/// `quarantine replay` it after the fix: it is processed (not a conflict), its handler runs once.
+#[tokio::test]
+async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
+    use fanfare_shared::contract::message::attributes;
+    use fanfare_shared::ports::DeadLetter;
+    let harness = Harness::new(Erp::default());
+    let original = r#"{"id":"evt_pay","type":"order.paid","created":1767225600,"data":{"orderId":"o1","paymentToken":"tok_secret"}}"#;
+    assert!(matches!(
+        harness.deliver(original).await.outcome,
+        Outcome::Failed(_)
+    ));
+    // The operator replays the archive's (redacted) copy; the handler still fails.
+    let hash = parse_event(original.as_bytes()).unwrap().payload_hash();
+    let archived = Retention::default().redact_body(original.as_bytes());
+    let replay = QueuedMessage {
+        replay_id: Some("rpl_1"),
+        replay_payload_hash: Some(&hash),
+        ..QueuedMessage::raw(&archived)
+    };
+    assert!(matches!(
+        harness.deliver_message(replay).await.outcome,
+        Outcome::Failed(_)
+    ));
+    // It used up its redrives in the DLQ: parked, then requeued by `quarantine replay`.
+    let attribute =
+        |name: &str, value: &str| (name.to_string(), "String".to_string(), value.to_string());
+    let dead = DeadLetter {
+        message_id: "m1".into(),
+        receipt_handle: "rh".into(),
+        body: archived.clone(),
+        group_id: Some("order/o1".into()),
+        deduplication_id: None,
+        sent_at_ms: 0,
+        attributes: vec![
+            attribute(attributes::EVENT_ID, "evt_pay"),
+            attribute(attributes::REPLAY_ID, "rpl_1"),
+            attribute(attributes::REPLAY_PAYLOAD_HASH, &hash),
+            attribute(attributes::REDRIVE_COUNT, "3"),
+        ],
+    };
+    let parked = dead.parked(Retention::default(), 0);
+    assert_eq!(parked.payload_hash.as_deref(), Some(hash.as_str()));
+    let requeued = parked.requeue("q1", 0).expect("a parked event requeues");
+    harness
+        .handler()
+        .fixed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let delivery = harness
+        .deliver_message(QueuedMessage {
+            replay_id: requeued.replay_id.as_deref(),
+            replay_payload_hash: requeued.replay_payload_hash.as_deref(),
+            ..QueuedMessage::raw(&requeued.body)
+        })
+        .await;
+    assert_eq!(delivery.outcome, Outcome::Completed);
+    assert_eq!(
+        harness
+            .handler()
+            .runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
