@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::{attributes, decode_body, QuarantinedDelivery};
+use crate::model::is_payload_hash;
 use crate::ports::{DeadLetter, DeadLetterQueue, Quarantine, QueueError};
 use crate::privacy::Retention;
 
@@ -84,11 +85,6 @@ impl DeadLetter {
             format!("{base}#redrive#{redrive}").as_bytes(),
         ))
     }
-}
-
-/// A payload hash as the processor writes it: 64 lowercase hex characters.
-fn is_payload_hash(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

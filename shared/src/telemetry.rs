@@ -30,10 +30,15 @@ pub const BODY_LOGGING_TARGETS: &[&str] = &[
 ];
 
 /// The filter for a level name (`AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG` read as a level only: its
-/// per-crate directives could re-enable what is pinned). Unknown names mean INFO.
+/// per-crate directives could re-enable what is pinned). Lambda's `FATAL`, which `tracing` does not
+/// have, means its nearest level, ERROR; unknown names mean INFO.
 pub fn filter(level: Option<&str>) -> EnvFilter {
     let level = level
-        .and_then(|l| l.trim().parse::<LevelFilter>().ok())
+        .map(str::trim)
+        .and_then(|l| match l.eq_ignore_ascii_case("fatal") {
+            true => Some(LevelFilter::ERROR),
+            false => l.parse::<LevelFilter>().ok(),
+        })
         .unwrap_or(LevelFilter::INFO);
     let pinned = level.min(LevelFilter::DEBUG);
     BODY_LOGGING_TARGETS.iter().fold(
@@ -133,5 +138,15 @@ mod tests {
         assert!(!out.contains("OUR_INFO"), "{out}");
         assert!(out.contains("OUR_WARN"), "{out}");
         assert!(logged_at("nonsense", || tracing::info!("AT_INFO")).contains("AT_INFO"));
+    }
+
+    #[test]
+    fn fatal_means_errors_only() {
+        let out = logged_at("FATAL", || {
+            tracing::warn!("OUR_WARN");
+            tracing::error!("OUR_ERROR");
+        });
+        assert!(!out.contains("OUR_WARN"), "{out}");
+        assert!(out.contains("OUR_ERROR"), "{out}");
     }
 }

@@ -115,6 +115,12 @@ impl Event {
     }
 }
 
+/// Text shaped like [`Event::payload_hash`]: 64 lowercase hex characters. A hash from a message
+/// attribute is used only when it is.
+pub fn is_payload_hash(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 struct HashWriter(Sha256);
 
 impl std::io::Write for HashWriter {

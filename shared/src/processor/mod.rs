@@ -187,9 +187,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         deadline_ms: i64,
     ) -> Claim {
         // A replayed archive copy was redacted, so it no longer hashes like the original: the
-        // replay carries the original's hash (operators' replays only; ingest never sets it).
+        // replay carries the original's hash (operators' replays only; ingest never sets it), used
+        // only when it has a hash's shape.
         let payload_hash = match (message.replay_id, message.replay_payload_hash) {
-            (Some(_), Some(hash)) => hash.to_string(),
+            (Some(_), Some(hash)) if crate::model::is_payload_hash(hash) => hash.to_string(),
             _ => event.payload_hash(),
         };
         let retention = Retention {

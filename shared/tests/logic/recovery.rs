@@ -89,3 +89,34 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
         1
     );
 }
+
+/// Issue 18, item 5: a `replay-payload-hash` that is not a hash is not used (the body's own hash
+/// decides), so it can neither make a replay claim a record nor reach a byte slice.
+#[tokio::test]
+async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
+    let harness = Harness::new(Erp::default());
+    harness
+        .handler()
+        .fixed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let body = r#"{"id":"evt_h","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+    assert_eq!(harness.deliver(body).await.outcome, Outcome::Completed);
+    let odd = "é".repeat(32);
+    let replay = QueuedMessage {
+        replay_id: Some("rpl_h"),
+        replay_payload_hash: Some(&odd),
+        ..QueuedMessage::raw(body)
+    };
+    // The body's own hash matches its record: a replay, not a conflict.
+    assert_eq!(
+        harness.deliver_message(replay).await.outcome,
+        Outcome::Completed
+    );
+    assert_eq!(
+        harness
+            .handler()
+            .runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+}

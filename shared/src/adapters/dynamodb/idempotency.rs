@@ -223,11 +223,9 @@ impl IdempotencyStore for DynamoIdempotencyStore {
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
         let unavailable =
             |e: Box<dyn std::error::Error + Send + Sync>| IdempotencyError::Unavailable(e);
-        let key = format!(
-            "{}#conflict#{}",
-            claim.event_id,
-            &claim.payload_hash[..claim.payload_hash.len().min(16)]
-        );
+        // By characters, not bytes: a hash is hex, but nothing here may panic on what a record holds.
+        let short_hash: String = claim.payload_hash.chars().take(16).collect();
+        let key = format!("{}#conflict#{short_hash}", claim.event_id);
         // An update rather than a put: the processor's role needs only UpdateItem.
         let mut copy = Expr::default();
         copy.set(record::STATUS, s("conflict"));
