@@ -66,13 +66,18 @@ impl EventHandler for Runs {
     }
 }
 
-type ProcessorOf<B> = Processor<<B as Backend>::Ids, <B as Backend>::State, Runs, FixedClock>;
+type ProcessorOf<B, H> = Processor<<B as Backend>::Ids, <B as Backend>::State, H, FixedClock>;
 
-fn processor<B: Backend>(backend: &B, runs: &Runs, now_ms: i64) -> ProcessorOf<B> {
+/// A processor on the backend's stores with a clone of `handler` (handlers share their counts).
+fn processor<B: Backend, H: EventHandler + Clone>(
+    backend: &B,
+    handler: &H,
+    now_ms: i64,
+) -> ProcessorOf<B, H> {
     Processor::new(
         backend.ids(),
         backend.state(),
-        runs.clone(),
+        handler.clone(),
         FixedClock(
             Utc.timestamp_millis_opt(now_ms)
                 .single()
@@ -272,27 +277,6 @@ impl EventHandler for Noting {
     }
 }
 
-fn noting_processor<B: Backend>(
-    backend: &B,
-    handler: &Noting,
-    now_ms: i64,
-) -> Processor<B::Ids, B::State, Noting, FixedClock> {
-    Processor::new(
-        backend.ids(),
-        backend.state(),
-        handler.clone(),
-        FixedClock(
-            Utc.timestamp_millis_opt(now_ms)
-                .single()
-                .unwrap_or_default(),
-        ),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
-    )
-}
-
 fn admitted_and_completed() -> (String, String) {
     (
         body("evt_adm", "queue.consumer_admitted", T0 + 1_000, DATA),
@@ -310,7 +294,7 @@ fn superseded_by(id: &str) -> Relation {
 pub async fn a_superseded_first_delivery_reaches_the_handler_flagged<B: Backend>() {
     let backend = B::fresh().await;
     let handler = Noting::default();
-    let p = noting_processor(&backend, &handler, T0 + 10_000);
+    let p = processor(&backend, &handler, T0 + 10_000);
     let (admitted, completed) = admitted_and_completed();
     assert_eq!(p.process(msg(&completed), 0).await, Outcome::Completed);
     assert_eq!(p.process(msg(&admitted), 0).await, Outcome::Superseded);
@@ -331,7 +315,7 @@ pub async fn a_superseded_first_delivery_reaches_the_handler_flagged<B: Backend>
 pub async fn a_failed_handler_runs_on_retry_after_a_newer_event_completed<B: Backend>() {
     let backend = B::fresh().await;
     let handler = Noting::default();
-    let p = noting_processor(&backend, &handler, T0 + 10_000);
+    let p = processor(&backend, &handler, T0 + 10_000);
     let (admitted, completed) = admitted_and_completed();
     handler.failing.store(true, Ordering::SeqCst);
     assert!(matches!(
