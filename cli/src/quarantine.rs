@@ -102,11 +102,7 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
             // Whatever stays in quarantine is made visible again at the end (all of it on a dry run).
             let mut staying = Vec::new();
             for k in &kept {
-                let message = match k
-                    .delivery
-                    .as_ref()
-                    .map(|d| d.requeue(&k.message_id, now_ms))
-                {
+                let message = match k.delivery.as_ref().map(|d| d.requeue(now_ms)) {
                     Some(Ok(m)) => m,
                     Some(Err(e)) => {
                         println!("kept {}: {e}", k.message_id);

@@ -1,7 +1,9 @@
 //! `replay`: re-run archived events through the processor on purpose (after fixing a handler).
 //!
-//! Each replay has its own id, carried as a message attribute: the processor lets a finished record
-//! through once per replay id, so ordinary duplicates stay out and a replay never runs twice.
+//! An event whose record failed (or expired) is processed again by any replay. A finished record
+//! (`completed`, `superseded`) runs again only with `--force`: each replay has its own id, carried as
+//! a message attribute, and a forced replay lets a finished record through once per replay id, so
+//! ordinary duplicates and copies stay out and a replay never runs twice.
 
 use crate::error::{CliError, CliResult};
 use clap::Args;
@@ -25,6 +27,12 @@ pub struct ReplayArgs {
     /// Only this kind (canonical name, e.g. queue.admitted).
     #[arg(long)]
     kind: Option<String>,
+    /// Only these events (repeat the flag, or separate ids by commas).
+    #[arg(long = "event-id", value_delimiter = ',')]
+    event_ids: Vec<String>,
+    /// Re-run events whose record is finished too (their handler runs again, once for this replay).
+    #[arg(long)]
+    force: bool,
     /// List what would be replayed without sending anything.
     #[arg(long)]
     dry_run: bool,
@@ -64,7 +72,17 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
     let selected: Vec<_> = events
         .into_iter()
         .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind == k))
+        .filter(|e| args.event_ids.is_empty() || args.event_ids.contains(&e.event_id))
         .collect();
+    if let Some(missing) = args
+        .event_ids
+        .iter()
+        .find(|id| !selected.iter().any(|e| &e.event_id == *id))
+    {
+        return Err(CliError::refused(format!(
+            "no archived event {missing} in the time range (not received, or expired)"
+        )));
+    }
     let replay_id = format!("rpl_{}", uuid::Uuid::new_v4().simple());
     if args.dry_run {
         for e in &selected {
@@ -80,9 +98,13 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     for e in &selected {
-        let Some(message) =
-            QueuedEvent::replay(&e.raw_event, &replay_id, Some(&e.payload_hash), now_ms)
-        else {
+        let Some(message) = QueuedEvent::replay(
+            &e.raw_event,
+            &replay_id,
+            Some(&e.payload_hash),
+            args.force,
+            now_ms,
+        ) else {
             eprintln!("skipped {}: the archived copy is not an event", e.event_id);
             continue;
         };
@@ -92,5 +114,8 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
         }
     }
     println!("replay {replay_id}: {} event(s) queued", selected.len());
+    if !args.force {
+        eprintln!("events whose record is finished are duplicates; --force runs them again");
+    }
     Ok(())
 }

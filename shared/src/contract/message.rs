@@ -33,6 +33,9 @@ pub mod attributes {
     /// Set with `replay-id` only: the payload hash of the original event, whose archived copy was
     /// redacted before it was stored (so it no longer hashes the same).
     pub const REPLAY_PAYLOAD_HASH: &str = "replay-payload-hash";
+    /// `true` on `fanfare-webhooks replay --force`: the one way a finished record runs again (once
+    /// per replay id). A copy of a message never carries it unless the operator asked.
+    pub const REPLAY_FORCE: &str = "replay-force";
 }
 
 /// SQS's largest message, body and attributes together. Every queue in `template.yaml` sets
@@ -142,6 +145,8 @@ pub struct QueuedEvent {
     /// Set by operators' replays only, never by ingest.
     pub replay_id: Option<String>,
     pub replay_payload_hash: Option<String>,
+    /// The operator asked to re-run the event even if its record is finished.
+    pub replay_force: bool,
 }
 
 impl QueuedEvent {
@@ -168,6 +173,7 @@ impl QueuedEvent {
             received_at_ms,
             replay_id: None,
             replay_payload_hash: None,
+            replay_force: false,
         }
     }
 
@@ -178,12 +184,14 @@ impl QueuedEvent {
         body: &str,
         replay_id: &str,
         original_payload_hash: Option<&str>,
+        force: bool,
         now_ms: i64,
     ) -> Option<Self> {
         let event = crate::contract::envelope::parse_event(body.as_bytes()).ok()?;
         let mut message = Self::new(&event, body.to_string(), "replay", now_ms);
         message.deduplication_id = replay_deduplication_id(&event.id, replay_id);
         message.replay_id = Some(replay_id.to_string());
+        message.replay_force = force;
         message.replay_payload_hash = original_payload_hash
             .filter(|h| !h.is_empty())
             .map(str::to_string);
@@ -228,6 +236,9 @@ impl QueuedEvent {
         }
         if let Some(retry) = self.retry_count {
             out.push((a::RETRY_COUNT, "Number", retry.to_string()));
+        }
+        if self.replay_force {
+            out.push((a::REPLAY_FORCE, "String", "true".to_string()));
         }
         out
     }
@@ -314,17 +325,24 @@ impl QuarantinedDelivery {
     /// quarantine message's id, so each kept copy gets its own dedup id. A parked event carries
     /// its original payload hash and is sent as a replay, so that it can claim its record although
     /// its stored copy was redacted.
-    pub fn requeue(&self, message_id: &str, now_ms: i64) -> Result<QueuedEvent, RequeueError> {
+    pub fn requeue(&self, now_ms: i64) -> Result<QueuedEvent, RequeueError> {
         let body = self.body()?;
         let event = crate::contract::envelope::parse_event(&body)?;
         let text = String::from_utf8(body)
             .map_err(|_| crate::contract::envelope::EnvelopeError::NotJson)?;
         let mut message = QueuedEvent::new(&event, text, "quarantine", now_ms);
-        message.deduplication_id = deduplication_id(&event.id, &format!("quarantine#{message_id}"));
+        // Named by what it carries, not by the copy: copies of one parked event (a crash between
+        // park and delete leaves two) collapse into one message, one claim and one handler run.
+        let hash = self
+            .payload_hash
+            .clone()
+            .unwrap_or_else(|| event.payload_hash());
+        let replay_id = format!("quarantine#{}", &deduplication_id(&event.id, &hash)[..16]);
+        message.deduplication_id = deduplication_id(&event.id, &replay_id);
         message.delivery_id = self.delivery_id.clone();
-        if let Some(hash) = &self.payload_hash {
-            message.replay_id = Some(format!("quarantine#{message_id}"));
-            message.replay_payload_hash = Some(hash.clone());
+        if self.payload_hash.is_some() {
+            message.replay_id = Some(replay_id);
+            message.replay_payload_hash = Some(hash);
         }
         Ok(message)
     }
@@ -397,9 +415,9 @@ mod tests {
         let body = r#"{"id":"evt_1","type":"order.paid","created":1767225600,"data":{}}"#;
         let event = crate::contract::envelope::parse_event(body.as_bytes()).unwrap();
         let original = QueuedEvent::new(&event, body.to_string(), "A", 0);
-        let first = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), 0).unwrap();
-        let again = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), 5).unwrap();
-        let second = QueuedEvent::replay(body, "rpl_2", None, 0).unwrap();
+        let first = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 0).unwrap();
+        let again = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 5).unwrap();
+        let second = QueuedEvent::replay(body, "rpl_2", None, false, 0).unwrap();
         assert_ne!(first.deduplication_id, original.deduplication_id);
         assert_eq!(first.deduplication_id, again.deduplication_id);
         assert_ne!(first.deduplication_id, second.deduplication_id);
@@ -409,6 +427,6 @@ mod tests {
             Some("hash_of_original")
         );
         assert_eq!(second.replay_payload_hash, None);
-        assert!(QueuedEvent::replay("not an event", "rpl_1", None, 0).is_none());
+        assert!(QueuedEvent::replay("not an event", "rpl_1", None, false, 0).is_none());
     }
 }

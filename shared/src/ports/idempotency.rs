@@ -79,7 +79,8 @@ pub struct Claim {
     pub occurred_at_ms: i64,
     /// The verified raw event: the archive that `fanfare-webhooks replay` reads.
     pub raw_event: String,
-    /// Set on deliberate replays: lets a finished record be processed again, once per replay id.
+    /// Set on forced replays (`replay --force`) only: lets a finished record be processed again, once
+    /// per replay id.
     pub replay_id: Option<String>,
 }
 

@@ -80,6 +80,8 @@ pub struct QueuedMessage<'a> {
     pub replay_id: Option<&'a str>,
     /// With `replay_id` only: the original payload hash of a redacted archive copy.
     pub replay_payload_hash: Option<&'a str>,
+    /// With `replay_id` only: the operator's `replay --force`, which may re-run a finished record.
+    pub replay_force: bool,
     /// The queue's message id, for logs.
     pub message_id: Option<&'a str>,
 }
@@ -92,6 +94,7 @@ impl<'a> QueuedMessage<'a> {
             body_encoding: None,
             replay_id: None,
             replay_payload_hash: None,
+            replay_force: false,
             message_id: None,
         }
     }
@@ -214,7 +217,12 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             ordering_key: event.entity().key(),
             occurred_at_ms: event.occurred_at.timestamp_millis(),
             raw_event: retention.redact_body(signed),
-            replay_id: message.replay_id.map(str::to_string),
+            // Only a forced replay may claim a finished record (once per replay id); any other
+            // replay, and every copy of one, claims like a redelivery.
+            replay_id: message
+                .replay_id
+                .filter(|_| message.replay_force)
+                .map(str::to_string),
         }
     }
 
@@ -244,12 +252,25 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             }
             Err(e) => return (unavailable(event, &e), 0),
         };
-        (self.apply_and_handle(event, &claim, attempt).await, attempt)
+        let replay = message.replay_id.map(|id| Replay {
+            id: id.to_string(),
+            redacted: claim.payload_hash != event.payload_hash(),
+        });
+        (
+            self.apply_and_handle(event, &claim, attempt, replay).await,
+            attempt,
+        )
     }
 
     /// With the claim held: the state writes (the first is the ordering gate), the handler, the
     /// record's final status.
-    async fn apply_and_handle(&self, event: &crate::Event, claim: &Claim, attempt: u32) -> Outcome {
+    async fn apply_and_handle(
+        &self,
+        event: &crate::Event,
+        claim: &Claim,
+        attempt: u32,
+        replay: Option<Replay>,
+    ) -> Outcome {
         let owner = claim.owner.as_str();
         tracing::Span::current().record("attempt", attempt);
         let plan = plan(event, self.options.plan);
@@ -280,10 +301,6 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             },
             _ => Relation::Current,
         };
-        let replay = claim.replay_id.as_ref().map(|id| Replay {
-            id: id.to_string(),
-            redacted: claim.payload_hash != event.payload_hash(),
-        });
         let (status, done) = match relation {
             Relation::Current => (Status::Completed, Outcome::Completed),
             Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),

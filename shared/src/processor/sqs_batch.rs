@@ -84,6 +84,7 @@ pub fn queued_message(record: &SqsMessage) -> QueuedMessage<'_> {
         body_encoding: attribute(attributes::BODY_ENCODING),
         replay_id: attribute(attributes::REPLAY_ID),
         replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
+        replay_force: attribute(attributes::REPLAY_FORCE) == Some("true"),
         message_id: record.message_id.as_deref(),
     }
 }

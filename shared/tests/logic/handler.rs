@@ -98,6 +98,7 @@ async fn a_replay_of_a_redacted_copy_says_so() {
         .deliver_message(QueuedMessage {
             replay_id: Some("rpl_1"),
             replay_payload_hash: Some(&hash),
+            replay_force: true,
             ..QueuedMessage::raw(&redacted)
         })
         .await;

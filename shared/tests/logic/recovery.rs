@@ -68,7 +68,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
     };
     let parked = dead.parked(Retention::default(), 0);
     assert_eq!(parked.payload_hash.as_deref(), Some(hash.as_str()));
-    let requeued = parked.requeue("q1", 0).expect("a parked event requeues");
+    let requeued = parked.requeue(0).expect("a parked event requeues");
     harness
         .handler()
         .fixed
@@ -105,6 +105,7 @@ async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
     let replay = QueuedMessage {
         replay_id: Some("rpl_h"),
         replay_payload_hash: Some(&odd),
+        replay_force: true,
         ..QueuedMessage::raw(body)
     };
     // The body's own hash matches its record: a replay, not a conflict.
@@ -118,5 +119,106 @@ async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
             .runs
             .load(std::sync::atomic::Ordering::SeqCst),
         2
+    );
+}
+
+/// A parked event as `quarantine replay` requeues it: `copies` kept deliveries of one event.
+fn requeued_copies(
+    body: &str,
+    copies: usize,
+) -> Vec<fanfare_shared::contract::message::QueuedEvent> {
+    use fanfare_shared::contract::message::attributes;
+    use fanfare_shared::ports::DeadLetter;
+    (0..copies)
+        .map(|n| {
+            let dead = DeadLetter {
+                message_id: format!("m{n}"),
+                receipt_handle: format!("rh{n}"),
+                body: body.to_string(),
+                group_id: Some("order/o1".into()),
+                deduplication_id: None,
+                sent_at_ms: 0,
+                attributes: vec![(
+                    attributes::REDRIVE_COUNT.into(),
+                    "Number".into(),
+                    "3".into(),
+                )],
+            };
+            let parked = dead.parked(Retention::default(), 0);
+            parked.requeue(n as i64).expect("a parked event requeues")
+        })
+        .collect()
+}
+
+async fn deliver_requeued<H: EventHandler>(
+    harness: &Harness<H>,
+    message: &fanfare_shared::contract::message::QueuedEvent,
+) -> Outcome {
+    harness
+        .deliver_message(QueuedMessage {
+            replay_id: message.replay_id.as_deref(),
+            replay_payload_hash: message.replay_payload_hash.as_deref(),
+            replay_force: message.replay_force,
+            ..QueuedMessage::raw(&message.body)
+        })
+        .await
+        .outcome
+}
+
+/// Issue 18, item 2: a crash between park and delete leaves two copies in quarantine; replaying
+/// both runs the handler once.
+#[tokio::test]
+async fn two_copies_of_a_parked_event_run_its_handler_once() {
+    let harness = Harness::new(Erp::default());
+    let body =
+        r#"{"id":"evt_two","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+    assert!(matches!(
+        harness.deliver(body).await.outcome,
+        Outcome::Failed(_)
+    ));
+    harness
+        .handler()
+        .fixed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let copies = requeued_copies(body, 2);
+    assert_eq!(copies[0].deduplication_id, copies[1].deduplication_id);
+    assert_eq!(
+        deliver_requeued(&harness, &copies[0]).await,
+        Outcome::Completed
+    );
+    assert_eq!(
+        deliver_requeued(&harness, &copies[1]).await,
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        harness
+            .handler()
+            .runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
+}
+
+/// Issue 18, item 2: a `quarantine replay` after an operator's replay completed the event does not
+/// run it once more; only `replay --force` re-runs a finished record.
+#[tokio::test]
+async fn a_quarantine_copy_never_reruns_a_completed_event() {
+    let harness = Harness::new(Erp::default());
+    harness
+        .handler()
+        .fixed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let body =
+        r#"{"id":"evt_done","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+    assert_eq!(harness.deliver(body).await.outcome, Outcome::Completed);
+    let copy = &requeued_copies(body, 1)[0];
+    assert!(!copy.replay_force);
+    assert_eq!(deliver_requeued(&harness, copy).await, Outcome::Duplicate);
+    assert_eq!(
+        harness
+            .handler()
+            .runs
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
     );
 }

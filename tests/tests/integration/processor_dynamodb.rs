@@ -240,10 +240,20 @@ async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_ou
     let b = body("evt_replay", "order.paid", T0, DATA);
     let replay = |id| QueuedMessage {
         replay_id: Some(id),
+        replay_force: true,
         ..QueuedMessage::raw(&b)
     };
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
+    let unforced = QueuedMessage {
+        replay_id: Some("r0"),
+        ..QueuedMessage::raw(&b)
+    };
+    assert_eq!(
+        p.process(unforced, 0).await,
+        Outcome::Duplicate,
+        "only --force re-runs a finished record"
+    );
     assert_eq!(p.process(replay("r1"), 0).await, Outcome::Completed);
     assert_eq!(
         p.process(replay("r1"), 0).await,
@@ -329,6 +339,7 @@ async fn archives_and_conflict_copies_keep_no_tokens_and_a_replay_of_the_redacte
     let replay = QueuedMessage {
         replay_id: Some("r2"),
         replay_payload_hash: Some(&kept.payload_hash),
+        replay_force: true,
         ..QueuedMessage::raw(&kept.raw_event)
     };
     assert_eq!(p.process(replay, 0).await, Outcome::Completed);

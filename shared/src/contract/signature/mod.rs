@@ -80,6 +80,10 @@ pub enum SignatureError {
     InFuture,
     #[error("the signature does not match the body for any configured secret")]
     Mismatch,
+    /// Scheme C signs the body alone, so every captured A or B signature is a valid C signature
+    /// over `"<t>.<body>"`: such a body is never an event. C is accepted for usable events only.
+    #[error("an untimestamped (body-only) signature is accepted only on a usable event")]
+    UntimestampedNotAnEvent,
 }
 
 impl SignatureError {
@@ -92,6 +96,7 @@ impl SignatureError {
             SignatureError::TooOld => "timestamp_too_old",
             SignatureError::InFuture => "timestamp_in_future",
             SignatureError::Mismatch => "signature_mismatch",
+            SignatureError::UntimestampedNotAnEvent => "untimestamped_not_an_event",
         }
     }
 }
