@@ -5,7 +5,6 @@
 //! left at the head of its FIFO group there, it would block every later message of that entity.
 //! The quarantine alarm then stays raised until an operator acts (`fanfare-webhooks quarantine`).
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::contract::envelope::parse_event;
@@ -59,8 +58,7 @@ impl DeadLetter {
         let header = |name| self.attribute(name).map(str::to_string);
         QuarantinedDelivery {
             reason: PARKED_REASON.to_string(),
-            body_base64: base64::engine::general_purpose::STANDARD
-                .encode(retention.redact_body(&signed)),
+            body_base64: String::new(),
             received_at_ms: self
                 .attribute(attributes::RECEIVED_AT_MS)
                 .and_then(|v| v.parse().ok())
@@ -75,7 +73,9 @@ impl DeadLetter {
                 .filter(|h| is_payload_hash(h))
                 .map(str::to_string)
                 .or_else(|| event.as_ref().map(|e| e.payload_hash())),
+            truncated: false,
         }
+        .sealed(retention.redact_body(&signed).as_bytes())
     }
 
     /// A fresh deduplication id per redrive, so SQS's 5-minute window never swallows it.
@@ -93,6 +93,40 @@ pub struct RedriveReport {
     pub too_recent: usize,
     /// Used up their redrives: moved to the quarantine queue.
     pub parked: usize,
+    /// Could not be moved or parked this run (each logged with its cause); they stay in the DLQ
+    /// and are tried again next run, and the run reports failure.
+    pub failed: usize,
+}
+
+/// What one dead letter needs: back to the main queue, parked, or nothing yet.
+enum Step {
+    Moved,
+    Parked,
+    TooRecent,
+}
+
+async fn step<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
+    queue: &Q,
+    park: &P,
+    policy: RedrivePolicy,
+    message: &DeadLetter,
+    now_ms: i64,
+) -> Result<Step, QueueError> {
+    let count = message.redrive_count();
+    if count >= policy.max_redrives {
+        // Keep first, then delete: a crash in between leaves a second copy, never none.
+        park.quarantine(&message.parked(policy.retention, now_ms))
+            .await?;
+        queue.delete(message).await?;
+        Ok(Step::Parked)
+    } else if now_ms - message.sent_at_ms < policy.min_age_secs * 1000 {
+        Ok(Step::TooRecent)
+    } else {
+        // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
+        queue.send_back(message, count + 1).await?;
+        queue.delete(message).await?;
+        Ok(Step::Moved)
+    }
 }
 
 /// One run of the policy. Messages it leaves stay invisible until the DLQ's visibility timeout
@@ -112,20 +146,19 @@ pub async fn redrive<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
         }
         seen += batch.len();
         for message in batch {
-            let count = message.redrive_count();
-            if count >= policy.max_redrives {
-                // Keep first, then delete: a crash in between leaves a second copy, never none.
-                park.quarantine(&message.parked(policy.retention, now_ms))
-                    .await?;
-                queue.delete(&message).await?;
-                report.parked += 1;
-            } else if now_ms - message.sent_at_ms < policy.min_age_secs * 1000 {
-                report.too_recent += 1;
-            } else {
-                // Send first, then delete: a crash in between duplicates, which idempotency absorbs.
-                queue.send_back(&message, count + 1).await?;
-                queue.delete(&message).await?;
-                report.moved += 1;
+            // One message that cannot be moved must not hold up the rest of the DLQ.
+            match step(queue, park, policy, &message, now_ms).await {
+                Ok(Step::Moved) => report.moved += 1,
+                Ok(Step::Parked) => report.parked += 1,
+                Ok(Step::TooRecent) => report.too_recent += 1,
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::error!(
+                        message_id = %message.message_id,
+                        error = %crate::telemetry::Causes(&e),
+                        "dead letter not moved; it stays in the DLQ for the next run"
+                    );
+                }
             }
         }
     }
@@ -133,6 +166,7 @@ pub async fn redrive<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
         moved = report.moved,
         too_recent = report.too_recent,
         parked = report.parked,
+        failed = report.failed,
         "redrive run"
     );
     Ok(report)

@@ -21,6 +21,13 @@ async fn main() -> Result<(), Error> {
     let handler = service_fn(move |_: LambdaEvent<serde_json::Value>| async move {
         let report: RedriveReport =
             redrive(queue, park, policy, chrono::Utc::now().timestamp_millis()).await?;
+        if report.failed > 0 {
+            // After every other message was handled: the invocation fails, so the Errors alarm sees it.
+            return Err(Error::from(format!(
+                "{} dead letter(s) could not be moved (see the log lines above); moved {}, parked {}",
+                report.failed, report.moved, report.parked
+            )));
+        }
         Ok::<_, Error>(serde_json::json!({
             "moved": report.moved,
             "tooRecent": report.too_recent,

@@ -296,6 +296,10 @@ pub struct QuarantinedDelivery {
     /// The original event's payload hash, for parked events (their record carries it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_hash: Option<String>,
+    /// The redacted body was cut so that the kept copy fits the queue (redaction can grow a body:
+    /// invalid UTF-8 becomes U+FFFD, numbers are written out in full).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// Why a kept delivery cannot go back to the event queue.
@@ -307,10 +311,47 @@ pub enum RequeueError {
     StillUnusable(#[from] crate::contract::envelope::EnvelopeError),
 }
 
+/// Room kept on a quarantine message for its one attribute (`reason`: name, type and a code).
+const QUARANTINE_ATTRIBUTE_ROOM: usize = 256;
+
 impl QuarantinedDelivery {
     /// JSON bytes of a delivery whose body is `body_len` bytes: base64 grows it by a third.
     pub fn max_wire_size(body_len: usize) -> usize {
         body_len.div_ceil(3) * 4 + 4096
+    }
+
+    /// Makes the copy one the quarantine queue always takes: every text field in SQS's character
+    /// set, and the redacted body cut (and marked `truncated`) where the whole message would exceed
+    /// the queue's limit. Ingest and redrive both keep copies through here, so no signed body is
+    /// refused by the queue for ever.
+    pub fn sealed(mut self, redacted_body: &[u8]) -> Self {
+        let safe = |v: &mut String| *v = sqs_text(v).into_owned();
+        safe(&mut self.reason);
+        safe(&mut self.signature_scheme);
+        for field in [
+            &mut self.event_type_header,
+            &mut self.event_id_header,
+            &mut self.delivery_id,
+            &mut self.event_id,
+            &mut self.payload_hash,
+        ] {
+            if let Some(v) = field.as_mut() {
+                safe(v);
+            }
+        }
+        self.body_base64.clear();
+        self.truncated = false;
+        let envelope = serde_json::to_string(&Self {
+            truncated: true,
+            ..self.clone()
+        })
+        .map(|json| json.len())
+        .unwrap_or(MAX_QUEUE_MESSAGE_BYTES);
+        let room = MAX_QUEUE_MESSAGE_BYTES.saturating_sub(envelope + QUARANTINE_ATTRIBUTE_ROOM);
+        let keep = (room / 4 * 3).min(redacted_body.len());
+        self.truncated = keep < redacted_body.len();
+        self.body_base64 = base64::engine::general_purpose::STANDARD.encode(&redacted_body[..keep]);
+        self
     }
 
     /// The kept body (as stored: redacted).
@@ -321,10 +362,10 @@ impl QuarantinedDelivery {
     }
 
     /// The event-queue message that re-injects this delivery (`fanfare-webhooks quarantine
-    /// replay`, e.g. after an upgrade taught the receiver a new shape). `message_id` is the
-    /// quarantine message's id, so each kept copy gets its own dedup id. A parked event carries
-    /// its original payload hash and is sent as a replay, so that it can claim its record although
-    /// its stored copy was redacted.
+    /// replay`, e.g. after an upgrade taught the receiver a new shape). Its replay and dedup ids
+    /// come from the event and its payload hash, so copies of one kept event collapse. A parked
+    /// event carries its original payload hash and is sent as a replay, so that it can claim its
+    /// record although its stored copy was redacted.
     pub fn requeue(&self, now_ms: i64) -> Result<QueuedEvent, RequeueError> {
         let body = self.body()?;
         let event = crate::contract::envelope::parse_event(&body)?;
@@ -405,6 +446,7 @@ mod tests {
             delivery_id: Some("x".repeat(256)),
             event_id: Some("x".repeat(256)),
             payload_hash: Some("f".repeat(64)),
+            truncated: false,
         };
         let json = serde_json::to_string(&delivery).unwrap();
         assert!(json.len() <= QuarantinedDelivery::max_wire_size(body.len()));

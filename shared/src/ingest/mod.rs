@@ -8,7 +8,6 @@ pub use error::IngestError;
 
 use std::time::Instant;
 
-use base64::Engine;
 use lambda_http::http::{HeaderMap, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
@@ -213,8 +212,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
     ) -> Result<(), IngestError> {
         let delivery = QuarantinedDelivery {
             reason: reason.to_string(),
-            body_base64: base64::engine::general_purpose::STANDARD
-                .encode(self.retention.redact_body(body)),
+            body_base64: String::new(),
             received_at_ms,
             signature_scheme: verified.scheme.as_str().to_string(),
             event_type_header: header(headers_in, headers::EVENT_TYPE).and_then(sanitized),
@@ -222,7 +220,9 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             delivery_id: header(headers_in, headers::DELIVERY_ID).and_then(sanitized),
             event_id: None,
             payload_hash: None,
-        };
+            truncated: false,
+        }
+        .sealed(self.retention.redact_body(body).as_bytes());
         self.quarantine
             .quarantine(&delivery)
             .await

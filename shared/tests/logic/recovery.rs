@@ -222,3 +222,118 @@ async fn a_quarantine_copy_never_reruns_a_completed_event() {
         1
     );
 }
+
+mod redrive_survives {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use base64::Engine;
+    use fanfare_shared::adapters::memory::MemoryQueue;
+    use fanfare_shared::contract::message::{attributes, sqs_allows, MAX_QUEUE_MESSAGE_BYTES};
+    use fanfare_shared::ports::{DeadLetter, DeadLetterQueue, QueueError};
+    use fanfare_shared::privacy::Retention;
+    use fanfare_shared::redrive::{redrive, RedrivePolicy};
+
+    fn dead(id: &str, body: &str, attrs: &[(&str, &str)]) -> DeadLetter {
+        DeadLetter {
+            message_id: id.into(),
+            receipt_handle: format!("rh-{id}"),
+            body: body.into(),
+            group_id: Some("g".into()),
+            deduplication_id: None,
+            sent_at_ms: 0,
+            attributes: attrs
+                .iter()
+                .map(|(n, v)| (n.to_string(), "String".to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Issue 18, item 3: redaction can grow a body (invalid UTF-8 becomes U+FFFD, three bytes for
+    /// one); the parked copy is cut to fit the queue instead of failing every run.
+    #[test]
+    fn a_body_whose_redaction_grows_is_parked_cut_to_fit() {
+        let raw = vec![0xffu8; 384 * 1024];
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
+        let message = dead(
+            "m",
+            &encoded,
+            &[
+                (attributes::BODY_ENCODING, "base64"),
+                (attributes::REDRIVE_COUNT, "3"),
+            ],
+        );
+        let parked = message.parked(Retention::default(), 0);
+        let json = serde_json::to_string(&parked).unwrap();
+        assert!(
+            json.len() + 256 <= MAX_QUEUE_MESSAGE_BYTES,
+            "{} bytes",
+            json.len()
+        );
+        assert!(parked.truncated);
+    }
+
+    /// Issue 18, item 3: an event id holding U+FFFE is not written raw into the parked JSON.
+    #[test]
+    fn a_parked_copy_holds_only_characters_sqs_takes() {
+        let body =
+            "{\"id\":\"evt_\u{FFFE}\",\"type\":\"order.paid\",\"created\":1767225600,\"data\":{}}";
+        let parked = dead("m", body, &[]).parked(Retention::default(), 0);
+        let json = serde_json::to_string(&parked).unwrap();
+        assert!(json.chars().all(sqs_allows), "{json}");
+        assert!(!parked.truncated);
+    }
+
+    /// A DLQ that hands out its messages once and cannot send one of them back.
+    struct Dlq {
+        messages: Mutex<Vec<DeadLetter>>,
+        broken: &'static str,
+        moved: Mutex<Vec<String>>,
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("refused")]
+    struct Refused;
+
+    #[async_trait]
+    impl DeadLetterQueue for Dlq {
+        async fn receive(&self) -> Result<Vec<DeadLetter>, QueueError> {
+            Ok(std::mem::take(&mut *self.messages.lock().unwrap()))
+        }
+        async fn send_back(&self, message: &DeadLetter, _: u32) -> Result<(), QueueError> {
+            if message.message_id == self.broken {
+                return Err(QueueError::Unavailable(Box::new(Refused)));
+            }
+            self.moved.lock().unwrap().push(message.message_id.clone());
+            Ok(())
+        }
+        async fn delete(&self, _: &DeadLetter) -> Result<(), QueueError> {
+            Ok(())
+        }
+    }
+
+    /// Issue 18, item 3: a message that cannot be moved is counted and logged, and the run goes on.
+    #[tokio::test]
+    async fn one_message_that_cannot_move_does_not_stop_the_run() {
+        let body = r#"{"id":"e","type":"order.paid","created":1767225600,"data":{}}"#;
+        let dlq = Dlq {
+            messages: Mutex::new(vec![
+                dead("m1", body, &[]),
+                dead("bad", body, &[]),
+                dead("m3", body, &[]),
+            ]),
+            broken: "bad",
+            moved: Mutex::default(),
+        };
+        let report = redrive(
+            &dlq,
+            &MemoryQueue::default(),
+            RedrivePolicy::default(),
+            10 * 3600 * 1000,
+        )
+        .await
+        .unwrap();
+        assert_eq!((report.moved, report.failed), (2, 1));
+        assert_eq!(*dlq.moved.lock().unwrap(), ["m1", "m3"]);
+    }
+}
