@@ -4,8 +4,12 @@
 //! original, so duplicates and conflicts are still recognised.
 //!
 //! Fields are found by name at any depth, whatever the spelling (`admissionToken`, `claim_token`,
-//! `PAYMENT-TOKEN`). A body that is not JSON is redacted by a lexical scan for `"name": "value"`
-//! pairs, so a truncated or broken body does not keep its tokens either.
+//! `PAYMENT-TOKEN`, `claimTokens`, `payment\u0054oken`). A body that is not JSON is redacted by a
+//! lexical scan for `"name": value` pairs (strings, scalars, whole objects and arrays), so a
+//! truncated or broken body does not keep its tokens either. A JSON body kept byte for byte (nothing
+//! to redact in its parsed form) still goes through the lexical scan: a duplicate key
+//! (`{"paymentToken":"tok","paymentToken":null}`) parses to its last value, but its bytes keep the
+//! first.
 
 use serde_json::Value;
 
@@ -30,16 +34,22 @@ fn normalised(name: &str) -> String {
 fn is_credential(name: &str) -> bool {
     const EXACT: &[&str] = &[
         "authorization",
-        "apikey",
         "cardnumber",
+        "card",
+        "cards",
+        "creditcard",
+        "paymentcard",
+        "pan",
         "cvc",
         "cvv",
         "iban",
         "signature",
+        "signatures",
     ];
+    const PARTS: &[&str] = &["secret", "password", "apikey", "accesskey", "privatekey"];
     name.ends_with("token")
-        || name.contains("secret")
-        || name.contains("password")
+        || name.ends_with("tokens")
+        || PARTS.iter().any(|part| name.contains(part))
         || EXACT.contains(&name)
 }
 
@@ -79,16 +89,13 @@ impl Retention {
     /// re-serialised with the redacted values, and anything else scanned lexically. Bytes that are
     /// not UTF-8 are kept only as far as they are text.
     pub fn redact_body(self, body: &[u8]) -> String {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(mut value) => {
-                if self.redact_value(&mut value) {
-                    value.to_string()
-                } else {
-                    String::from_utf8_lossy(body).into_owned()
-                }
+        if let Ok(mut value) = serde_json::from_slice::<Value>(body) {
+            if self.redact_value(&mut value) {
+                return value.to_string();
             }
-            Err(_) => self.redact_text(&String::from_utf8_lossy(body)),
         }
+        // Byte for byte where the scan finds nothing either (duplicate keys, see the module docs).
+        self.redact_text(&String::from_utf8_lossy(body))
     }
 
     /// Redacts in place; true when anything was redacted.
@@ -130,10 +137,10 @@ impl Retention {
             let Some(close) = closing_quote(rest) else {
                 break;
             };
-            let name = &rest[..close];
+            let name = unescaped(&rest[..close]);
             out.push_str(&rest[..=close]);
             rest = &rest[close + 1..];
-            if !self.redacts(name) {
+            if !self.redacts(&name) {
                 continue;
             }
             let after_colon = rest.trim_start();
@@ -149,6 +156,13 @@ impl Retention {
                 out.push_str(REDACTED);
                 out.push('"');
                 rest = &inner[end..];
+            } else if value.starts_with(['{', '[']) {
+                // An object or array (a card): all of it, or to the end of a truncated body.
+                let end = closing_bracket(value).map_or(value.len(), |c| c + 1);
+                out.push('"');
+                out.push_str(REDACTED);
+                out.push('"');
+                rest = &value[end..];
             } else {
                 // A number or other scalar: up to the next delimiter.
                 let end = value
@@ -163,6 +177,46 @@ impl Retention {
         out.push_str(rest);
         out
     }
+}
+
+/// A JSON string's text with its escapes read (`payment\u0054oken` is `paymentToken`); as written
+/// when it is not a valid JSON string.
+fn unescaped(raw: &str) -> std::borrow::Cow<'_, str> {
+    if !raw.contains('\\') {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    serde_json::from_str::<String>(&format!("\"{raw}\""))
+        .map(std::borrow::Cow::Owned)
+        .unwrap_or(std::borrow::Cow::Borrowed(raw))
+}
+
+/// The index of the bracket that closes the object or array `s` starts with (strings skipped).
+fn closing_bracket(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in s.bytes().enumerate() {
+        if in_string {
+            match b {
+                b'\\' if !escaped => escaped = true,
+                b'"' if !escaped => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The index of the first unescaped `"` in `s`.

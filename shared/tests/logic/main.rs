@@ -2,5 +2,6 @@
 
 mod handler;
 mod model;
+mod privacy;
 mod processor;
 mod recovery;

@@ -1,6 +1,6 @@
 //! Fanfare gave up delivering an event to us: an alert record (and a metric, see `report`).
 
-use super::{n, s, text, Ctx, Plan};
+use super::{free_text, n, s, text, Ctx, Plan};
 use crate::model::key_segment;
 use crate::ports::state::{Attr, Gate, ItemWrite};
 
@@ -16,7 +16,7 @@ pub(super) fn plan(ctx: &Ctx<'_>) -> Plan {
     .fact("failedEventType", text(e, "eventType"))
     .fact("endpointId", s(e.id_field("endpointId")))
     .fact("retryCount", n(e.i64_field("retryCount")))
-    .fact("lastError", text(e, "lastError"))
+    .fact("lastError", free_text(e, "lastError"))
     .fact("willRetry", e.bool_field("willRetry").map(Attr::Bool))
     .fact("reportedAt", Some(ctx.at.clone()))
     .fact("alertEventId", Attr::s(e.id.clone()))])

@@ -153,8 +153,21 @@ fn money(event: &Event, names: &[&str]) -> Option<Attr> {
     }
 }
 
+/// A JSON value kept as text, through the archive's retention rules (strict: these fields carry no
+/// contact data a brand would opt in to keep, and never a credential).
 fn json(event: &Event, field: &str) -> Option<Attr> {
-    event.field(field).map(|v: &Value| Attr::S(v.to_string()))
+    let retention = crate::privacy::Retention::default();
+    event
+        .field(field)
+        .map(|v: &Value| Attr::S(retention.redact_body(v.to_string().as_bytes())))
+}
+
+/// Free text a sender wrote (an alert's `lastError`), scanned like a body that is not JSON.
+fn free_text(event: &Event, field: &str) -> Option<Attr> {
+    let retention = crate::privacy::Retention::default();
+    event
+        .str_field(field)
+        .map(|v| Attr::S(retention.redact_body(v.as_bytes())))
 }
 
 #[cfg(test)]
