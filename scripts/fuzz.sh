@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here/fuzz"
 export PATH="$here/.tools/bin:$PATH"
 seconds="${FUZZ_SECONDS:-120}"
-targets="${FUZZ_TARGETS:-signature_header envelope ingest_handler processor_record}"
+targets="${FUZZ_TARGETS:-signature_header envelope ingest_handler processor_record redaction}"
 
 if rustup run nightly rustc --version >/dev/null 2>&1; then
   toolchain=(+nightly)

@@ -127,55 +127,51 @@ impl Retention {
         }
     }
 
-    /// Replaces the string value after every `"<sensitive name>" :` in text that is not JSON.
+    /// Replaces the value after every `"<sensitive name>" :` in text that is not JSON. Every `"` is
+    /// tried as the start of a name (not only those a left-to-right pairing of quotes would give),
+    /// so an odd quote earlier in a broken body cannot hide a pair from the scan.
     fn redact_text(self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find('"') {
-            out.push_str(&rest[..=open]);
-            rest = &rest[open + 1..];
-            let Some(close) = closing_quote(rest) else {
+        let mut copied = 0;
+        let mut from = 0;
+        while let Some(open) = text[from..].find('"').map(|o| from + o) {
+            let Some(close) = closing_quote(&text[open + 1..]).map(|c| open + 1 + c) else {
                 break;
             };
-            let name = unescaped(&rest[..close]);
-            out.push_str(&rest[..=close]);
-            rest = &rest[close + 1..];
-            if !self.redacts(&name) {
-                continue;
-            }
-            let after_colon = rest.trim_start();
-            let Some(after_colon) = after_colon.strip_prefix(':') else {
+            let value = text[close + 1..]
+                .trim_start()
+                .strip_prefix(':')
+                .map(str::trim_start)
+                .filter(|_| self.redacts(&unescaped(&text[open + 1..close])));
+            let Some(value) = value else {
+                from = open + 1;
                 continue;
             };
-            let value = after_colon.trim_start();
-            out.push_str(&rest[..rest.len() - value.len()]);
-            if let Some(inner) = value.strip_prefix('"') {
-                // A string value: up to its closing quote, or the end of a truncated body.
-                let end = closing_quote(inner).map_or(inner.len(), |c| c + 1);
-                out.push('"');
-                out.push_str(REDACTED);
-                out.push('"');
-                rest = &inner[end..];
-            } else if value.starts_with(['{', '[']) {
-                // An object or array (a card): all of it, or to the end of a truncated body.
-                let end = closing_bracket(value).map_or(value.len(), |c| c + 1);
-                out.push('"');
-                out.push_str(REDACTED);
-                out.push('"');
-                rest = &value[end..];
-            } else {
-                // A number or other scalar: up to the next delimiter.
-                let end = value
-                    .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
-                    .unwrap_or(value.len());
-                out.push('"');
-                out.push_str(REDACTED);
-                out.push('"');
-                rest = &value[end..];
-            }
+            let start = text.len() - value.len();
+            let end = start + value_len(value);
+            out.push_str(&text[copied..start]);
+            out.push('"');
+            out.push_str(REDACTED);
+            out.push('"');
+            copied = end;
+            from = end;
         }
-        out.push_str(rest);
+        out.push_str(&text[copied..]);
         out
+    }
+}
+
+/// The length of the JSON value `value` starts with: a string to its closing quote, an object or
+/// array to its closing bracket, a scalar to the next delimiter; all of it when it is cut short.
+fn value_len(value: &str) -> usize {
+    if let Some(inner) = value.strip_prefix('"') {
+        closing_quote(inner).map_or(value.len(), |c| c + 2)
+    } else if value.starts_with(['{', '[']) {
+        closing_bracket(value).map_or(value.len(), |c| c + 1)
+    } else {
+        value
+            .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+            .unwrap_or(value.len())
     }
 }
 

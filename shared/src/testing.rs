@@ -281,3 +281,58 @@ fn bodies_of(text: &str) -> Vec<String> {
         _ => vec![text.to_string()],
     }
 }
+
+/// A body with `marker` planted under a credential name, shaped by `seed` (fuzz or property-test
+/// input): JSON or not, the name spelt one of several ways (escaped, plural, snake_case), the
+/// value a string, an object or an array, duplicated keys, nesting, random text around it and a
+/// cut after the value. [`crate::privacy::Retention::redact_body`] must never keep `marker`.
+pub fn planted_body(seed: &[u8], marker: &str) -> Vec<u8> {
+    const NAMES: &[&str] = &[
+        "paymentToken",
+        "payment\\u0054oken",
+        "claim_tokens",
+        "accessKey",
+        "card",
+        "ADMISSION-TOKEN",
+        "clientSecret",
+        "password",
+    ];
+    let pick = |i: usize| seed.get(i).copied().unwrap_or(0) as usize;
+    let name = NAMES[pick(0) % NAMES.len()];
+    let value = match pick(1) % 3 {
+        0 => format!("\"{marker}\""),
+        1 => format!("{{\"number\": \"{marker}\", \"n\": [1, {{}}]}}"),
+        _ => format!("[\"{marker}\", \"x\"]"),
+    };
+    let planted = format!("\"{name}\": {value}");
+    let rest = seed.get(3..).unwrap_or_default();
+    let split = if rest.is_empty() {
+        0
+    } else {
+        pick(2) % (rest.len() + 1)
+    };
+    let (before, after) = rest.split_at(split);
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let json_text = |bytes: &[u8]| serde_json::Value::String(text(bytes)).to_string();
+    let body = match pick(1) / 3 % 4 {
+        // JSON: the credential among other fields.
+        0 => format!(
+            "{{\"a\": {}, {planted}, \"b\": {}}}",
+            json_text(before),
+            json_text(after)
+        ),
+        // JSON with the key again, last value null: parsing keeps only the last.
+        1 => format!(
+            "{{\"data\": {{{planted}, \"{name}\": null}}, \"a\": {}}}",
+            json_text(before)
+        ),
+        // Nested in an array of objects.
+        2 => format!(
+            "{{\"items\": [{{\"x\": {}}}, {{{planted}}}]}}",
+            json_text(before)
+        ),
+        // Not JSON: random text around it, cut somewhere after the value.
+        _ => format!("{}{{{planted}, {}", text(before), text(after)),
+    };
+    body.into_bytes()
+}

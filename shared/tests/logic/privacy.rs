@@ -76,3 +76,16 @@ fn json_valued_state_fields_and_alert_errors_are_redacted() {
         assert!(texts.iter().all(|t| !t.contains(MARK)), "{texts:?}");
     }
 }
+
+proptest::proptest! {
+    /// The property `make fuzz` checks at length (fuzz target `redaction`), here for a few hundred
+    /// cases on every `make test`.
+    #[test]
+    fn a_planted_credential_never_reaches_the_stored_body(seed in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+        let body = fanfare_shared::testing::planted_body(&seed, MARK);
+        for retention in [Retention::default(), Retention { store_personal_data: true }] {
+            let kept = retention.redact_body(&body);
+            proptest::prop_assert!(!kept.contains(MARK), "{} -> {}", String::from_utf8_lossy(&body), kept);
+        }
+    }
+}
