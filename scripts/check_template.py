@@ -9,7 +9,8 @@ silently. Exits non-zero on the first failed check.
 4. An alarm fires while the quarantine queue holds anything.
 5. Every function has a concurrency limit.
 6. The brand's handler gets its policies, secret and configuration from parameters.
-7. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
+7. Only ingest, redrive and the operators' role may send to the events and quarantine queues.
+8. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
    others), and what only `sam local` sets is AWS::NoValue in the template, so absent in AWS."""
 import json
 import os
@@ -85,6 +86,23 @@ def check_handler_parameters(resources):
     assert env.get("EVENTS_QUEUE_URL") == {"Ref": "EventsQueue"}, "retry_after needs EVENTS_QUEUE_URL"
 
 
+def check_queue_senders(resources):
+    """Only ingest, redrive and the operators' role may send to the events and quarantine queues."""
+    policies = [res for res in resources.values() if res["Type"] == "AWS::SQS::QueuePolicy"]
+    guarded = {"EventsQueue", "QuarantineQueue"}
+    for policy in policies:
+        queues = {q["Ref"] for q in policy["Properties"]["Queues"]}
+        for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
+            senders = statement.get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn", [])
+            if statement["Effect"] == "Deny" and statement["Principal"] == "*" \
+                    and statement["Action"] == "sqs:SendMessage" \
+                    and {"GetAtt": "IngestFunctionRole.Arn"} in senders \
+                    and {"GetAtt": "RedriveFunctionRole.Arn"} in senders \
+                    and any("If" in s and s["If"][1] == {"Ref": "OperatorRoleArn"} for s in senders):
+                guarded -= queues
+    assert not guarded, f"anyone with sqs:SendMessage may feed {sorted(guarded)}"
+
+
 def check_quarantine_alarm(resources):
     watching = [
         res for res in resources.values()
@@ -122,7 +140,7 @@ def check_sam_env_vars(resources):
 def main():
     resources = load_template()["Resources"]
     checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_handler_parameters,
-              check_quarantine_alarm, check_concurrency, check_sam_env_vars]
+              check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars]
     for check in checks:
         try:
             check(resources)

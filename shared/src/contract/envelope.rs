@@ -11,6 +11,8 @@ use crate::model::{id_string, parse_iso8601, Event, EventKind};
 
 /// Longest event id accepted; anything longer is not an id Fanfare generates.
 pub const MAX_ID_LEN: usize = 256;
+/// The longest `type` accepted (the longest documented one has 27 characters).
+pub const MAX_TYPE_LEN: usize = 128;
 
 /// `created` numbers above this are taken as milliseconds rather than seconds (year 5138 in seconds).
 const MILLIS_THRESHOLD: i64 = 100_000_000_000;
@@ -26,6 +28,12 @@ pub enum EnvelopeError {
     InvalidId,
     #[error("the event has no `type` string")]
     MissingType,
+    /// Longer than any type Fanfare documents by far, or holding control characters: it would only
+    /// bloat every attribute, record and log line that names it.
+    #[error(
+        "the event `type` is longer than {MAX_TYPE_LEN} characters or contains control characters"
+    )]
+    InvalidType,
     #[error("the event has no time: expected `created` (Unix seconds or ISO-8601) or `timestamp`")]
     MissingTime,
     #[error("the event time is not a Unix time or an ISO-8601 date-time")]
@@ -41,6 +49,7 @@ impl EnvelopeError {
             EnvelopeError::NotAnObject => "invalid_envelope",
             EnvelopeError::InvalidId => "invalid_event_id",
             EnvelopeError::MissingType => "missing_event_type",
+            EnvelopeError::InvalidType => "invalid_event_type",
             EnvelopeError::MissingTime => "missing_event_time",
             EnvelopeError::InvalidTime => "invalid_event_time",
             EnvelopeError::InvalidData => "invalid_event_data",
@@ -69,6 +78,11 @@ pub fn parse_event(body: &[u8]) -> Result<Event, EnvelopeError> {
     };
 
     let event_type = match object.get("type") {
+        Some(Value::String(t))
+            if t.chars().count() > MAX_TYPE_LEN || t.chars().any(char::is_control) =>
+        {
+            return Err(EnvelopeError::InvalidType)
+        }
         Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
         _ => return Err(EnvelopeError::MissingType),
     };
@@ -269,6 +283,10 @@ mod tests {
                 r#"{"id":"e","type":"  ","created":1}"#,
                 EnvelopeError::MissingType,
             ),
+            (
+                r#"{"id":"e","type":"order.paid\u0000","created":1}"#,
+                EnvelopeError::InvalidType,
+            ),
             (r#"{"id":"e","type":"x"}"#, EnvelopeError::MissingTime),
             (
                 r#"{"id":"e","type":"x","created":"yesterday"}"#,
@@ -286,5 +304,15 @@ mod tests {
         for (body, expected) in cases {
             assert_eq!(parse(body).unwrap_err(), expected, "{body}");
         }
+        let long = format!(
+            r#"{{"id":"e","type":"{}","created":1}}"#,
+            "t".repeat(MAX_TYPE_LEN + 1)
+        );
+        assert_eq!(parse(&long).unwrap_err(), EnvelopeError::InvalidType);
+        let longest = format!(
+            r#"{{"id":"e","type":"{}","created":1}}"#,
+            "t".repeat(MAX_TYPE_LEN)
+        );
+        assert!(parse(&longest).is_ok());
     }
 }
