@@ -109,6 +109,24 @@ fn wall_time(runtime: &tokio::runtime::Runtime, event: &SqsEvent) -> Duration {
     started.elapsed()
 }
 
+/// One `draw.winners_selected` with `winners` winners: one state write each.
+fn draw_results(winners: usize) -> SqsEvent {
+    let list: Vec<String> = (0..winners)
+        .map(|i| format!(r#"{{"consumerId":"con_{i}","position":{i},"claimDeadline":"2026-01-02T00:00:00Z"}}"#))
+        .collect();
+    let mut m = SqsMessage::default();
+    m.message_id = Some("draw".into());
+    m.body = Some(format!(
+        r#"{{"id":"evt_draw","type":"draw.winners_selected","created":1767225600,"data":{{"experienceId":"exp_1","drawId":"drw_1","winners":[{}]}}}}"#,
+        list.join(",")
+    ));
+    m.attributes
+        .insert("MessageGroupId".into(), "draw/drw_1".into());
+    let mut event = SqsEvent::default();
+    event.records = vec![m];
+    event
+}
+
 fn batch() -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = (0..10)
@@ -189,6 +207,12 @@ fn bench_round_trips(c: &mut Criterion) {
         "batch wall time at {ROUND_TRIP:?} a call: 10 groups x 1 event {a:?} ({:.2}x one event's chain of {chain:?}); 1 group x 10 events {b:?} ({:.2}x)",
         a.as_secs_f64() / chain.as_secs_f64(),
         b.as_secs_f64() / chain.as_secs_f64(),
+    );
+    let results = draw_results(1_000);
+    let draw = wall_time(&runtime, &results);
+    println!(
+        "draw.winners_selected with 1,000 winners at {ROUND_TRIP:?} a call: {draw:?} (1,002 writes, {} at a time)",
+        fanfare_shared::processor::MAX_CONCURRENT_WRITES
     );
     let mut group = c.benchmark_group("processor_batch_at_5ms_round_trips");
     group.sample_size(10);

@@ -46,6 +46,8 @@ pub struct IngestConfig {
     pub max_body_bytes: usize,
     /// What the quarantine may keep of a body.
     pub retention: Retention,
+    /// Where kept deliveries are remembered, so a re-sent one is kept once (the idempotency table).
+    pub idempotency_table: Option<String>,
 }
 
 impl IngestConfig {
@@ -82,6 +84,7 @@ impl IngestConfig {
             },
             max_body_bytes,
             retention: retention(&vars)?,
+            idempotency_table: vars.get(IDEMPOTENCY_TABLE),
         })
     }
 }

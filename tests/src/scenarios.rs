@@ -333,3 +333,38 @@ pub async fn a_failed_handler_runs_on_retry_after_a_newer_event_completed<B: Bac
         ]
     );
 }
+
+/// A draw's results with 1,000 winners in one event (issue 18, item 6): one write per winner, each
+/// winner's entry marked won, no claim token stored, and a redelivery writes nothing again.
+pub async fn a_draw_with_a_thousand_winners_marks_every_entry_once<B: Backend>() {
+    let backend = B::fresh().await;
+    let runs = Runs::default();
+    let p = processor(&backend, &runs, T0 + 10_000);
+    let winners: Vec<String> = (0..1_000)
+        .map(|i| {
+            format!(r#"{{"consumerId":"con_{i}","position":{},"claimToken":"tok_claim_{i}","claimDeadline":"2026-01-02T00:00:00Z"}}"#, i + 1)
+        })
+        .collect();
+    let data = format!(
+        r#"{{"experienceId":"x","drawId":"drw_big","totalEntries":50000,"selectionMethod":"random","winners":[{}]}}"#,
+        winners.join(",")
+    );
+    let results = body("evt_results", "draw.winners_selected", T0, &data);
+    assert_eq!(p.process(msg(&results), 0).await, Outcome::Completed);
+    for i in [0, 499, 999] {
+        let entry = backend
+            .item("draw/drw_big", &format!("ENTRY#con_{i}"))
+            .await;
+        assert_eq!(
+            entry.get("status").map(String::as_str),
+            Some("won"),
+            "con_{i}"
+        );
+        assert_eq!(entry.get("winnerPosition"), Some(&(i + 1).to_string()));
+        assert!(
+            entry.values().all(|v| !v.contains("tok_claim")),
+            "{entry:?}"
+        );
+    }
+    assert_eq!(p.process(msg(&results), 0).await, Outcome::Duplicate);
+}

@@ -1,6 +1,9 @@
 //! Ingest Lambda: API Gateway (HTTP API v2 or REST v1) -> verify -> SQS FIFO -> 200.
 
+use std::sync::Arc;
+
 use fanfare_shared::adapters::aws_config;
+use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
 use fanfare_shared::adapters::secrets::load_signing_secrets;
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::config::IngestConfig;
@@ -23,6 +26,12 @@ async fn main() -> Result<(), Error> {
         config.max_body_bytes,
     )
     .with_retention(config.retention);
+    let service = match &config.idempotency_table {
+        Some(table) => service.with_kept_markers(Arc::new(
+            DynamoIdempotencyStore::from_sdk_config(&aws, table),
+        )),
+        None => service,
+    };
     let service = &service;
     let handler =
         service_fn(

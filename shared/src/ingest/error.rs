@@ -25,6 +25,9 @@ pub enum IngestError {
     QueueUnavailable(#[source] QueueError),
     #[error("the quarantine queue is unavailable")]
     QuarantineUnavailable(#[source] QueueError),
+    /// The same signed bytes are being kept by another invocation at this moment.
+    #[error("the same delivery is being kept by another request")]
+    KeptElsewhere,
 }
 
 impl IngestError {
@@ -35,9 +38,9 @@ impl IngestError {
             IngestError::InvalidBase64 | IngestError::Envelope(_) => StatusCode::BAD_REQUEST,
             IngestError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::Signature(_) => StatusCode::UNAUTHORIZED,
-            IngestError::QueueUnavailable(_) | IngestError::QuarantineUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            IngestError::QueueUnavailable(_)
+            | IngestError::QuarantineUnavailable(_)
+            | IngestError::KeptElsewhere => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -48,16 +51,18 @@ impl IngestError {
             IngestError::TooLarge { .. } => "payload_too_large",
             IngestError::Signature(e) => e.code(),
             IngestError::Envelope(e) => e.code(),
-            IngestError::QueueUnavailable(_) | IngestError::QuarantineUnavailable(_) => {
-                "temporarily_unavailable"
-            }
+            IngestError::QueueUnavailable(_)
+            | IngestError::QuarantineUnavailable(_)
+            | IngestError::KeptElsewhere => "temporarily_unavailable",
         }
     }
 
     /// Text for the caller: the error's own words for client errors, a generic line for ours.
     pub fn public_message(&self) -> String {
         match self {
-            IngestError::QueueUnavailable(_) | IngestError::QuarantineUnavailable(_) => {
+            IngestError::QueueUnavailable(_)
+            | IngestError::QuarantineUnavailable(_)
+            | IngestError::KeptElsewhere => {
                 "the event could not be stored; please retry".to_string()
             }
             other => other.to_string(),

@@ -2,10 +2,14 @@
 
 mod base64_guard;
 mod error;
+mod kept;
 
 pub use base64_guard::{guard as guard_base64, Base64Guard, INVALID_BASE64_MARKER};
 pub use error::IngestError;
+pub use kept::KEPT_MARKER_KIND;
+use kept::{KeptMarkers, Marked};
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use lambda_http::http::{HeaderMap, Method, StatusCode};
@@ -17,6 +21,7 @@ use crate::contract::headers::{self, sanitized};
 use crate::contract::message::{QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
 use crate::metrics;
+use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::{Clock, EventQueue, Quarantine};
 use crate::privacy::Retention;
 
@@ -30,6 +35,9 @@ pub struct IngestService<Q, R, C> {
     clock: C,
     max_body_bytes: usize,
     retention: Retention,
+    /// Where a kept delivery is remembered (by a digest of its signed bytes), so that a captured
+    /// delivery re-sent within the tolerance is kept once, not once per re-send.
+    kept: Option<KeptMarkers>,
 }
 
 /// What became of a request that was not refused.
@@ -61,7 +69,14 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             clock,
             max_body_bytes,
             retention: Retention::default(),
+            kept: None,
         }
+    }
+
+    /// Keeps each signed-but-unusable body once (markers in the idempotency table).
+    pub fn with_kept_markers(mut self, store: Arc<dyn IdempotencyStore>) -> Self {
+        self.kept = Some(KeptMarkers(store));
+        self
     }
 
     /// What the quarantine may keep of a body (credentials never; contact details on opt-in).
@@ -223,10 +238,24 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             truncated: false,
         }
         .sealed(self.retention.redact_body(body).as_bytes());
-        self.quarantine
-            .quarantine(&delivery)
-            .await
-            .map_err(IngestError::QuarantineUnavailable)
+        let Some(markers) = &self.kept else {
+            return self
+                .quarantine
+                .quarantine(&delivery)
+                .await
+                .map_err(IngestError::QuarantineUnavailable);
+        };
+        let marker = match markers.begin(body, received_at_ms).await? {
+            Marked::AlreadyKept => return Ok(()),
+            Marked::Ours(claim) => Some(claim),
+            Marked::Unmarked => None,
+        };
+        let kept = self.quarantine.quarantine(&delivery).await;
+        if let Some(claim) = marker {
+            let now_ms = self.clock.now().timestamp_millis();
+            markers.close(&claim, kept.is_ok(), now_ms).await;
+        }
+        kept.map_err(IngestError::QuarantineUnavailable)
     }
 }
 

@@ -278,3 +278,21 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
         "evt_order_paid"
     );
 }
+
+/// Issue 18, item 2: a captured signed-but-unusable delivery re-sent within the tolerance is kept
+/// once (a marker named by the digest of the signed bytes, in the idempotency table on moto).
+#[tokio::test]
+async fn a_resent_unusable_delivery_is_kept_once() {
+    let (sqs, _, quarantine_url, service) = on_moto().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
+    let (idempotency_table, _) = fanfare_integration_tests::create_tables(&ddb).await;
+    let markers =
+        fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore::new(ddb, &idempotency_table);
+    let service = service.with_kept_markers(std::sync::Arc::new(markers));
+    let fixture = read_fixture("http/signed_not_json_202.json");
+    for _ in 0..3 {
+        assert_eq!(invoke_ingest(&service, &fixture).await.status, 202);
+    }
+    let kept = fanfare_integration_tests::drain(&sqs, &quarantine_url).await;
+    assert_eq!(kept.len(), 1, "kept {} times", kept.len());
+}

@@ -254,3 +254,76 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
         .unwrap();
     assert_eq!(record["status"].as_s().unwrap(), "completed");
 }
+
+/// Issue 18, item 5: SQS takes at most 10 attributes a message. The messages with the most
+/// (ingest's with every header and a base64 body, a forced replay of a redacted copy, a quarantine
+/// replay) still fit after two redrives through the real adapters on moto.
+#[tokio::test]
+async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives() {
+    use fanfare_shared::ports::DeadLetterQueue;
+    let sqs = aws_sdk_sqs::Client::new(&moto_config().await);
+    // U+FFFE: SQS refuses it, so the body travels base64 with `body-encoding`.
+    let body = "{\"id\":\"evt_full\",\"type\":\"order.paid\",\"created\":1767225600,\"data\":{\"note\":\"\u{FFFE}\"}}";
+    let event = parse_event(body.as_bytes()).unwrap();
+    let mut from_ingest =
+        fanfare_shared::contract::message::QueuedEvent::new(&event, body.to_string(), "a", 0);
+    from_ingest.event_id_header = Some("evt_header".into());
+    from_ingest.delivery_id = Some("dlv_1".into());
+    from_ingest.retry_count = Some(7);
+    let replay = fanfare_shared::contract::message::QueuedEvent::replay(
+        body,
+        "rpl_1",
+        Some(&"a".repeat(64)),
+        true,
+        0,
+    )
+    .unwrap();
+    let kept = QuarantinedDelivery {
+        reason: PARKED_REASON.into(),
+        body_base64: String::new(),
+        received_at_ms: 0,
+        signature_scheme: "a".into(),
+        event_type_header: Some("order.paid".into()),
+        event_id_header: Some("evt_header".into()),
+        delivery_id: Some("dlv_1".into()),
+        event_id: Some("evt_full".into()),
+        payload_hash: Some("b".repeat(64)),
+        truncated: false,
+    }
+    .sealed(body.as_bytes());
+    let requeued = kept.requeue(0).unwrap();
+    for (name, message) in [
+        ("ingest", from_ingest),
+        ("replay", replay),
+        ("quarantine", requeued),
+    ] {
+        let hops: Vec<String> = {
+            let mut urls = Vec::new();
+            for i in 0..3 {
+                urls.push(create_fifo_queue(&sqs, &unique(&format!("hop{i}"))).await);
+            }
+            urls
+        };
+        SqsEventQueue::new(sqs.clone(), &hops[0])
+            .enqueue(&message)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        for (redrive_count, pair) in hops.windows(2).enumerate() {
+            let dlq = SqsDeadLetterQueue::new(sqs.clone(), &pair[0], &pair[1]);
+            let received = dlq.receive().await.unwrap();
+            assert_eq!(received.len(), 1, "{name}");
+            dlq.send_back(&received[0], redrive_count as u32 + 1)
+                .await
+                .unwrap_or_else(|e| panic!("{name}, redrive {}: {e:?}", redrive_count + 1));
+        }
+        let last = SqsDeadLetterQueue::new(sqs.clone(), &hops[2], &hops[0]);
+        let arrived = last.receive().await.unwrap();
+        let count = arrived[0].attributes.len();
+        assert!(
+            count <= 10,
+            "{name}: {count} attributes: {:?}",
+            arrived[0].attributes
+        );
+        assert_eq!(arrived[0].redrive_count(), 2, "{name}");
+    }
+}

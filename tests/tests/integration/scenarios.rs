@@ -126,4 +126,5 @@ on_both_backends!(
     a_consumers_lifecycle_in_any_order_converges,
     a_superseded_first_delivery_reaches_the_handler_flagged,
     a_failed_handler_runs_on_retry_after_a_newer_event_completed,
+    a_draw_with_a_thousand_winners_marks_every_entry_once,
 );

@@ -113,7 +113,9 @@ impl DynamoIdempotencyStore {
                 .await
                 .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
             for item in out.items() {
-                if item.contains_key(record::CONFLICT_OF) {
+                let kept_marker =
+                    string(item, record::KIND) == Some(crate::ingest::KEPT_MARKER_KIND);
+                if item.contains_key(record::CONFLICT_OF) || kept_marker {
                     continue;
                 }
                 events.push(ArchivedEvent {
