@@ -26,7 +26,7 @@ pub(super) enum Marked {
     /// The marker store failed: keep the delivery anyway (twice rather than never).
     Unmarked,
     /// This invocation keeps it and closes the marker.
-    Ours(Claim),
+    Ours(Box<Claim>),
     /// Kept before: nothing to do.
     AlreadyKept,
 }
@@ -49,7 +49,7 @@ impl KeptMarkers {
             replay_id: None,
         };
         match self.0.claim(&claim).await {
-            Ok(ClaimOutcome::Claimed { .. }) => Ok(Marked::Ours(claim)),
+            Ok(ClaimOutcome::Claimed { .. }) => Ok(Marked::Ours(Box::new(claim))),
             Ok(ClaimOutcome::Held(existing)) if existing.status.is_final() => {
                 Ok(Marked::AlreadyKept)
             }
