@@ -35,10 +35,7 @@ fuzz_target!(
             Arc::new(MemoryStateStore::default()),
             StateOnly,
             FixedClock(now),
-            ProcessorOptions {
-                emit_metrics: false,
-                ..Default::default()
-            },
+            ProcessorOptions::default(),
         );
         let mut batch = SqsEvent::default();
         for (i, (body, encoding, replay_id, replay_hash, fifo)) in

@@ -77,10 +77,7 @@ fn delayed_processor() -> DelayedBench {
         Delayed::default(),
         StateOnly,
         FixedClock(Utc.timestamp_opt(1_767_225_610, 0).unwrap()),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        ProcessorOptions::default(),
     )
 }
 
@@ -151,10 +148,7 @@ fn processor() -> Bench {
         Arc::default(),
         StateOnly,
         FixedClock(Utc.timestamp_opt(1_767_225_610, 0).unwrap()),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        ProcessorOptions::default(),
     )
 }
 

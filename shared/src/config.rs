@@ -134,7 +134,6 @@ impl ProcessorConfig {
                 plan: crate::processor::plan::PlanOptions {
                     store_personal_data: retention(&vars)?.store_personal_data,
                 },
-                emit_metrics: true,
             },
         })
     }

@@ -1,85 +1,92 @@
-//! CloudWatch metrics in Embedded Metric Format: one JSON line per record on stdout, which Lambda
-//! turns into metrics without any API call.
+//! Metrics. The domain counts through the `metrics` facade, its port: where no recorder is installed
+//! (unit tests, the CLI, the soak) a count goes nowhere at no cost. The Lambda mains install the
+//! Embedded Metric Format exporter ([`install`]) and flush it once per invocation: one JSON line per
+//! label set on stdout, which CloudWatch turns into metrics without an API call. Tests that assert on
+//! metrics install metrics-util's debugging recorder.
+//!
+//! Every metric name and dimension is here, once: `scripts/check_template.py` reads this file and
+//! fails when an alarm or a dashboard widget names a metric that is not in [`name::ALL`], or when one
+//! of these is missing from the README.
 
-use serde_json::{json, Value};
-
+/// The CloudWatch namespace of every metric.
 pub const NAMESPACE: &str = "FanfareWebhooks";
+/// The dimension every metric carries: the function that emitted it (`ingest`, `processor`).
+pub const SERVICE: &str = "Service";
+/// The dimension of per-kind counts (emitted beside the same count without it).
+pub const KIND: &str = "Kind";
+/// The dimension of ingest's rejections and quarantines: the stable error code.
+pub const REASON: &str = "Reason";
 
-/// A single count for `service` (e.g. ingest's `EventIdHeaderMismatch`), dimension `Service`.
-pub fn count_document(service: &str, metric: &str, timestamp_ms: i64) -> Value {
-    let mut doc = json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Service"]],
-                "Metrics": [{"Name": metric, "Unit": "Count"}],
-            }],
-        },
-        "Service": service,
-    });
-    doc[metric] = json!(1);
-    doc
-}
+/// Metric names.
+pub mod name {
+    /// Processor: the handler ran and the event was current.
+    pub const PROCESSED: &str = "Processed";
+    /// Processor: the handler ran; a newer event of the entity had been applied first.
+    pub const SUPERSEDED: &str = "Superseded";
+    pub const DUPLICATE: &str = "Duplicate";
+    pub const IGNORED: &str = "Ignored";
+    /// Processor: same id, different payload (acknowledged, never processed).
+    pub const CONFLICT: &str = "Conflict";
+    /// Processor: not acknowledged (retried, then dead-lettered).
+    pub const FAILED: &str = "Failed";
+    /// Processor: Fanfare reported that it gave up delivering an event.
+    pub const DELIVERY_FAILED: &str = "DeliveryFailed";
+    /// Processor: milliseconds from a record's decoding to its outcome.
+    pub const HANDLER_LATENCY: &str = "HandlerLatency";
+    /// Ingest: on the events queue (200).
+    pub const ACCEPTED: &str = "Accepted";
+    /// Ingest: refused with a 4xx, by `Reason` (`signature_mismatch`, `timestamp_too_old`, ...).
+    pub const REJECTED: &str = "Rejected";
+    /// Ingest: signed but not an event, kept in quarantine (202), by `Reason`.
+    pub const QUARANTINED: &str = "Quarantined";
+    /// Ingest: a queue did not take it (503); Fanfare retries.
+    pub const UNAVAILABLE: &str = "Unavailable";
+    /// Ingest: `X-Fanfare-Event-Id` disagreed with the signed body.
+    pub const EVENT_ID_HEADER_MISMATCH: &str = "EventIdHeaderMismatch";
 
-/// The EMF document for one processed record: a count for its outcome (Processed, Duplicate, Stale,
-/// Failed, Conflict, Ignored, DeliveryFailed), with and without the `Kind` dimension, and the handler
-/// latency.
-pub fn record_document(
-    kind: &str,
-    outcome_metric: &str,
-    extra: Option<&str>,
-    latency_ms: f64,
-    timestamp_ms: i64,
-) -> Value {
-    let mut metrics = vec![
-        json!({"Name": outcome_metric, "Unit": "Count"}),
-        json!({"Name": "HandlerLatency", "Unit": "Milliseconds"}),
+    /// Every metric the code emits.
+    pub const ALL: &[&str] = &[
+        PROCESSED,
+        SUPERSEDED,
+        DUPLICATE,
+        IGNORED,
+        CONFLICT,
+        FAILED,
+        DELIVERY_FAILED,
+        HANDLER_LATENCY,
+        ACCEPTED,
+        REJECTED,
+        QUARANTINED,
+        UNAVAILABLE,
+        EVENT_ID_HEADER_MISMATCH,
     ];
-    let mut doc = json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Service"], ["Service", "Kind"]],
-                "Metrics": [],
-            }],
-        },
-        "Service": "processor",
-        "Kind": kind,
-        "HandlerLatency": latency_ms,
-    });
-    doc[outcome_metric] = json!(1);
-    if let Some(extra) = extra {
-        metrics.push(json!({"Name": extra, "Unit": "Count"}));
-        doc[extra] = json!(1);
-    }
-    doc["_aws"]["CloudWatchMetrics"][0]["Metrics"] = Value::Array(metrics);
-    doc
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Counts one of `metric`, for the service and, where given, for one value of a dimension.
+pub fn count(metric: &'static str, dimension: Option<(&'static str, &'static str)>) {
+    metrics::counter!(metric).increment(1);
+    if let Some((label, value)) = dimension {
+        metrics::counter!(metric, label => value).increment(1);
+    }
+}
 
-    #[test]
-    fn document_declares_each_metric_it_carries() {
-        let doc = record_document("order.paid", "Processed", None, 1.5, 1_000);
-        let declared = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]
-            .as_array()
-            .unwrap();
-        for m in declared {
-            let name = m["Name"].as_str().unwrap();
-            assert!(doc.get(name).is_some(), "{name} declared but missing");
+/// The installed exporter: flush it at the end of every invocation.
+pub struct Exporter(&'static metrics_cloudwatch_embedded::Collector);
+
+/// Installs the EMF exporter for `service` (call once, in `main`).
+pub fn install(service: &'static str) -> Result<Exporter, metrics_cloudwatch_embedded::Error> {
+    metrics_cloudwatch_embedded::Builder::new()
+        .cloudwatch_namespace(NAMESPACE)
+        .with_dimension(SERVICE, service)
+        .init()
+        .map(Exporter)
+}
+
+impl Exporter {
+    /// Writes what was counted since the last flush: one EMF line per dimension set.
+    pub fn flush(&self) {
+        if let Err(e) = self.0.flush(std::io::stdout().lock()) {
+            tracing::warn!(error = %e, "metrics not written");
         }
-        assert_eq!(doc["Processed"], 1);
-        let alert = record_document(
-            "webhook.delivery_failed",
-            "Processed",
-            Some("DeliveryFailed"),
-            1.0,
-            1,
-        );
-        assert_eq!(alert["DeliveryFailed"], 1);
     }
 }

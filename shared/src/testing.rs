@@ -110,13 +110,7 @@ pub struct Harness<H> {
 impl<H: EventHandler> Harness<H> {
     /// Clock at [`FIXTURE_TIME_S`]; personal data not stored (the stack's default).
     pub fn new(handler: H) -> Self {
-        Self::with_options(
-            handler,
-            ProcessorOptions {
-                emit_metrics: false,
-                ..Default::default()
-            },
-        )
+        Self::with_options(handler, ProcessorOptions::default())
     }
 
     pub fn with_options(handler: H, options: ProcessorOptions) -> Self {

@@ -323,10 +323,7 @@ where
         DynamoStateStore::new(ddb.clone(), state_table),
         handler,
         clock,
-        fanfare_shared::processor::ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        fanfare_shared::processor::ProcessorOptions::default(),
     )
 }
 

@@ -83,10 +83,7 @@ fn processor<B: Backend, H: EventHandler + Clone>(
                 .single()
                 .unwrap_or_default(),
         ),
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        ProcessorOptions::default(),
     )
 }
 

@@ -15,6 +15,7 @@ use lambda_http::{service_fn, Adapter, Error, Request};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     fanfare_shared::telemetry::init();
+    let metrics = fanfare_shared::metrics::install("ingest")?;
     let config = IngestConfig::from_env()?;
     let aws = aws_config().await;
     let secrets = load_signing_secrets(&config.secret_source, &aws).await?;
@@ -32,10 +33,11 @@ async fn main() -> Result<(), Error> {
         )),
         None => service,
     };
-    let service = &service;
-    let handler =
-        service_fn(
-            move |request: Request| async move { Ok::<_, Error>(service.handle(request).await) },
-        );
+    let (service, metrics) = (&service, &metrics);
+    let handler = service_fn(move |request: Request| async move {
+        let response = service.handle(request).await;
+        metrics.flush();
+        Ok::<_, Error>(response)
+    });
     lambda_runtime::run(Base64Guard(Adapter::from(handler))).await
 }

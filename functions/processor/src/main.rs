@@ -15,6 +15,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     fanfare_shared::telemetry::init();
+    let metrics = fanfare_shared::metrics::install("processor")?;
     let config = ProcessorConfig::from_env()?;
     let aws = aws_config().await;
     let handler = brand_handler::build(&config.handler, &aws).await?;
@@ -29,11 +30,12 @@ async fn main() -> Result<(), Error> {
         processor =
             processor.with_visibility(Arc::new(SqsVisibility::from_sdk_config(&aws, queue_url)));
     }
-    let processor = &processor;
+    let (processor, metrics) = (&processor, &metrics);
     let handler = service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(0);
-        let response: SqsBatchResponse =
-            processor.process_batch(&event.payload, deadline_ms).await?;
+        let response = processor.process_batch(&event.payload, deadline_ms).await;
+        metrics.flush();
+        let response: SqsBatchResponse = response?;
         Ok::<_, Error>(response)
     });
     lambda_runtime::run(handler).await

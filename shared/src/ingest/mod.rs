@@ -90,6 +90,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         let started = Instant::now();
         let outcome = self.accept(request).await;
         let latency_us = started.elapsed().as_micros() as u64;
+        count(&outcome);
         match outcome {
             Ok(Accepted::Enqueued {
                 event_id,
@@ -177,10 +178,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                 header_event_id = %sent,
                 "X-Fanfare-Event-Id disagrees with the signed body; the body's id is used"
             );
-            println!(
-                "{}",
-                metrics::count_document("ingest", "EventIdHeaderMismatch", now.timestamp_millis())
-            );
+            metrics::count(metrics::name::EVENT_ID_HEADER_MISMATCH, None);
         }
         // A body that parsed as JSON is valid UTF-8: take it over without copying.
         let text = match body {
@@ -256,6 +254,19 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             markers.close(&claim, kept.is_ok(), now_ms).await;
         }
         kept.map_err(IngestError::QuarantineUnavailable)
+    }
+}
+
+/// One count per delivery: accepted (by kind), quarantined or rejected (by reason), unavailable.
+fn count(outcome: &Result<Accepted, IngestError>) {
+    use metrics::{name, KIND, REASON};
+    match outcome {
+        Ok(Accepted::Enqueued { kind, .. }) => metrics::count(name::ACCEPTED, Some((KIND, kind))),
+        Ok(Accepted::Quarantined { reason }) => {
+            metrics::count(name::QUARANTINED, Some((REASON, reason)))
+        }
+        Err(e) if e.status().is_server_error() => metrics::count(name::UNAVAILABLE, None),
+        Err(e) => metrics::count(name::REJECTED, Some((REASON, e.code()))),
     }
 }
 

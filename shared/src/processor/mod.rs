@@ -55,8 +55,6 @@ pub const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(
 pub struct ProcessorOptions {
     pub record_ttl_secs: i64,
     pub plan: PlanOptions,
-    /// Print one EMF metrics line per record.
-    pub emit_metrics: bool,
 }
 
 impl Default for ProcessorOptions {
@@ -64,7 +62,6 @@ impl Default for ProcessorOptions {
         Self {
             record_ttl_secs: DEFAULT_RECORD_TTL_SECS,
             plan: PlanOptions::default(),
-            emit_metrics: true,
         }
     }
 }
@@ -175,9 +172,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         report::log(&event, outcome, attempt, latency_ms);
-        if self.options.emit_metrics {
-            report::emit_metrics(&event, outcome, latency_ms, self.clock.now());
-        }
+        report::count(&event, outcome, latency_ms);
         outcome
     }
 

@@ -89,15 +89,16 @@ impl Outcome {
         }
     }
 
-    /// The EMF metric this outcome counts towards.
+    /// The metric this outcome counts towards.
     pub(super) fn metric(&self) -> &'static str {
+        use crate::metrics::name;
         match self {
-            Outcome::Completed => "Processed",
-            Outcome::Superseded => "Superseded",
-            Outcome::Duplicate => "Duplicate",
-            Outcome::Ignored => "Ignored",
-            Outcome::Conflict => "Conflict",
-            Outcome::Busy | Outcome::Failed(_) => "Failed",
+            Outcome::Completed => name::PROCESSED,
+            Outcome::Superseded => name::SUPERSEDED,
+            Outcome::Duplicate => name::DUPLICATE,
+            Outcome::Ignored => name::IGNORED,
+            Outcome::Conflict => name::CONFLICT,
+            Outcome::Busy | Outcome::Failed(_) => name::FAILED,
         }
     }
 }

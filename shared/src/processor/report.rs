@@ -1,8 +1,7 @@
 //! The one log line and the metrics line for each processed message.
 
-use chrono::{DateTime, Utc};
-
 use super::Outcome;
+use crate::metrics;
 use crate::model::{Event, EventKind};
 
 pub(super) fn log(event: &Event, outcome: Outcome, attempt: u32, latency_ms: f64) {
@@ -20,16 +19,13 @@ pub(super) fn log(event: &Event, outcome: Outcome, attempt: u32, latency_ms: f64
     }
 }
 
-/// One EMF line on stdout (Lambda turns it into metrics without an API call).
-pub(super) fn emit_metrics(event: &Event, outcome: Outcome, latency_ms: f64, now: DateTime<Utc>) {
-    let alert = (event.kind == EventKind::WebhookDeliveryFailed && outcome == Outcome::Completed)
-        .then_some("DeliveryFailed");
-    let doc = crate::metrics::record_document(
-        event.kind.as_str(),
-        outcome.metric(),
-        alert,
-        latency_ms,
-        now.timestamp_millis(),
-    );
-    println!("{doc}");
+/// The outcome's count, with and without its kind, and the record's latency (see `metrics`).
+pub(super) fn count(event: &Event, outcome: Outcome, latency_ms: f64) {
+    let kind = event.kind.as_str();
+    metrics::count(outcome.metric(), Some((metrics::KIND, kind)));
+    if event.kind == EventKind::WebhookDeliveryFailed && outcome == Outcome::Completed {
+        metrics::count(metrics::name::DELIVERY_FAILED, None);
+    }
+    ::metrics::histogram!(metrics::name::HANDLER_LATENCY).record(latency_ms);
+    ::metrics::histogram!(metrics::name::HANDLER_LATENCY, metrics::KIND => kind).record(latency_ms);
 }

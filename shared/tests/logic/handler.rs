@@ -205,10 +205,7 @@ async fn retry_after_delays_the_rest_of_the_group_and_only_that_group() {
         Arc::new(fanfare_shared::adapters::memory::MemoryStateStore::default()),
         Downstream,
         fanfare_shared::ports::SystemClock,
-        fanfare_shared::processor::ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        fanfare_shared::processor::ProcessorOptions::default(),
     )
     .with_visibility(delays.clone());
     let mut batch = SqsEvent::default();

@@ -1,6 +1,7 @@
 //! The domain logic through the crate's public API, on the in-memory stores: one test binary.
 
 mod handler;
+mod metrics;
 mod model;
 mod privacy;
 mod processor;

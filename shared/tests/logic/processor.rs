@@ -75,10 +75,7 @@ fn processor_at<H: EventHandler>(
     handler: H,
     now_ms: i64,
 ) -> Processor<Ids, State, H, FixedClock> {
-    let options = ProcessorOptions {
-        emit_metrics: false,
-        ..Default::default()
-    };
+    let options = ProcessorOptions::default();
     Processor::new(
         ids.clone(),
         state.clone(),

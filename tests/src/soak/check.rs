@@ -39,10 +39,7 @@ pub async fn reference_state(events: &[GeneratedEvent]) -> (StateSnapshot, Vec<O
         state.clone(),
         StateOnly,
         SystemClock,
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        ProcessorOptions::default(),
     );
     let deadline = chrono::Utc::now().timestamp_millis() + 3_600_000;
     let mut outcomes = Vec::with_capacity(events.len());

@@ -203,10 +203,7 @@ pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Erro
             pid: std::process::id(),
         },
         SystemClock,
-        ProcessorOptions {
-            emit_metrics: false,
-            ..Default::default()
-        },
+        ProcessorOptions::default(),
     );
     loop {
         let received = sqs

@@ -87,10 +87,7 @@ impl Env {
             DynamoStateStore::new(self.ddb.clone(), &self.state_table),
             handler,
             FixedClock(Utc.timestamp_millis_opt(now_ms).unwrap()),
-            ProcessorOptions {
-                emit_metrics: false,
-                ..Default::default()
-            },
+            ProcessorOptions::default(),
         )
     }
 
