@@ -10,7 +10,11 @@ silently. Exits non-zero on the first failed check.
 5. Every function has a concurrency limit.
 6. The brand's handler gets its policies, secret and configuration from parameters.
 7. Only ingest, redrive and the operators' role may send to the events and quarantine queues.
-8. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
+8. Alarms and the dashboard read only metrics the code (shared/src/metrics.rs) or a log metric filter
+   emits, and the README lists every metric the code emits.
+9. Each alarm names its runbook step, which the README's runbook has.
+10. Every function logs to a log group of the stack with the retention parameter.
+11. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
    others), and what only `sam local` sets is AWS::NoValue in the template, so absent in AWS."""
 import json
 import os
@@ -103,6 +107,79 @@ def check_queue_senders(resources):
     assert not guarded, f"anyone with sqs:SendMessage may feed {sorted(guarded)}"
 
 
+def code_metric_names():
+    """Every metric name `shared/src/metrics.rs` declares (its `name` module)."""
+    with open(os.path.join(ROOT, "shared", "src", "metrics.rs")) as f:
+        text = f.read()
+    module = text[text.index("pub mod name {"):]
+    return set(re.findall(r'pub const [A-Z_]+: &str = "([A-Za-z0-9]+)";', module))
+
+
+def template_metric_names(resources):
+    """Metrics the template itself makes (log metric filters)."""
+    return {t["MetricName"] for res in resources.values() if res["Type"] == "AWS::Logs::MetricFilter"
+            for t in res["Properties"]["MetricTransformations"]}
+
+
+def our_metrics_in_alarms_and_dashboards(resources):
+    """(where, metric name) of every FanfareWebhooks metric an alarm or a dashboard widget reads."""
+    found = []
+    for name, res in resources.items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            stats = [props] + [m.get("MetricStat", {}).get("Metric", {}) for m in props.get("Metrics", [])]
+            found += [(name, m["MetricName"]) for m in stats if m.get("Namespace") == "FanfareWebhooks"]
+        elif res["Type"] == "AWS::CloudWatch::Dashboard":
+            body = props["DashboardBody"]
+            text = body["Sub"] if isinstance(body, dict) else body
+            for widget in json.loads(text)["widgets"]:
+                for metric in widget["properties"].get("metrics", []):
+                    if metric and metric[0] == "FanfareWebhooks":
+                        found.append((name, metric[1]))
+                    for part in metric:
+                        if isinstance(part, dict) and "FanfareWebhooks" in part.get("expression", ""):
+                            found += [(name, m) for m in re.findall(r'MetricName="([A-Za-z0-9]+)"', part["expression"])]
+    return found
+
+
+def check_metric_names(resources):
+    """Alarms and the dashboard read only metrics something emits; the README lists every one."""
+    known = code_metric_names() | template_metric_names(resources)
+    read = our_metrics_in_alarms_and_dashboards(resources)
+    assert read, "no alarm or widget reads a FanfareWebhooks metric"
+    for where, metric in read:
+        assert metric in known, f"{where} reads {metric}, which nothing emits"
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    for metric in sorted(code_metric_names()):
+        assert f"`{metric}`" in readme, f"the code emits {metric}; the README does not list it"
+    dashboards = [res for res in resources.values() if res["Type"] == "AWS::CloudWatch::Dashboard"]
+    assert dashboards, "no dashboard"
+
+
+def check_alarm_runbook(resources):
+    """Each alarm names its runbook step, and the README's runbook has that step."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        runbook = f.read().split("## Operations runbook", 1)[1]
+    for name, res in resources.items():
+        if res["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        match = re.match(r"Runbook: (\w+)\.", res["Properties"].get("AlarmDescription", ""))
+        assert match, f"{name}: its description does not start with 'Runbook: <step>.'"
+        assert f"| {match.group(1)} |" in runbook, f"{name}: the runbook has no row {match.group(1)}"
+
+
+def check_log_retention(resources):
+    """Every function writes to a log group of the stack, kept for the retention parameter."""
+    for name, res in resources.items():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        group = res["Properties"].get("LoggingConfig", {}).get("LogGroup", {}).get("Ref")
+        assert group in resources, f"{name}: no log group of its own (kept for ever)"
+        retention = resources[group]["Properties"].get("RetentionInDays")
+        assert retention == {"Ref": "AccessLogRetentionDays"}, f"{group}: retention {retention!r}"
+
+
 def check_quarantine_alarm(resources):
     watching = [
         res for res in resources.values()
@@ -140,7 +217,8 @@ def check_sam_env_vars(resources):
 def main():
     resources = load_template()["Resources"]
     checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_handler_parameters,
-              check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars]
+              check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars,
+              check_metric_names, check_alarm_runbook, check_log_retention]
     for check in checks:
         try:
             check(resources)
