@@ -51,6 +51,20 @@ where
     R: Quarantine,
     C: Clock,
 {
+    invoke_ingest_in(service, event_json, Context::default()).await
+}
+
+/// [`invoke_ingest`] with the invocation's context as the Runtime API gives it (its X-Ray trace id).
+pub async fn invoke_ingest_in<Q, R, C>(
+    service: &IngestService<Q, R, C>,
+    event_json: &str,
+    context: Context,
+) -> HttpAnswer
+where
+    Q: EventQueue,
+    R: Quarantine,
+    C: Clock,
+{
     let payload: LambdaRequest =
         serde_json::from_str(event_json).expect("fixture is an API Gateway event");
     let handler = service_fn(|request: Request| async move {
@@ -58,7 +72,7 @@ where
     });
     let mut layered = Base64Guard(Adapter::from(handler));
     let response = layered
-        .call(LambdaEvent::new(payload, Context::default()))
+        .call(LambdaEvent::new(payload, context))
         .await
         .expect("the handler never fails");
     let json = serde_json::to_value(&response).expect("response serialises");

@@ -1,7 +1,9 @@
 //! SQS adapters: the FIFO event queue and the quarantine queue.
 
 use async_trait::async_trait;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{
+    MessageAttributeValue, MessageSystemAttributeNameForSends, MessageSystemAttributeValue,
+};
 use aws_sdk_sqs::Client;
 
 use crate::contract::message::{attributes, sqs_text, QuarantinedDelivery, QueuedEvent};
@@ -37,6 +39,17 @@ impl EventQueue for SqsEventQueue {
             .message_deduplication_id(&event.deduplication_id);
         for (name, data_type, value) in event.attributes() {
             send = send.message_attributes(name, attribute(data_type, value)?);
+        }
+        if let Some(trace) = &event.trace_header {
+            let value = MessageSystemAttributeValue::builder()
+                .data_type("String")
+                .string_value(sqs_text(trace))
+                .build()
+                .map_err(unavailable)?;
+            send = send.message_system_attributes(
+                MessageSystemAttributeNameForSends::AwsTraceHeader,
+                value,
+            );
         }
         send.send().await.map_err(unavailable)?;
         Ok(())

@@ -147,6 +147,9 @@ pub struct QueuedEvent {
     pub replay_payload_hash: Option<String>,
     /// The operator asked to re-run the event even if its record is finished.
     pub replay_force: bool,
+    /// The ingest invocation's X-Ray trace header, sent as the message's `AWSTraceHeader` system
+    /// attribute (not one of the 10 message attributes) so the processor's invocation links to it.
+    pub trace_header: Option<String>,
 }
 
 impl QueuedEvent {
@@ -174,6 +177,7 @@ impl QueuedEvent {
             replay_id: None,
             replay_payload_hash: None,
             replay_force: false,
+            trace_header: None,
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use lambda_http::http::{HeaderMap, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::contract::delivery;
 use crate::contract::envelope::EnvelopeError;
@@ -138,6 +138,10 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         if request.method() != Method::POST {
             return Err(IngestError::MethodNotAllowed);
         }
+        // The invocation's X-Ray trace, handed on to the processor through SQS.
+        let trace_header = request
+            .lambda_context_ref()
+            .and_then(|context| context.xray_trace_id.clone());
         let (parts, body) = request.into_parts();
         if parts.headers.contains_key(INVALID_BASE64_MARKER) {
             return Err(IngestError::InvalidBase64);
@@ -194,6 +198,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             now.timestamp_millis(),
         );
         message.event_id_header = event_id_header;
+        message.trace_header = trace_header;
         message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
         message.retry_count =
             header(&parts.headers, headers::RETRY_COUNT).and_then(|v| v.trim().parse().ok());

@@ -81,6 +81,8 @@ pub struct QueuedMessage<'a> {
     pub replay_force: bool,
     /// The queue's message id, for logs.
     pub message_id: Option<&'a str>,
+    /// The `AWSTraceHeader` system attribute: the ingest invocation's X-Ray trace, for logs.
+    pub trace_header: Option<&'a str>,
 }
 
 impl<'a> QueuedMessage<'a> {
@@ -93,6 +95,7 @@ impl<'a> QueuedMessage<'a> {
             replay_payload_hash: None,
             replay_force: false,
             message_id: None,
+            trace_header: None,
         }
     }
 }
@@ -164,14 +167,15 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             kind = event.kind.as_str(),
             entity = %event.entity().key(),
             message_id = message.message_id.unwrap_or_default(),
+            trace_id = %message.trace_header.and_then(trace_id).unwrap_or_default(),
             attempt = tracing::field::Empty,
         );
         let (outcome, attempt) = self
             .process_event(&event, &bytes, message, deadline_ms)
-            .instrument(span)
+            .instrument(span.clone())
             .await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        report::log(&event, outcome, attempt, latency_ms);
+        span.in_scope(|| report::log(&event, outcome, attempt, latency_ms));
         report::count(&event, outcome, latency_ms);
         outcome
     }
@@ -358,6 +362,13 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             tracing::warn!(event_id = %event.id, error = %Causes(&e), "claim not released; it lapses with its lease");
         }
     }
+}
+
+/// The `Root=` trace id of an X-Ray trace header (`Root=1-…;Parent=…;Sampled=1`).
+fn trace_id(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Root="))
 }
 
 /// The idempotency table failed: its cause is logged here, once.

@@ -86,6 +86,7 @@ pub fn queued_message(record: &SqsMessage) -> QueuedMessage<'_> {
         replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
         replay_force: attribute(attributes::REPLAY_FORCE) == Some("true"),
         message_id: record.message_id.as_deref(),
+        trace_header: record.attributes.get("AWSTraceHeader").map(String::as_str),
     }
 }
 

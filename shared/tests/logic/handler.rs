@@ -292,3 +292,35 @@ fn fixture_bodies(text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Issue 17, part 4: the processor's lines for a record carry the trace id of the ingest invocation
+/// that queued it (the record's `AWSTraceHeader`).
+#[tokio::test]
+async fn a_records_log_lines_carry_its_trace_id() {
+    let captured = captured_log();
+    let processor = fanfare_shared::processor::Processor::new(
+        Arc::new(fanfare_shared::adapters::memory::MemoryIdempotencyStore::default()),
+        Arc::new(fanfare_shared::adapters::memory::MemoryStateStore::default()),
+        Downstream,
+        fanfare_shared::ports::SystemClock,
+        fanfare_shared::processor::ProcessorOptions::default(),
+    );
+    let body = r#"{"id":"evt_traced","type":"queue.consumer_admitted","created":1767225600,"data":{"experienceId":"x","consumerId":"c"}}"#;
+    let mut traced = record("m1", "admission/x/c", body);
+    traced.attributes.insert(
+        "AWSTraceHeader".into(),
+        "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+    );
+    let mut batch = SqsEvent::default();
+    batch.records = vec![traced];
+    processor.process_batch(&batch, 0).await.unwrap();
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("evt_traced") && l.contains("event processed"))
+        .expect("the record's line");
+    assert!(
+        line.contains("trace_id=1-5759e988-bd862e3fe1be46a994272793"),
+        "{line}"
+    );
+}

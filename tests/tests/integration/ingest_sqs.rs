@@ -296,3 +296,29 @@ async fn a_resent_unusable_delivery_is_kept_once() {
     let kept = fanfare_integration_tests::drain(&sqs, &quarantine_url).await;
     assert_eq!(kept.len(), 1, "kept {} times", kept.len());
 }
+
+/// Issue 17, part 4: the message ingest sends carries the invocation's trace (the Runtime API's
+/// `Lambda-Runtime-Trace-Id`) as its `AWSTraceHeader` system attribute, so the processor links to it.
+#[tokio::test]
+async fn the_queued_event_carries_the_invocations_trace() {
+    use aws_sdk_sqs::types::MessageSystemAttributeName;
+    let (sqs, events_url, _, service) = on_moto().await;
+    let trace = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1";
+    let mut context = lambda_runtime::Context::default();
+    context.xray_trace_id = Some(trace.to_string());
+    let fixture = read_fixture("http/queue_admitted_scheme_b_200.json");
+    let answer = fanfare_integration_tests::invoke_ingest_in(&service, &fixture, context).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let received = sqs
+        .receive_message()
+        .queue_url(&events_url)
+        .message_system_attribute_names(MessageSystemAttributeName::AwsTraceHeader)
+        .send()
+        .await
+        .unwrap();
+    let message = &received.messages()[0];
+    let sent = message
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::AwsTraceHeader));
+    assert_eq!(sent.map(String::as_str), Some(trace));
+}
