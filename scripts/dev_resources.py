@@ -91,8 +91,11 @@ def main():
         table = NAMES[name]
         existing = ddb.list_tables()["TableNames"]
         if table not in existing:
+            extra = {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} \
+                if "GlobalSecondaryIndexes" in props else {}
             ddb.create_table(TableName=table, BillingMode=props["BillingMode"],
-                             AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"])
+                             AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
+                             **extra)
             ttl = props.get("TimeToLiveSpecification")
             if ttl:
                 ddb.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)

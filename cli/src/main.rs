@@ -4,6 +4,7 @@
 
 mod dlq;
 mod error;
+mod events;
 mod inspect;
 mod local_mapping;
 mod quarantine;
@@ -45,6 +46,8 @@ enum Command {
     /// The materialised state of an entity, as JSON.
     #[command(subcommand)]
     State(inspect::StateArgs),
+    /// Which events failed lately, and why: `events --status failed --since 1h`.
+    Events(events::EventsArgs),
     /// Re-run archived events through the processor on purpose (ordinary duplicates stay out).
     Replay(replay::ReplayArgs),
     /// Inspect or empty the dead-letter queue.
@@ -87,6 +90,7 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::Status { event_id } => inspect::status(&target, &event_id).await,
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,
+                    Command::Events(args) => events::events(&target, args).await,
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,

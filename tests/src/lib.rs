@@ -231,7 +231,8 @@ pub fn metered_dynamodb(
 /// Creates the idempotency and state tables as template.yaml declares them; returns their names.
 pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
     };
     let key = |name: &str, kind: KeyType| {
         KeySchemaElement::builder()
@@ -248,11 +249,32 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
             .unwrap()
     };
     let idempotency = unique("idempotency");
+    // The sparse index of failed records, as in template.yaml.
+    let failed_index = GlobalSecondaryIndex::builder()
+        .index_name("FailedRecords")
+        .key_schema(key("failedFlag", KeyType::Hash))
+        .key_schema(key("updatedAtMs", KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .unwrap();
     ddb.create_table()
         .table_name(&idempotency)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("eventId", KeyType::Hash))
         .attribute_definitions(attr("eventId"))
+        .attribute_definitions(attr("failedFlag"))
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("updatedAtMs")
+                .attribute_type(ScalarAttributeType::N)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(failed_index)
         .send()
         .await
         .expect("create idempotency table");

@@ -9,6 +9,7 @@
 
 mod ingest_fixtures;
 mod ingest_sqs;
+mod operator_views;
 mod payloads;
 mod processor_dynamodb;
 mod processor_fixtures;

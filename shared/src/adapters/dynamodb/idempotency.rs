@@ -123,6 +123,9 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         e.set(record::UPDATED_AT_MS, n(claim.now_ms));
         e.set_if_absent(record::FIRST_SEEN_AT_MS, n(claim.now_ms));
         e.remove(record::LAST_ERROR);
+        // Out of the failed index while it is tried again (removing an absent attribute costs no
+        // index write, so records that never fail never touch the index).
+        e.remove(record::FAILED_FLAG);
         e.add(record::ATTEMPTS, n(1));
 
         let id = e.name(record::EVENT_ID);
@@ -215,6 +218,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let mut e = Expr::default();
         e.set(record::STATUS, s(Status::Failed.as_str()));
         e.set(record::LAST_ERROR, s(error_code));
+        e.set(record::FAILED_FLAG, s(record::FAILED));
         e.set(record::UPDATED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);
         self.close(event_id, owner, e).await

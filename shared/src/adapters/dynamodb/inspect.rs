@@ -44,6 +44,19 @@ fn value_to_json(value: &AttributeValue) -> serde_json::Value {
     }
 }
 
+/// A record whose last attempt failed, as `fanfare-webhooks events --status failed` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRecord {
+    pub event_id: String,
+    pub kind: String,
+    pub entity: String,
+    pub attempts: i64,
+    /// The stable code of the last failure (a handler's own code when the handler failed).
+    pub last_error: String,
+    pub last_attempt_ms: i64,
+}
+
 /// An archived event, as `fanfare-webhooks replay` reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchivedEvent {
@@ -57,6 +70,59 @@ pub struct ArchivedEvent {
 }
 
 impl DynamoIdempotencyStore {
+    /// Records whose last attempt failed at or after `since_ms`, newest first, at most `limit`:
+    /// a query of the sparse failed index, never a scan of the table.
+    pub async fn failed_since(
+        &self,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<FailedRecord>, IdempotencyError> {
+        let mut found = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        while found.len() < limit {
+            let mut e = Expr::default();
+            let flag = e.name(record::FAILED_FLAG);
+            let updated = e.name(record::UPDATED_AT_MS);
+            let failed = e.value(s(record::FAILED));
+            let since = e.value(n(since_ms));
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(super::FAILED_INDEX)
+                .key_condition_expression(format!("{flag} = {failed} AND {updated} >= {since}"))
+                .scan_index_forward(false)
+                .set_expression_attribute_names(Some(e.names))
+                .set_expression_attribute_values(Some(e.values))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
+            let text = |item: &HashMap<String, AttributeValue>, name| {
+                string(item, name).unwrap_or_default().to_string()
+            };
+            for item in out.items() {
+                if string(item, record::KIND) == Some(crate::ingest::KEPT_MARKER_KIND) {
+                    continue;
+                }
+                found.push(FailedRecord {
+                    event_id: text(item, record::EVENT_ID),
+                    kind: text(item, record::KIND),
+                    entity: text(item, record::ORDERING_KEY),
+                    attempts: number(item, record::ATTEMPTS).unwrap_or(0),
+                    last_error: text(item, record::LAST_ERROR),
+                    last_attempt_ms: number(item, record::UPDATED_AT_MS).unwrap_or(0),
+                });
+            }
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        found.truncate(limit);
+        Ok(found)
+    }
+
     /// One record as JSON (None when absent).
     pub async fn record_json(
         &self,

@@ -11,7 +11,7 @@ mod state;
 
 pub use idempotency::{archived_body, DynamoIdempotencyStore};
 #[cfg(feature = "inspect")]
-pub use inspect::{item_to_json, ArchivedEvent};
+pub use inspect::{item_to_json, ArchivedEvent, FailedRecord};
 pub use state::DynamoStateStore;
 
 use std::collections::HashMap;
@@ -43,7 +43,14 @@ pub mod record {
     pub const CONFLICT_COUNT: &str = "conflictCount";
     pub const CONFLICT_OF: &str = "conflictOf";
     pub const REPLAY_ID: &str = "replayId";
+    /// `failed` while the record's last attempt failed, absent otherwise: the partition key of the
+    /// sparse index [`FAILED_INDEX`], which only failed records enter (`fanfare-webhooks events`).
+    pub const FAILED_FLAG: &str = "failedFlag";
+    pub const FAILED: &str = "failed";
 }
+
+/// The idempotency table's sparse index of failed records, newest attempt last (`updatedAtMs`).
+pub const FAILED_INDEX: &str = "FailedRecords";
 
 pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())

@@ -1,0 +1,78 @@
+//! What the on-call engineer reads (issue 17, part 6), on moto: the failed events of the last hour
+//! from the idempotency table's sparse index, with the handler's own error code.
+
+use async_trait::async_trait;
+use chrono::{TimeZone, Utc};
+use fanfare_integration_tests::{create_tables, moto_config};
+use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
+use fanfare_shared::ports::FixedClock;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+
+const T0: i64 = 1_767_225_600_000;
+
+/// Fails `order.paid` while `down` is set.
+struct Erp {
+    down: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl EventHandler for Erp {
+    async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(HandlerError::new("erp_unreachable"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn failed_events_are_listed_by_time_until_they_succeed() {
+    let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
+    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    let store = DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table);
+    let processor = |now_ms: i64, down: bool| {
+        Processor::new(
+            DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table),
+            DynamoStateStore::new(ddb.clone(), &state_table),
+            Erp { down: down.into() },
+            FixedClock(Utc.timestamp_millis_opt(now_ms).unwrap()),
+            ProcessorOptions::default(),
+        )
+    };
+    let paid =
+        r#"{"id":"evt_paid","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+    let fulfilled =
+        r#"{"id":"evt_ok","type":"order.fulfilled","created":1767225600,"data":{"orderId":"o1"}}"#;
+    let failing = processor(T0, true);
+    assert!(matches!(
+        failing.process(QueuedMessage::raw(paid), 0).await,
+        Outcome::Failed(_)
+    ));
+    assert_eq!(
+        failing.process(QueuedMessage::raw(fulfilled), 0).await,
+        Outcome::Completed
+    );
+
+    let listed = store.failed_since(T0 - 3_600_000, 10).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].event_id, "evt_paid");
+    assert_eq!(listed[0].kind, "order.paid");
+    assert_eq!(listed[0].entity, "order/o1");
+    assert_eq!(listed[0].attempts, 1);
+    assert_eq!(listed[0].last_error, "erp_unreachable");
+    assert_eq!(listed[0].last_attempt_ms, T0);
+    // Older than the window: not listed.
+    assert!(store.failed_since(T0 + 1, 10).await.unwrap().is_empty());
+    // Once it succeeds it leaves the index.
+    let fixed = processor(T0 + 60_000, false);
+    assert_eq!(
+        fixed.process(QueuedMessage::raw(paid), 0).await,
+        Outcome::Superseded
+    );
+    assert!(store
+        .failed_since(T0 - 3_600_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
