@@ -86,7 +86,7 @@ fn run(cli: Cli) -> error::CliResult {
                     .await
                     .map_err(error::CliError::failure)?;
                 match other {
-                    Command::Send(args) => send::send(args).await,
+                    Command::Send(args) => send::send(&target, args).await,
                     Command::Status { event_id } => inspect::status(&target, &event_id).await,
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,

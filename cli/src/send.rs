@@ -10,16 +10,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
 
 use crate::signing::SchemeArg;
-use crate::target::{DEV_SECRET, DEV_WEBHOOK_URL};
+use crate::target::{Target, DEV_SECRET, DEV_WEBHOOK_URL};
+use fanfare_shared::adapters::secrets::load_signing_secrets;
+use fanfare_shared::contract::signature::SecretSource;
 
 #[derive(Args)]
 pub struct SendArgs {
-    /// The webhook URL (default: the make-dev stack's).
-    #[arg(long, env = "FANFARE_WEBHOOK_URL", default_value = DEV_WEBHOOK_URL)]
-    url: String,
-    /// Signing secret (default: the make-dev stack's).
-    #[arg(long, env = "FANFARE_SIGNING_SECRET", default_value = DEV_SECRET)]
-    secret: String,
+    /// The webhook URL (default: the `--stack`'s WebhookUrl output, else the make-dev stack's).
+    #[arg(long, env = "FANFARE_WEBHOOK_URL")]
+    url: Option<String>,
+    /// Signing secret (default: the `--stack`'s signing secret, the newest of a rotation, else the
+    /// make-dev stack's).
+    #[arg(long, env = "FANFARE_SIGNING_SECRET")]
+    secret: Option<String>,
     #[arg(long, value_enum, default_value = "a")]
     scheme: SchemeArg,
     /// Send every event this many times (retries of the same delivery).
@@ -74,11 +77,29 @@ fn body_of(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-pub async fn send(args: SendArgs) -> CliResult {
-    let secret = match SigningSecret::new(&args.secret) {
-        Ok(s) => s,
-        Err(e) => return Err(CliError::usage(e)),
+/// The secret to sign with: the flag, else the stack's secret in Secrets Manager, else make dev's.
+async fn signing_secret(target: &Target, given: Option<&str>) -> Result<SigningSecret, CliError> {
+    let Some(arn) = target.signing_secret_arn().filter(|_| given.is_none()) else {
+        return SigningSecret::new(given.unwrap_or(DEV_SECRET)).map_err(CliError::usage);
     };
+    let source = SecretSource::SecretsManager {
+        secret_id: arn.to_string(),
+    };
+    load_signing_secrets(&source, &target.sdk_config().await)
+        .await
+        .map_err(CliError::failure)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| CliError::refused("the stack's signing secret holds no secret"))
+}
+
+pub async fn send(target: &Target, args: SendArgs) -> CliResult {
+    let secret = signing_secret(target, args.secret.as_deref()).await?;
+    let url = args
+        .url
+        .clone()
+        .or_else(|| target.webhook_url().map(str::to_string))
+        .unwrap_or_else(|| DEV_WEBHOOK_URL.to_string());
     let files = match collect(&args.paths) {
         Ok(f) => f,
         Err(e) => return Err(CliError::usage(e)),
@@ -117,7 +138,7 @@ pub async fn send(args: SendArgs) -> CliResult {
             .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
             .unwrap_or_default();
         let mut request = client
-            .post(&args.url)
+            .post(&url)
             .header("content-type", "application/json")
             .header("user-agent", "Fanfare-Webhooks/1.0")
             .header(

@@ -41,6 +41,12 @@ pub struct Target {
     /// Quarantine queue URL (stack output QuarantineQueueUrl).
     #[arg(long, env = "QUARANTINE_QUEUE_URL", global = true)]
     quarantine_queue_url: Option<String>,
+    /// The stack's WebhookUrl output (`send --stack`).
+    #[arg(skip)]
+    webhook_url: Option<String>,
+    /// The stack's SigningSecretArn output (`send --stack`).
+    #[arg(skip)]
+    signing_secret_arn: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +68,16 @@ impl Target {
         self.state_table
             .clone()
             .unwrap_or_else(|| dev_name("StateTable"))
+    }
+
+    /// The deployed stack's webhook URL (with `--stack`).
+    pub fn webhook_url(&self) -> Option<&str> {
+        self.webhook_url.as_deref()
+    }
+
+    /// The deployed stack's signing secret (with `--stack`).
+    pub fn signing_secret_arn(&self) -> Option<&str> {
+        self.signing_secret_arn.as_deref()
     }
 
     /// Fills what flags left open from the stack's outputs, when `--stack` is given.
@@ -91,6 +107,8 @@ impl Target {
                 "EventsQueueUrl" => &mut self.events_queue_url,
                 "EventsDeadLetterQueueUrl" => &mut self.dead_letter_queue_url,
                 "QuarantineQueueUrl" => &mut self.quarantine_queue_url,
+                "WebhookUrl" => &mut self.webhook_url,
+                "SigningSecretArn" => &mut self.signing_secret_arn,
                 _ => continue,
             };
             slot.get_or_insert_with(|| value.to_string());

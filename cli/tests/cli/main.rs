@@ -3,7 +3,9 @@
 //! - `sign_verify`: `sign` and `verify` as processes, exit codes and messages.
 //! - `local_mapping`: the local event-source mapping against moto.
 //! - `dev_stack`: `make dev`'s stack end to end.
+//! - `stack_send`: `send --stack` against a stack and a secret on moto.
 
 mod dev_stack;
 mod local_mapping;
 mod sign_verify;
+mod stack_send;
