@@ -3,6 +3,7 @@
 //! (AWS_ENDPOINT_URL, AWS_PROFILE, the table and queue variables) point it at AWS.
 
 mod dlq;
+mod doctor;
 mod error;
 mod events;
 mod inspect;
@@ -46,6 +47,10 @@ enum Command {
     /// The materialised state of an entity, as JSON.
     #[command(subcommand)]
     State(inspect::StateArgs),
+    /// Check a stack after a deploy: secret, a signed probe, queues, alarms, log groups.
+    ///
+    /// Exit codes: 0 every check passed, 1 a check failed (the checklist says what to do).
+    Doctor(doctor::DoctorArgs),
     /// Which events failed lately, and why: `events --status failed --since 1h`.
     Events(events::EventsArgs),
     /// Re-run archived events through the processor on purpose (ordinary duplicates stay out).
@@ -91,6 +96,7 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,
                     Command::Events(args) => events::events(&target, args).await,
+                    Command::Doctor(args) => doctor::doctor(&target, args).await,
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,

@@ -11,7 +11,7 @@ pub const DEV_SECRET: &str = "whsec_dev";
 const DEV_RESOURCES: &str = include_str!("../../scripts/dev-resources.json");
 
 /// The `make dev` name of a template resource (its logical id in `template.yaml`).
-fn dev_name(logical_id: &str) -> String {
+pub fn dev_name(logical_id: &str) -> String {
     serde_json::from_str::<serde_json::Value>(DEV_RESOURCES)
         .ok()
         .and_then(|names| names.get(logical_id)?.as_str().map(str::to_string))
@@ -68,6 +68,11 @@ impl Target {
         self.state_table
             .clone()
             .unwrap_or_else(|| dev_name("StateTable"))
+    }
+
+    /// The deployed stack's name (`--stack`).
+    pub fn stack(&self) -> Option<&str> {
+        self.stack.as_deref()
     }
 
     /// The deployed stack's webhook URL (with `--stack`).

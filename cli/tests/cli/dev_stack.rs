@@ -294,4 +294,60 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         assert_eq!(item["orderId"], "ord_e2e", "{consumer}: {state}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+    doctor_passes_then_fails_on_a_placeholder_secret(&stack);
+}
+
+/// Issue 17, part 7: `doctor` on this stack passes; once the stored secret is a placeholder (the
+/// stack's generated value, not a whsec_ one) it fails on the secret and on the probe, which ingest
+/// (still verifying with the real secret) refuses.
+fn doctor_passes_then_fails_on_a_placeholder_secret(stack: &DevStack) {
+    let doctor = || {
+        stack
+            .cli()
+            .args([
+                "doctor",
+                "--url",
+                &stack.webhook_url,
+                "--probe-timeout-secs",
+                "60",
+            ])
+            .output()
+            .unwrap()
+    };
+    let healthy = doctor();
+    let report = String::from_utf8_lossy(&healthy.stdout).to_string();
+    assert!(healthy.status.success(), "{report}");
+    for line in [
+        "ok    signing secret",
+        "ok    probe",
+        "ok    events queue",
+        "ok    dead-letter queue",
+    ] {
+        assert!(report.contains(line), "{line} missing from:\n{report}");
+    }
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let config = fanfare_shared::adapters::sdk_defaults()
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+                "test", "test", None, None, "moto",
+            ))
+            .endpoint_url(format!("http://127.0.0.1:{}", stack.moto_port))
+            .load()
+            .await;
+        aws_sdk_secretsmanager::Client::new(&config)
+            .put_secret_value()
+            .secret_id("fanfare-webhooks-signing-secret")
+            .secret_string("Xq7PlaceholderFromTheStack9Kz")
+            .send()
+            .await
+            .unwrap();
+    });
+    let broken = doctor();
+    let report = String::from_utf8_lossy(&broken.stdout).to_string();
+    assert_eq!(broken.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("FAIL  signing secret: still the stack's placeholder"),
+        "{report}"
+    );
+    assert!(report.contains("FAIL  probe"), "{report}");
 }

@@ -19,6 +19,11 @@ impl SigningSecret {
         Ok(Self(secret.as_bytes().to_vec()))
     }
 
+    /// Shaped like the secrets Fanfare issues (`whsec_…`): the stack's generated placeholder is not.
+    pub fn looks_issued(&self) -> bool {
+        self.0.starts_with(b"whsec_")
+    }
+
     pub(super) fn bytes(&self) -> &[u8] {
         &self.0
     }
