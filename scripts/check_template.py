@@ -159,16 +159,29 @@ def check_metric_names(resources):
     assert dashboards, "no dashboard"
 
 
+# What the paged engineer must hear about, whatever else is added: each is a runbook step an alarm names.
+REQUIRED_ALARMS = {
+    "SigningSecretWrong", "ApiServerErrors", "ApiThrottled", "FunctionErrors", "FunctionThrottles",
+    "Conflict", "DeadLetterQueueNotEmpty", "QuarantineNotEmpty", "OldestMessageAge", "FailureRate",
+    "DeliveryFailed",
+}
+
+
 def check_alarm_runbook(resources):
-    """Each alarm names its runbook step, and the README's runbook has that step."""
+    """Each alarm names its runbook step, the README's runbook has that step, and no required alarm is
+    missing."""
     with open(os.path.join(ROOT, "README.md")) as f:
         runbook = f.read().split("## Operations runbook", 1)[1]
+    named = set()
     for name, res in resources.items():
         if res["Type"] != "AWS::CloudWatch::Alarm":
             continue
         match = re.match(r"Runbook: (\w+)\.", res["Properties"].get("AlarmDescription", ""))
         assert match, f"{name}: its description does not start with 'Runbook: <step>.'"
         assert f"| {match.group(1)} |" in runbook, f"{name}: the runbook has no row {match.group(1)}"
+        named.add(match.group(1))
+    missing = REQUIRED_ALARMS - named
+    assert not missing, f"no alarm for {sorted(missing)}"
 
 
 def check_tracing(resources):

@@ -3,9 +3,11 @@
 //! - `sign_verify`: `sign` and `verify` as processes, exit codes and messages.
 //! - `local_mapping`: the local event-source mapping against moto.
 //! - `dev_stack`: `make dev`'s stack end to end.
+//! - `operator`: `dlq list` and `replay --event-id` against moto.
 //! - `stack_send`: `send --stack` against a stack and a secret on moto.
 
 mod dev_stack;
 mod local_mapping;
+mod operator;
 mod sign_verify;
 mod stack_send;

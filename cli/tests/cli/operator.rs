@@ -1,0 +1,157 @@
+//! The on-call commands against moto (issue 17, part 6): `dlq list` shows each message's last error,
+//! `replay --event-id` picks one archived event (and refuses an unknown id).
+//!
+//! Needs MOTO_ENDPOINT (set by `make test`).
+
+use std::process::Command;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
+use fanfare_shared::contract::message::attributes;
+use fanfare_shared::ports::idempotency::{Claim, IdempotencyStore};
+
+const CLI: &str = env!("CARGO_BIN_EXE_fanfare-webhooks");
+const BODY: &str =
+    r#"{"id":"evt_dlq","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+
+async fn config(endpoint: &str) -> aws_config::SdkConfig {
+    fanfare_shared::adapters::sdk_defaults()
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+#[tokio::test]
+async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
+    let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
+    let config = config(&endpoint).await;
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..10];
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let fifo = |name: String| {
+        let sqs = sqs.clone();
+        async move {
+            sqs.create_queue()
+                .queue_name(name)
+                .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+                .send()
+                .await
+                .unwrap()
+                .queue_url
+                .unwrap()
+        }
+    };
+    let events = fifo(format!("ops-events-{suffix}.fifo")).await;
+    let dlq = fifo(format!("ops-dlq-{suffix}.fifo")).await;
+    let quarantine = sqs
+        .create_queue()
+        .queue_name(format!("ops-quarantine-{suffix}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let table = format!("ops-idempotency-{suffix}");
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    ddb.create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("eventId")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("eventId")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // The event failed in its handler: its record says why, and its message sits in the DLQ.
+    let store = DynamoIdempotencyStore::new(ddb, &table);
+    let event = fanfare_shared::contract::envelope::parse_event(BODY.as_bytes()).unwrap();
+    let claim = Claim {
+        event_id: "evt_dlq".into(),
+        owner: "o".into(),
+        payload_hash: event.payload_hash(),
+        now_ms: 1_767_225_600_000,
+        lease_until_ms: 1_767_225_660_000,
+        expires_at_s: 4_000_000_000,
+        kind: "order.paid".into(),
+        event_type: "order.paid".into(),
+        ordering_key: "order/o1".into(),
+        occurred_at_ms: 1_767_225_600_000,
+        raw_event: BODY.into(),
+        replay_id: None,
+    };
+    store.claim(&claim).await.unwrap();
+    store
+        .release("evt_dlq", "o", "erp_unreachable", 1_767_225_601_000)
+        .await
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&dlq)
+        .message_body(BODY)
+        .message_group_id("order/o1")
+        .message_deduplication_id("d1")
+        .message_attributes(
+            attributes::EVENT_ID,
+            aws_sdk_sqs::types::MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value("evt_dlq")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = move |args: &[&str]| {
+        let mut command = Command::new(CLI);
+        command
+            .args(["--endpoint-url", &endpoint, "--idempotency-table", &table])
+            .args([
+                "--events-queue-url",
+                &events,
+                "--dead-letter-queue-url",
+                &dlq,
+            ])
+            .args(["--quarantine-queue-url", &quarantine])
+            .args(args);
+        command.output().unwrap()
+    };
+    let run = std::sync::Arc::new(run);
+    let call = |args: Vec<&'static str>| {
+        let run = run.clone();
+        tokio::task::spawn_blocking(move || run(&args))
+    };
+    let listed = call(vec!["dlq", "list"]).await.unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(line["eventId"], "evt_dlq");
+    assert_eq!(line["lastError"], "erp_unreachable", "{line}");
+
+    let one = call(vec!["replay", "--event-id", "evt_dlq", "--dry-run"])
+        .await
+        .unwrap();
+    let out = String::from_utf8_lossy(&one.stdout).to_string();
+    assert!(one.status.success(), "{out}");
+    assert!(
+        out.contains("evt_dlq order.paid") && out.contains("1 event(s) would be replayed"),
+        "{out}"
+    );
+    let unknown = call(vec!["replay", "--event-id", "evt_nope", "--dry-run"])
+        .await
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("evt_nope"));
+}
