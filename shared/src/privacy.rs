@@ -13,6 +13,10 @@
 
 use serde_json::Value;
 
+/// JSON's string delimiter and escape, as bytes.
+const QUOTE: u8 = 0x22;
+const BACKSLASH: u8 = 0x5c;
+
 /// What replaces a redacted value.
 pub const REDACTED: &str = "[redacted]";
 
@@ -169,8 +173,12 @@ fn value_len(value: &str) -> usize {
     } else if value.starts_with(['{', '[']) {
         closing_bracket(value).map_or(value.len(), |c| c + 1)
     } else {
+        // A JSON scalar (number, true, false, null) holds no quote, bracket or colon: stopping at
+        // them keeps a pair that follows broken text in reach of the scan.
         value
-            .find(|c: char| matches!(c, ',' | '}' | ']') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(c, ',' | '}' | ']' | '"' | '{' | '[' | ':') || c.is_whitespace()
+            })
             .unwrap_or(value.len())
     }
 }
@@ -194,14 +202,14 @@ fn closing_bracket(s: &str) -> Option<usize> {
     for (i, b) in s.bytes().enumerate() {
         if in_string {
             match b {
-                b'\\' if !escaped => escaped = true,
-                b'"' if !escaped => in_string = false,
+                BACKSLASH if !escaped => escaped = true,
+                QUOTE if !escaped => in_string = false,
                 _ => escaped = false,
             }
             continue;
         }
         match b {
-            b'"' => in_string = true,
+            QUOTE => in_string = true,
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 depth = depth.checked_sub(1)?;
@@ -220,8 +228,8 @@ fn closing_quote(s: &str) -> Option<usize> {
     let mut escaped = false;
     for (i, b) in s.bytes().enumerate() {
         match b {
-            b'\\' if !escaped => escaped = true,
-            b'"' if !escaped => return Some(i),
+            BACKSLASH if !escaped => escaped = true,
+            QUOTE if !escaped => return Some(i),
             _ => escaped = false,
         }
     }

@@ -89,3 +89,26 @@ proptest::proptest! {
         }
     }
 }
+
+/// Found by `make fuzz` (target `redaction`): kept as a regression case.
+#[test]
+fn the_fuzzers_first_find_keeps_no_credential() {
+    let seed = [
+        58u8, 34, 58, 34, 34, 9, 0, 0, 102, 34, 40, 34, 0, 0, 115, 101, 99, 114, 101, 116, 58, 34,
+        58, 214, 214, 214, 214, 214, 214, 34, 34, 9, 0, 58, 34,
+    ];
+    let body = fanfare_shared::testing::planted_body(&seed, MARK);
+    for retention in [
+        Retention::default(),
+        Retention {
+            store_personal_data: true,
+        },
+    ] {
+        let kept = retention.redact_body(&body);
+        assert!(
+            !kept.contains(MARK),
+            "{:?} -> {kept:?}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+}
