@@ -77,6 +77,46 @@ fn body_of(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Signs and posts one delivery; the line to print and whether it got a 2xx.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &SigningSecret,
+    scheme: Scheme,
+    file: &Path,
+    body: &[u8],
+    attempt: u32,
+) -> (String, bool) {
+    let now = chrono::Utc::now().timestamp();
+    let event_type = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    let mut request = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("user-agent", "Fanfare-Webhooks/1.0")
+        .header(
+            headers::DELIVERY_ID,
+            format!("dlv_{}", uuid::Uuid::new_v4().simple()),
+        )
+        .header(headers::RETRY_COUNT, attempt.to_string())
+        .header(headers::EVENT_TYPE, event_type)
+        .body(body.to_vec());
+    for (name, value) in sign(secret, scheme, now, body) {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            let line = format!("{} {} {}", status.as_u16(), file.display(), text.trim());
+            (line, status.is_success())
+        }
+        Err(e) => (format!("ERR {} {e}", file.display()), false),
+    }
+}
+
 /// The secret to sign with: the flag, else the stack's secret in Secrets Manager, else make dev's.
 async fn signing_secret(target: &Target, given: Option<&str>) -> Result<SigningSecret, CliError> {
     let Some(arn) = target.signing_secret_arn().filter(|_| given.is_none()) else {
@@ -132,39 +172,10 @@ pub async fn send(target: &Target, args: SendArgs) -> CliResult {
     }
     let mut failures = 0;
     for (file, body, attempt) in deliveries {
-        let now = chrono::Utc::now().timestamp();
-        let event_type = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
-            .unwrap_or_default();
-        let mut request = client
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("user-agent", "Fanfare-Webhooks/1.0")
-            .header(
-                headers::DELIVERY_ID,
-                format!("dlv_{}", uuid::Uuid::new_v4().simple()),
-            )
-            .header(headers::RETRY_COUNT, attempt.to_string())
-            .header(headers::EVENT_TYPE, event_type)
-            .body(body.clone());
-        for (name, value) in sign(&secret, scheme, now, &body) {
-            request = request.header(name, value);
+        let (line, accepted) = post(&client, &url, &secret, scheme, &file, &body, attempt).await;
+        if !accepted {
+            failures += 1;
         }
-        let line = match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                if !status.is_success() {
-                    failures += 1;
-                }
-                format!("{} {} {}", status.as_u16(), file.display(), text.trim())
-            }
-            Err(e) => {
-                failures += 1;
-                format!("ERR {} {e}", file.display())
-            }
-        };
         // A hidden bar (not a terminal, or a single event) drops println: print directly then.
         if progress.is_hidden() {
             println!("{line}");

@@ -246,27 +246,7 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         24
     );
 
-    // Wait until every event has a finished record.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let records = loop {
-        let records: Vec<Option<serde_json::Value>> = ids
-            .iter()
-            .map(|id| {
-                let out = stack.cli().args(["status", id]).output().unwrap();
-                serde_json::from_slice(&out.stdout).ok()
-            })
-            .collect();
-        let done = records.iter().all(|r| {
-            r.as_ref()
-                .and_then(|r| r["status"].as_str())
-                .is_some_and(|s| s == "completed" || s == "superseded")
-        });
-        if done {
-            break records;
-        }
-        assert!(Instant::now() < deadline, "queue not drained: {records:?}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let records = finished_records(&stack, &ids);
     for record in records.iter().flatten() {
         assert_eq!(
             record["attempts"], 1,
@@ -293,8 +273,34 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         assert_eq!(item["waitTimeSeconds"], 40, "{consumer}: {state}");
         assert_eq!(item["orderId"], "ord_e2e", "{consumer}: {state}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    doctor_passes_then_fails_on_a_placeholder_secret(&stack);
+    std::fs::remove_dir_all(&dir)
+        .ok()
+        .and(Some(&stack))
+        .map(doctor_passes_then_fails_on_a_placeholder_secret);
+}
+
+/// Every event's record, once all of them are finished (completed or superseded).
+fn finished_records(stack: &DevStack, ids: &[String]) -> Vec<Option<serde_json::Value>> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let records: Vec<Option<serde_json::Value>> = ids
+            .iter()
+            .map(|id| {
+                let out = stack.cli().args(["status", id]).output().unwrap();
+                serde_json::from_slice(&out.stdout).ok()
+            })
+            .collect();
+        let done = records.iter().all(|r| {
+            r.as_ref()
+                .and_then(|r| r["status"].as_str())
+                .is_some_and(|s| s == "completed" || s == "superseded")
+        });
+        if done {
+            return records;
+        }
+        assert!(Instant::now() < deadline, "queue not drained: {records:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// Issue 17, part 7: `doctor` on this stack passes; once the stored secret is a placeholder (the

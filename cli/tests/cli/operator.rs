@@ -27,59 +27,77 @@ async fn config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
-#[tokio::test]
-async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
-    let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
-    let config = config(&endpoint).await;
-    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..10];
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let fifo = |name: String| {
-        let sqs = sqs.clone();
-        async move {
-            sqs.create_queue()
-                .queue_name(name)
-                .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-                .send()
-                .await
-                .unwrap()
-                .queue_url
-                .unwrap()
+/// Fresh queues and an idempotency table on moto, named by the CLI's flags.
+struct Resources {
+    events: String,
+    dlq: String,
+    quarantine: String,
+    table: String,
+}
+
+impl Resources {
+    async fn create(config: &aws_config::SdkConfig) -> Resources {
+        let suffix = &uuid::Uuid::new_v4().simple().to_string()[..10];
+        let sqs = aws_sdk_sqs::Client::new(config);
+        let queue = |name: String, fifo: bool| {
+            let create = sqs.create_queue().queue_name(name);
+            let create = match fifo {
+                true => {
+                    create.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+                }
+                false => create,
+            };
+            async move { create.send().await.unwrap().queue_url.unwrap() }
+        };
+        let table = format!("ops-idempotency-{suffix}");
+        let key = KeySchemaElement::builder()
+            .attribute_name("eventId")
+            .key_type(KeyType::Hash);
+        let attribute = AttributeDefinition::builder()
+            .attribute_name("eventId")
+            .attribute_type(ScalarAttributeType::S);
+        aws_sdk_dynamodb::Client::new(config)
+            .create_table()
+            .table_name(&table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key.build().unwrap())
+            .attribute_definitions(attribute.build().unwrap())
+            .send()
+            .await
+            .unwrap();
+        Resources {
+            events: queue(format!("ops-events-{suffix}.fifo"), true).await,
+            dlq: queue(format!("ops-dlq-{suffix}.fifo"), true).await,
+            quarantine: queue(format!("ops-quarantine-{suffix}"), false).await,
+            table,
         }
-    };
-    let events = fifo(format!("ops-events-{suffix}.fifo")).await;
-    let dlq = fifo(format!("ops-dlq-{suffix}.fifo")).await;
-    let quarantine = sqs
-        .create_queue()
-        .queue_name(format!("ops-quarantine-{suffix}"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let table = format!("ops-idempotency-{suffix}");
-    let ddb = aws_sdk_dynamodb::Client::new(&config);
-    ddb.create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("eventId")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("eventId")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    // The event failed in its handler: its record says why, and its message sits in the DLQ.
-    let store = DynamoIdempotencyStore::new(ddb, &table);
+    }
+
+    /// Runs the CLI against these resources.
+    fn cli(&self, endpoint: &str, args: &[&str]) -> std::process::Output {
+        Command::new(CLI)
+            .args([
+                "--endpoint-url",
+                endpoint,
+                "--idempotency-table",
+                &self.table,
+            ])
+            .args([
+                "--events-queue-url",
+                &self.events,
+                "--dead-letter-queue-url",
+                &self.dlq,
+            ])
+            .args(["--quarantine-queue-url", &self.quarantine])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+/// An event whose handler failed: its record says why, and its message sits in the DLQ.
+async fn dead_lettered(config: &aws_config::SdkConfig, at: &Resources) {
+    let store = DynamoIdempotencyStore::new(aws_sdk_dynamodb::Client::new(config), &at.table);
     let event = fanfare_shared::contract::envelope::parse_event(BODY.as_bytes()).unwrap();
     let claim = Claim {
         event_id: "evt_dlq".into(),
@@ -100,58 +118,44 @@ async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
         .release("evt_dlq", "o", "erp_unreachable", 1_767_225_601_000)
         .await
         .unwrap();
-    sqs.send_message()
-        .queue_url(&dlq)
+    let event_id = aws_sdk_sqs::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value("evt_dlq");
+    aws_sdk_sqs::Client::new(config)
+        .send_message()
+        .queue_url(&at.dlq)
         .message_body(BODY)
         .message_group_id("order/o1")
         .message_deduplication_id("d1")
-        .message_attributes(
-            attributes::EVENT_ID,
-            aws_sdk_sqs::types::MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value("evt_dlq")
-                .build()
-                .unwrap(),
-        )
+        .message_attributes(attributes::EVENT_ID, event_id.build().unwrap())
         .send()
         .await
         .unwrap();
-    let run = move |args: &[&str]| {
-        let mut command = Command::new(CLI);
-        command
-            .args(["--endpoint-url", &endpoint, "--idempotency-table", &table])
-            .args([
-                "--events-queue-url",
-                &events,
-                "--dead-letter-queue-url",
-                &dlq,
-            ])
-            .args(["--quarantine-queue-url", &quarantine])
-            .args(args);
-        command.output().unwrap()
+}
+
+#[tokio::test]
+async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
+    let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
+    let config = config(&endpoint).await;
+    let at = Resources::create(&config).await;
+    dead_lettered(&config, &at).await;
+    let run = |args: &'static [&'static str]| {
+        let (at, endpoint) = (&at, endpoint.clone());
+        std::thread::scope(|scope| scope.spawn(move || at.cli(&endpoint, args)).join().unwrap())
     };
-    let run = std::sync::Arc::new(run);
-    let call = |args: Vec<&'static str>| {
-        let run = run.clone();
-        tokio::task::spawn_blocking(move || run(&args))
-    };
-    let listed = call(vec!["dlq", "list"]).await.unwrap();
+    let listed = run(&["dlq", "list"]);
     let line: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(line["eventId"], "evt_dlq");
     assert_eq!(line["lastError"], "erp_unreachable", "{line}");
 
-    let one = call(vec!["replay", "--event-id", "evt_dlq", "--dry-run"])
-        .await
-        .unwrap();
+    let one = run(&["replay", "--event-id", "evt_dlq", "--dry-run"]);
     let out = String::from_utf8_lossy(&one.stdout).to_string();
     assert!(one.status.success(), "{out}");
     assert!(
         out.contains("evt_dlq order.paid") && out.contains("1 event(s) would be replayed"),
         "{out}"
     );
-    let unknown = call(vec!["replay", "--event-id", "evt_nope", "--dry-run"])
-        .await
-        .unwrap();
+    let unknown = run(&["replay", "--event-id", "evt_nope", "--dry-run"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("evt_nope"));
 }

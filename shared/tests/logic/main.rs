@@ -3,6 +3,7 @@
 mod handler;
 mod metrics;
 mod model;
+mod payload;
 mod privacy;
 mod processor;
 mod recovery;

@@ -164,6 +164,3 @@ payloads! {
     ConsumerCreated, ConsumerUpdated, ConsumerDeleted, ConsumerAuthenticated, ConsumerLinked,
     WebhookDeliveryFailed,
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,9 +1,11 @@
+//! The typed payloads (issue 16): spellings, aliases, exact money, values that never print.
+
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
-use super::*;
-use crate::contract::envelope::parse_event;
-use crate::model::Money;
+use fanfare_shared::contract::envelope::parse_event;
+use fanfare_shared::model::payload::*;
+use fanfare_shared::model::{Event, EventKind, Money};
 
 fn event(ty: &str, data: serde_json::Value) -> Event {
     let body = json!({"id": "evt_1", "type": ty, "created": 1_767_225_600, "data": data});
