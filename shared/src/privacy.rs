@@ -158,7 +158,12 @@ impl Retention {
             out.push_str(REDACTED);
             out.push('"');
             copied = end;
-            from = end;
+            // In broken text the quote that closed a string value may open the next name: scan it.
+            from = if text[..end].ends_with('\x22') {
+                end - 1
+            } else {
+                end
+            };
         }
         out.push_str(&text[copied..]);
         out
