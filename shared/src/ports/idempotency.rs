@@ -84,15 +84,42 @@ pub struct Claim {
     pub replay_id: Option<String>,
 }
 
-/// The parts of an existing record a claim decision needs.
+/// A record that is already there, with what a claim decision needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Existing {
+pub struct HeldRecord {
     pub status: Status,
     pub payload_hash: String,
     pub lease_until_ms: Option<i64>,
     pub attempts: u32,
-    /// The last replay that processed this record.
+    /// The last forced replay that processed this record.
     pub replay_id: Option<String>,
+    /// When the record expires (seconds, the TTL attribute), where known.
+    pub expires_at_s: Option<i64>,
+}
+
+impl HeldRecord {
+    /// The claim rule: whether `claim` may take this record. It may when the record has expired
+    /// (TTL deletion lags, so expiry is part of the rule), or, for the same payload, when it failed,
+    /// when its lease lapsed, or when it is finished and `claim` is a forced replay it has not seen.
+    /// The DynamoDB adapter states the same rule as its claim's condition expression
+    /// (`adapters/dynamodb/idempotency.rs`): change both together.
+    pub fn claimable_by(&self, claim: &Claim) -> bool {
+        let expired = self.expires_at_s.is_some_and(|e| e < claim.now_ms / 1000);
+        let same_payload = self.payload_hash == claim.payload_hash;
+        expired
+            || same_payload
+                && match self.status {
+                    Status::Failed => true,
+                    Status::InProgress => self.lease_until_ms.is_none_or(|l| l < claim.now_ms),
+                    finished => {
+                        finished.is_final()
+                            && claim
+                                .replay_id
+                                .as_deref()
+                                .is_some_and(|r| self.replay_id.as_deref() != Some(r))
+                    }
+                }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +128,7 @@ pub enum ClaimOutcome {
         attempt: u32,
     },
     /// The condition failed: the record as it is (returned by the failed write itself).
-    Held(Existing),
+    Held(HeldRecord),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,5 +189,76 @@ impl<T: IdempotencyStore + ?Sized> IdempotencyStore for std::sync::Arc<T> {
     }
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
         (**self).record_conflict(claim).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW_MS: i64 = 1_767_225_600_000;
+
+    fn claim(hash: &str, replay: Option<&str>) -> Claim {
+        Claim {
+            event_id: "e".into(),
+            owner: "o".into(),
+            payload_hash: hash.into(),
+            now_ms: NOW_MS,
+            lease_until_ms: NOW_MS + 1_000,
+            expires_at_s: NOW_MS / 1000 + 3_600,
+            kind: "order.paid".into(),
+            event_type: "order.paid".into(),
+            ordering_key: "order/o".into(),
+            occurred_at_ms: NOW_MS,
+            raw_event: String::new(),
+            replay_id: replay.map(str::to_string),
+        }
+    }
+
+    fn held(status: Status) -> HeldRecord {
+        HeldRecord {
+            status,
+            payload_hash: "h".into(),
+            lease_until_ms: Some(NOW_MS + 5_000),
+            attempts: 1,
+            replay_id: Some("r1".into()),
+            expires_at_s: Some(NOW_MS / 1000 + 60),
+        }
+    }
+
+    #[test]
+    fn the_claim_rule_with_expiry() {
+        assert!(held(Status::Failed).claimable_by(&claim("h", None)));
+        assert!(
+            !held(Status::InProgress).claimable_by(&claim("h", None)),
+            "live lease"
+        );
+        let lapsed = HeldRecord {
+            lease_until_ms: Some(NOW_MS - 1),
+            ..held(Status::InProgress)
+        };
+        assert!(lapsed.claimable_by(&claim("h", None)));
+        assert!(
+            !held(Status::Completed).claimable_by(&claim("h", None)),
+            "a duplicate"
+        );
+        assert!(
+            !held(Status::Completed).claimable_by(&claim("h", Some("r1"))),
+            "same replay"
+        );
+        assert!(
+            held(Status::Superseded).claimable_by(&claim("h", Some("r2"))),
+            "forced replay"
+        );
+        assert!(
+            !held(Status::Failed).claimable_by(&claim("other", None)),
+            "a conflict"
+        );
+        // An expired record is new again, whatever it held (TTL deletion lags).
+        let expired = HeldRecord {
+            expires_at_s: Some(NOW_MS / 1000 - 1),
+            ..held(Status::Completed)
+        };
+        assert!(expired.claimable_by(&claim("other", None)));
     }
 }

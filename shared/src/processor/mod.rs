@@ -13,7 +13,6 @@
 
 pub mod batch;
 pub mod handler;
-pub mod idempotency;
 mod outcome;
 pub mod plan;
 mod report;

@@ -1,5 +1,5 @@
 //! The idempotency table: one record per event id, claimed, finished or released with conditional
-//! writes. The claim's condition states the rule of `processor::idempotency::claimable`.
+//! writes. The claim's condition states the rule of `ports::idempotency::HeldRecord::claimable_by`.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client;
 use super::expr::Expr;
 use super::{condition_failed, n, number, record, s, string};
 use crate::ports::idempotency::{
-    Claim, ClaimOutcome, Existing, IdempotencyError, IdempotencyStore, Status,
+    Claim, ClaimOutcome, HeldRecord, IdempotencyError, IdempotencyStore, Status,
 };
 
 /// The archived body as stored: DEFLATE-compressed when that saves space (JSON usually halves),
@@ -87,8 +87,8 @@ impl DynamoIdempotencyStore {
     }
 }
 
-fn existing_from(item: &HashMap<String, AttributeValue>) -> Existing {
-    Existing {
+fn held_from(item: &HashMap<String, AttributeValue>) -> HeldRecord {
+    HeldRecord {
         // An unreadable status is treated as in progress: retried, never skipped.
         status: string(item, record::STATUS)
             .and_then(Status::parse)
@@ -102,6 +102,7 @@ fn existing_from(item: &HashMap<String, AttributeValue>) -> Existing {
             .try_into()
             .unwrap_or(0),
         replay_id: string(item, record::REPLAY_ID).map(str::to_string),
+        expires_at_s: number(item, record::EXPIRES_AT),
     }
 }
 
@@ -138,7 +139,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let our_hash = e.value(s(&claim.payload_hash));
         let failed = e.value(s(Status::Failed.as_str()));
         let in_progress = e.value(s(Status::InProgress.as_str()));
-        // The same rule as `processor::idempotency::claimable` (which the in-memory store uses),
+        // The same rule as `HeldRecord::claimable_by` (which the in-memory store uses),
         // written as a condition: a claim succeeds on a new or expired record, or on the same
         // payload that failed or whose lease lapsed (or, below, a finished one being replayed).
         let absent = format!("attribute_not_exists({id})");
@@ -179,14 +180,15 @@ impl IdempotencyStore for DynamoIdempotencyStore {
                 })
             }
             Err(err) => match condition_failed(&err) {
-                Some(Some(old)) => Ok(ClaimOutcome::Held(existing_from(old))),
+                Some(Some(old)) => Ok(ClaimOutcome::Held(held_from(old))),
                 // The condition failed but no old item came back: treat as busy, retry later.
-                Some(None) => Ok(ClaimOutcome::Held(Existing {
+                Some(None) => Ok(ClaimOutcome::Held(HeldRecord {
                     status: Status::InProgress,
                     payload_hash: claim.payload_hash.clone(),
                     lease_until_ms: None,
                     attempts: 0,
                     replay_id: None,
+                    expires_at_s: None,
                 })),
                 None => Err(IdempotencyError::Unavailable(Box::new(err))),
             },

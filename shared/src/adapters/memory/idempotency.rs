@@ -6,9 +6,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::ports::idempotency::{
-    Claim, ClaimOutcome, Existing, IdempotencyError, IdempotencyStore, Status,
+    Claim, ClaimOutcome, HeldRecord, IdempotencyError, IdempotencyStore, Status,
 };
-use crate::processor::idempotency::claimable;
 
 /// An in-memory store with the same rules, for unit tests and benchmarks.
 #[derive(Default)]
@@ -19,9 +18,8 @@ pub struct MemoryIdempotencyStore {
 
 #[derive(Debug, Clone)]
 pub struct MemoryRecord {
-    pub existing: Existing,
+    pub existing: HeldRecord,
     pub owner: String,
-    pub expires_at_s: i64,
     pub last_error: Option<String>,
 }
 
@@ -30,15 +28,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         let attempts = match records.get(&claim.event_id) {
-            Some(r)
-                if r.expires_at_s >= claim.now_ms / 1000
-                    && !claimable(
-                        &r.existing,
-                        &claim.payload_hash,
-                        claim.now_ms,
-                        claim.replay_id.as_deref(),
-                    ) =>
-            {
+            Some(r) if !r.existing.claimable_by(claim) => {
                 return Ok(ClaimOutcome::Held(r.existing.clone()));
             }
             Some(r) => r.existing.attempts + 1,
@@ -47,15 +37,15 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         records.insert(
             claim.event_id.clone(),
             MemoryRecord {
-                existing: Existing {
+                existing: HeldRecord {
                     status: Status::InProgress,
                     payload_hash: claim.payload_hash.clone(),
                     lease_until_ms: Some(claim.lease_until_ms),
                     attempts,
                     replay_id: claim.replay_id.clone(),
+                    expires_at_s: Some(claim.expires_at_s),
                 },
                 owner: claim.owner.clone(),
-                expires_at_s: claim.expires_at_s,
                 last_error: None,
             },
         );
