@@ -24,6 +24,8 @@ pub const DEAD_LETTER_QUEUE_URL: &str = "DEAD_LETTER_QUEUE_URL";
 pub const HANDLER_CONFIG: &str = "HANDLER_CONFIG";
 /// A secret the brand's handler may read (the template's `HandlerSecretArn`).
 pub const HANDLER_SECRET_ARN: &str = "HANDLER_SECRET_ARN";
+/// Canonical kinds ingest answers 200 without queueing (the template's `AcknowledgeOnlyKinds`).
+pub const ACK_ONLY_KINDS: &str = "ACK_ONLY_KINDS";
 pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
 pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
 
@@ -48,6 +50,8 @@ pub struct IngestConfig {
     pub retention: Retention,
     /// Where kept deliveries are remembered, so a re-sent one is kept once (the idempotency table).
     pub idempotency_table: Option<String>,
+    /// Kinds answered 200 without queueing.
+    pub acknowledge_only: Vec<crate::model::EventKind>,
 }
 
 impl IngestConfig {
@@ -85,6 +89,7 @@ impl IngestConfig {
             max_body_bytes,
             retention: retention(&vars)?,
             idempotency_table: vars.get(IDEMPOTENCY_TABLE),
+            acknowledge_only: acknowledge_only(&vars)?,
         })
     }
 }
@@ -169,6 +174,29 @@ impl RedriveConfig {
             },
         })
     }
+}
+
+/// `ACK_ONLY_KINDS`: canonical kind names, comma-separated; a name that is no kind is an error, so a
+/// typo cannot silently queue (or drop) the wrong kind.
+fn acknowledge_only<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<Vec<crate::model::EventKind>, ConfigError> {
+    let Some(list) = vars.get(ACK_ONLY_KINDS) else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| match crate::model::EventKind::from_canonical(name) {
+            Some(kind) if kind != crate::model::EventKind::Unknown => Ok(kind),
+            _ => Err(ConfigError::Invalid {
+                name: ACK_ONLY_KINDS,
+                reason: format!(
+                    "{name} is not a kind (canonical names, e.g. queue.position_updated)"
+                ),
+            }),
+        })
+        .collect()
 }
 
 /// `STORE_PERSONAL_DATA`: every function that stores a body reads it.

@@ -39,6 +39,8 @@ pub mod name {
     pub const REJECTED: &str = "Rejected";
     /// Ingest: signed but not an event, kept in quarantine (202), by `Reason`.
     pub const QUARANTINED: &str = "Quarantined";
+    /// Ingest: of a kind the stack acknowledges without queueing (`ACK_ONLY_KINDS`), by `Kind`.
+    pub const ACKNOWLEDGED_ONLY: &str = "AcknowledgedOnly";
     /// Ingest: a queue did not take it (503); Fanfare retries.
     pub const UNAVAILABLE: &str = "Unavailable";
     /// Ingest: `X-Fanfare-Event-Id` disagreed with the signed body.
@@ -55,6 +57,7 @@ pub mod name {
         DELIVERY_FAILED,
         HANDLER_LATENCY,
         ACCEPTED,
+        ACKNOWLEDGED_ONLY,
         REJECTED,
         QUARANTINED,
         UNAVAILABLE,

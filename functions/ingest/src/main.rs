@@ -26,7 +26,8 @@ async fn main() -> Result<(), Error> {
         RuntimeClock::from_env(),
         config.max_body_bytes,
     )
-    .with_retention(config.retention);
+    .with_retention(config.retention)
+    .with_acknowledge_only(config.acknowledge_only.clone());
     let service = match &config.idempotency_table {
         Some(table) => service.with_kept_markers(Arc::new(
             DynamoIdempotencyStore::from_sdk_config(&aws, table),

@@ -21,6 +21,7 @@ use crate::contract::headers::{self, sanitized};
 use crate::contract::message::{QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
 use crate::metrics;
+use crate::model::EventKind;
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::{Clock, EventQueue, Quarantine};
 use crate::privacy::Retention;
@@ -38,6 +39,9 @@ pub struct IngestService<Q, R, C> {
     /// Where a kept delivery is remembered (by a digest of its signed bytes), so that a captured
     /// delivery re-sent within the tolerance is kept once, not once per re-send.
     kept: Option<KeptMarkers>,
+    /// Kinds answered 200 and dropped (the high-volume `queue.position_updated`, where a brand
+    /// neither needs its state nor pays for it).
+    acknowledge_only: Vec<EventKind>,
 }
 
 /// What became of a request that was not refused.
@@ -46,6 +50,12 @@ enum Accepted {
     Enqueued {
         event_id: String,
         event_type: String,
+        kind: &'static str,
+    },
+    /// A kind the stack acknowledges without queueing (`ACK_ONLY_KINDS`): answered 200, never
+    /// claimed, written or handled.
+    AcknowledgedOnly {
+        event_id: String,
         kind: &'static str,
     },
     /// Validly signed but not a usable event: kept on the quarantine queue. Answered 2xx, since a
@@ -70,7 +80,14 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             max_body_bytes,
             retention: Retention::default(),
             kept: None,
+            acknowledge_only: Vec::new(),
         }
+    }
+
+    /// Answers these kinds 200 without queueing them.
+    pub fn with_acknowledge_only(mut self, kinds: Vec<EventKind>) -> Self {
+        self.acknowledge_only = kinds;
+        self
     }
 
     /// Keeps each signed-but-unusable body once (markers in the idempotency table).
@@ -107,6 +124,11 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                     "webhook accepted"
                 );
                 let body = serde_json::json!({ "received": true, "id": event_id });
+                error::json_response(StatusCode::OK, body.to_string())
+            }
+            Ok(Accepted::AcknowledgedOnly { event_id, kind }) => {
+                tracing::info!(event_id = %event_id, kind, outcome = "acknowledged_only", status = 200, latency_us, "webhook acknowledged, not queued (ACK_ONLY_KINDS)");
+                let body = serde_json::json!({ "received": true, "id": event_id, "queued": false });
                 error::json_response(StatusCode::OK, body.to_string())
             }
             Ok(Accepted::Quarantined { reason }) => {
@@ -174,6 +196,12 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                 });
             }
         };
+        if self.acknowledge_only.contains(&event.kind) {
+            return Ok(Accepted::AcknowledgedOnly {
+                event_id: event.id,
+                kind: event.kind.as_str(),
+            });
+        }
         // Unsigned, so it never names the event; a disagreement is only worth a log line and a metric.
         let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
         if let Some(sent) = event_id_header.as_deref().filter(|h| *h != event.id) {
@@ -267,6 +295,9 @@ fn count(outcome: &Result<Accepted, IngestError>) {
     use metrics::{name, KIND, REASON};
     match outcome {
         Ok(Accepted::Enqueued { kind, .. }) => metrics::count(name::ACCEPTED, Some((KIND, kind))),
+        Ok(Accepted::AcknowledgedOnly { kind, .. }) => {
+            metrics::count(name::ACKNOWLEDGED_ONLY, Some((KIND, kind)))
+        }
         Ok(Accepted::Quarantined { reason }) => {
             metrics::count(name::QUARANTINED, Some((REASON, reason)))
         }

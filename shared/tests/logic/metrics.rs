@@ -137,3 +137,73 @@ fn the_processor_counts_superseded_events_with_and_without_their_kind() {
     );
     assert!(has(&counts, name::SUPERSEDED, None, 1), "{counts:?}");
 }
+
+/// Issue 19, part 3: a kind in `ACK_ONLY_KINDS` is answered 200 and counted, never queued.
+#[test]
+fn an_acknowledge_only_kind_is_answered_and_never_queued() {
+    use fanfare_shared::adapters::memory::MemoryQueue;
+    use fanfare_shared::EventKind;
+    let secret = SigningSecret::new("whsec_test").unwrap();
+    let queue = std::sync::Arc::new(MemoryQueue::default());
+    let service = IngestService::new(
+        Verifier::new(vec![secret.clone()], VerifierOptions::default()).unwrap(),
+        queue.clone(),
+        NoopQueue,
+        FixedClock(Utc.timestamp_opt(T, 0).unwrap()),
+        DEFAULT_MAX_BODY_BYTES,
+    )
+    .with_acknowledge_only(vec![EventKind::QueuePositionUpdated]);
+    let deliver = |body: &'static [u8]| {
+        let signature = sign(&secret, Scheme::A, T, body).remove(0).1;
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .header("x-fanfare-signature", signature)
+            .body(Body::Binary(body.to_vec()))
+            .unwrap()
+    };
+    let position = br#"{"id":"evt_pos","type":"queue.position_updated","created":1767225600,"data":{"experienceId":"x","consumerId":"c","position":3}}"#;
+    let admitted = br#"{"id":"evt_adm","type":"queue.consumer_admitted","created":1767225600,"data":{"experienceId":"x","consumerId":"c"}}"#;
+    let mut statuses = Vec::new();
+    let counts = counted(async {
+        statuses.push(service.handle(deliver(position)).await.status().as_u16());
+        statuses.push(service.handle(deliver(admitted)).await.status().as_u16());
+    });
+    assert_eq!(statuses, [200, 200]);
+    let queued: Vec<String> = queue
+        .events
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e.event_id.clone())
+        .collect();
+    assert_eq!(queued, ["evt_adm"]);
+    assert!(
+        has(
+            &counts,
+            name::ACKNOWLEDGED_ONLY,
+            Some((KIND, "queue.position_updated")),
+            1
+        ),
+        "{counts:?}"
+    );
+}
+
+#[test]
+fn ack_only_kinds_are_canonical_names_and_a_typo_is_an_error() {
+    use fanfare_shared::config::IngestConfig;
+    let env = |ack: &'static str| {
+        move |name: &str| match name {
+            "EVENTS_QUEUE_URL" | "QUARANTINE_QUEUE_URL" => Some("q".to_string()),
+            "SIGNING_SECRETS" => Some("whsec_x".to_string()),
+            "ACK_ONLY_KINDS" => Some(ack.to_string()),
+            _ => None,
+        }
+    };
+    let config = IngestConfig::from_lookup(env(" queue.position_updated ,")).unwrap();
+    assert_eq!(
+        config.acknowledge_only,
+        [fanfare_shared::EventKind::QueuePositionUpdated]
+    );
+    let typo = IngestConfig::from_lookup(env("queue.position_update")).unwrap_err();
+    assert!(typo.to_string().contains("queue.position_update"), "{typo}");
+}
