@@ -222,6 +222,7 @@ impl Builder {
             json!({"consumerId": consumers[0], "points": 10}),
             vec![],
         );
+        self.rest_of_the_drop(n, &exp, &dst, &consumers);
         self.push(
             "distribution.closed",
             json!({"experienceId": exp, "distributionId": dst, "closedAt": self.iso(), "totalParticipants": 40}),
@@ -232,6 +233,70 @@ impl Builder {
             json!({"experienceId": exp, "totalParticipants": 40}),
             vec![],
         );
+    }
+
+    /// The kinds a drop sends less often: an expiry, a sell-out, a withdrawal, a pause, profile and
+    /// account changes, an endpoint alert; some drops are cancelled. With them every kind is sent.
+    fn rest_of_the_drop(&mut self, n: usize, exp: &str, dst: &str, consumers: &[String]) {
+        let at = self.iso();
+        let rows = [
+            (
+                "queue.access_expired",
+                json!({"experienceId": exp, "consumerId": consumers[1], "distributionId": dst, "expiredAt": at}),
+            ),
+            (
+                "queue.sold_out",
+                json!({"experienceId": exp, "queueId": format!("que_{n:04}")}),
+            ),
+            (
+                "draw.consumer_left",
+                json!({"experienceId": exp, "drawId": format!("drw_{n:04}"), "consumerId": consumers[29], "leftAt": at}),
+            ),
+            (
+                "experience.paused",
+                json!({"experienceId": exp, "reason": "maintenance"}),
+            ),
+            (
+                "experience.resumed",
+                json!({"experienceId": exp, "pausedDuration": 30}),
+            ),
+            (
+                "distribution.updated",
+                json!({"experienceId": exp, "distributionId": dst, "updatedAt": at, "changedFields": ["capacity"]}),
+            ),
+            (
+                "consumer.updated",
+                json!({"consumerId": consumers[2], "updatedAt": at, "changedFields": ["email"], "email": format!("{}.new@example.com", consumers[2])}),
+            ),
+            (
+                "consumer.authenticated",
+                json!({"consumerId": consumers[3], "authenticatedAt": at}),
+            ),
+            (
+                "consumer.linked",
+                json!({"consumerId": consumers[4], "linkedAt": at}),
+            ),
+            (
+                "consumer.deleted",
+                json!({"consumerId": consumers[9], "deletedAt": at}),
+            ),
+            (
+                "webhook.delivery.failed",
+                json!({"endpointId": "wep_soak", "endpointUrl": "https://example.com/hook",
+                "eventId": format!("evt_lost_{n:04}"), "eventType": "order.paid", "retryCount": 7,
+                "lastError": "timeout", "willRetry": false}),
+            ),
+        ];
+        for (event_type, data) in rows {
+            self.push(event_type, data, vec![]);
+        }
+        if n % 5 == 4 {
+            self.push(
+                "experience.cancelled",
+                json!({"experienceId": exp, "reason": "stock_issue"}),
+                vec![],
+            );
+        }
     }
 
     fn order(&mut self, exp: &str, consumer: &str, order: &str) {

@@ -9,6 +9,7 @@
 
 mod ingest_fixtures;
 mod ingest_sqs;
+mod kinds;
 mod operator_views;
 mod payloads;
 mod processor_dynamodb;
