@@ -81,7 +81,7 @@ impl<H> Recorded<H> {
 }
 
 macro_rules! record_every_kind {
-    ($( $variant:ident => $method:ident ),+) => {
+    ($( $variant:ident => $name:literal, $method:ident, $family:ident: [$($alias:literal),+] );+ $(;)?) => {
         #[async_trait]
         impl<H: EventHandler> EventHandler for Recorded<H> {
             $(
@@ -94,7 +94,7 @@ macro_rules! record_every_kind {
         }
     };
 }
-crate::for_each_handler_method!(record_every_kind);
+crate::for_each_kind!(record_every_kind);
 
 type HarnessProcessor<H> =
     Processor<Arc<MemoryIdempotencyStore>, Arc<MemoryStateStore>, Recorded<H>, FixedClock>;

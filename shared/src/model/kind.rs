@@ -3,8 +3,62 @@
 
 use std::fmt;
 
+/// The one table of kinds: for each row of the contract's alias table, its variant, canonical name,
+/// handler method, family and every spelling Fanfare's docs use. `EventKind` and its family, the
+/// `EventHandler` trait and its dispatch, the typed `Payload` enum, and any handler that treats every
+/// kind alike (recording, forwarding to a bus) are generated from it: `callback!` receives every row
+/// as `Variant => "name", method, Family: ["spelling", ...];`. A new kind is one row here, its plan
+/// and its payload struct.
+#[macro_export]
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            QueueEntered => "queue.entered", queue_entered, Admission: ["queue.consumer.entered", "queue.consumer_entered", "distribution.joined", "admission.created"];
+            QueueAdmitted => "queue.admitted", queue_admitted, Admission: ["queue.consumer.admitted", "queue.consumer_admitted", "queue.access_granted", "distribution.admitted", "admission.admitted"];
+            QueueCompleted => "queue.completed", queue_completed, Admission: ["queue.consumer.completed", "queue.admission_completed", "distribution.completed", "admission.completed"];
+            AdmissionExpired => "queue.admission_expired", admission_expired, Admission: ["queue.admission_expired", "queue.access_expired", "admission.expired"];
+            QueueLeft => "queue.left", queue_left, Admission: ["queue.consumer.left", "queue.consumer_left"];
+            QueueDenied => "queue.denied", queue_denied, Admission: ["queue.consumer.denied"];
+            QueuePositionUpdated => "queue.position_updated", queue_position_updated, Admission: ["queue.position_updated"];
+            QueueSoldOut => "queue.sold_out", queue_sold_out, Experience: ["queue.sold_out"];
+            DrawEntered => "draw.entered", draw_entered, Draw: ["draw.consumer.entered", "draw.entry_created", "draw.consumer_entered"];
+            DrawLeft => "draw.left", draw_left, Draw: ["draw.consumer_left"];
+            DrawWon => "draw.won", draw_won, Draw: ["draw.consumer.won", "draw.winner_selected", "distribution.winner_selected"];
+            DrawWinnersSelected => "draw.winners_selected", draw_winners_selected, Draw: ["draw.winners_selected"];
+            DrawLost => "draw.lost", draw_lost, Draw: ["draw.consumer.lost"];
+            DrawCompleted => "draw.completed", draw_completed, Draw: ["draw.completed"];
+            DrawPrizeClaimed => "draw.prize_claimed", draw_prize_claimed, Draw: ["draw.prize_claimed"];
+            DrawPrizeExpired => "draw.prize_expired", draw_prize_expired, Draw: ["draw.prize_expired"];
+            AuctionBidPlaced => "auction.bid_placed", auction_bid_placed, Auction: ["auction.bid.placed", "auction.bid_placed", "distribution.bid_placed"];
+            AuctionOutbid => "auction.outbid", auction_outbid, Auction: ["auction.bid.outbid", "auction.outbid"];
+            AuctionWon => "auction.won", auction_won, Auction: ["auction.consumer.won", "auction.winner_notified"];
+            AuctionSettled => "auction.settled", auction_settled, Auction: ["auction.settled", "auction.auction_ended"];
+            ExperienceCreated => "experience.created", experience_created, Experience: ["experience.created"];
+            ExperienceStarted => "experience.started", experience_started, Experience: ["experience.started", "experience.activated"];
+            ExperiencePaused => "experience.paused", experience_paused, Experience: ["experience.paused"];
+            ExperienceResumed => "experience.resumed", experience_resumed, Experience: ["experience.resumed"];
+            ExperienceEnded => "experience.ended", experience_ended, Experience: ["experience.ended", "experience.completed"];
+            ExperienceCancelled => "experience.cancelled", experience_cancelled, Experience: ["experience.cancelled"];
+            DistributionOpened => "distribution.opened", distribution_opened, Distribution: ["distribution.opened"];
+            DistributionUpdated => "distribution.updated", distribution_updated, Distribution: ["distribution.updated"];
+            DistributionClosed => "distribution.closed", distribution_closed, Distribution: ["distribution.closed"];
+            OrderCreated => "order.created", order_created, Order: ["order.created"];
+            OrderPaid => "order.paid", order_paid, Order: ["order.paid"];
+            OrderCompleted => "order.completed", order_completed, Order: ["order.completed"];
+            OrderFulfilled => "order.fulfilled", order_fulfilled, Order: ["order.fulfilled"];
+            OrderCancelled => "order.cancelled", order_cancelled, Order: ["order.cancelled"];
+            ConsumerCreated => "consumer.created", consumer_created, Consumer: ["consumer.created"];
+            ConsumerUpdated => "consumer.updated", consumer_updated, Consumer: ["consumer.updated"];
+            ConsumerDeleted => "consumer.deleted", consumer_deleted, Consumer: ["consumer.deleted"];
+            ConsumerAuthenticated => "consumer.authenticated", consumer_authenticated, Consumer: ["consumer.authenticated"];
+            ConsumerLinked => "consumer.linked", consumer_linked, Consumer: ["consumer.linked"];
+            WebhookDeliveryFailed => "webhook.delivery_failed", webhook_delivery_failed, Webhook: ["webhook.delivery.failed"];
+        }
+    };
+}
+
 macro_rules! kinds {
-    ($( $variant:ident => $name:literal : [$($alias:literal),+ $(,)?] ),+ $(,)?) => {
+    ($( $variant:ident => $name:literal, $method:ident, $family:ident: [$($alias:literal),+] );+ $(;)?) => {
         /// The normalised kind of an event. `Unknown` is a valid kind: it is acknowledged and ignored.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum EventKind {
@@ -49,52 +103,19 @@ macro_rules! kinds {
                     _ => None,
                 }
             }
+
+            /// The entity family an event of this kind changes, which decides its ordering key.
+            pub fn family(self) -> Family {
+                match self {
+                    $( EventKind::$variant => Family::$family, )+
+                    EventKind::Unknown => Family::Unknown,
+                }
+            }
         }
     };
 }
 
-kinds! {
-    QueueEntered => "queue.entered": ["queue.consumer.entered", "queue.consumer_entered", "distribution.joined", "admission.created"],
-    QueueAdmitted => "queue.admitted": ["queue.consumer.admitted", "queue.consumer_admitted", "queue.access_granted", "distribution.admitted", "admission.admitted"],
-    QueueCompleted => "queue.completed": ["queue.consumer.completed", "queue.admission_completed", "distribution.completed", "admission.completed"],
-    AdmissionExpired => "queue.admission_expired": ["queue.admission_expired", "queue.access_expired", "admission.expired"],
-    QueueLeft => "queue.left": ["queue.consumer.left", "queue.consumer_left"],
-    QueueDenied => "queue.denied": ["queue.consumer.denied"],
-    QueuePositionUpdated => "queue.position_updated": ["queue.position_updated"],
-    QueueSoldOut => "queue.sold_out": ["queue.sold_out"],
-    DrawEntered => "draw.entered": ["draw.consumer.entered", "draw.entry_created", "draw.consumer_entered"],
-    DrawLeft => "draw.left": ["draw.consumer_left"],
-    DrawWon => "draw.won": ["draw.consumer.won", "draw.winner_selected", "distribution.winner_selected"],
-    DrawWinnersSelected => "draw.winners_selected": ["draw.winners_selected"],
-    DrawLost => "draw.lost": ["draw.consumer.lost"],
-    DrawCompleted => "draw.completed": ["draw.completed"],
-    DrawPrizeClaimed => "draw.prize_claimed": ["draw.prize_claimed"],
-    DrawPrizeExpired => "draw.prize_expired": ["draw.prize_expired"],
-    AuctionBidPlaced => "auction.bid_placed": ["auction.bid.placed", "auction.bid_placed", "distribution.bid_placed"],
-    AuctionOutbid => "auction.outbid": ["auction.bid.outbid", "auction.outbid"],
-    AuctionWon => "auction.won": ["auction.consumer.won", "auction.winner_notified"],
-    AuctionSettled => "auction.settled": ["auction.settled", "auction.auction_ended"],
-    ExperienceCreated => "experience.created": ["experience.created"],
-    ExperienceStarted => "experience.started": ["experience.started", "experience.activated"],
-    ExperiencePaused => "experience.paused": ["experience.paused"],
-    ExperienceResumed => "experience.resumed": ["experience.resumed"],
-    ExperienceEnded => "experience.ended": ["experience.ended", "experience.completed"],
-    ExperienceCancelled => "experience.cancelled": ["experience.cancelled"],
-    DistributionOpened => "distribution.opened": ["distribution.opened"],
-    DistributionUpdated => "distribution.updated": ["distribution.updated"],
-    DistributionClosed => "distribution.closed": ["distribution.closed"],
-    OrderCreated => "order.created": ["order.created"],
-    OrderPaid => "order.paid": ["order.paid"],
-    OrderCompleted => "order.completed": ["order.completed"],
-    OrderFulfilled => "order.fulfilled": ["order.fulfilled"],
-    OrderCancelled => "order.cancelled": ["order.cancelled"],
-    ConsumerCreated => "consumer.created": ["consumer.created"],
-    ConsumerUpdated => "consumer.updated": ["consumer.updated"],
-    ConsumerDeleted => "consumer.deleted": ["consumer.deleted"],
-    ConsumerAuthenticated => "consumer.authenticated": ["consumer.authenticated"],
-    ConsumerLinked => "consumer.linked": ["consumer.linked"],
-    WebhookDeliveryFailed => "webhook.delivery_failed": ["webhook.delivery.failed"],
-}
+for_each_kind!(kinds);
 
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -130,32 +151,6 @@ impl Family {
             Family::Consumer => "consumer",
             Family::Webhook => "webhook",
             Family::Unknown => "unknown",
-        }
-    }
-}
-
-impl EventKind {
-    pub fn family(self) -> Family {
-        use EventKind::*;
-        match self {
-            QueueEntered | QueueAdmitted | QueueCompleted | AdmissionExpired | QueueLeft
-            | QueueDenied | QueuePositionUpdated => Family::Admission,
-            QueueSoldOut | ExperienceCreated | ExperienceStarted | ExperiencePaused
-            | ExperienceResumed | ExperienceEnded | ExperienceCancelled => Family::Experience,
-            DrawEntered | DrawLeft | DrawWon | DrawWinnersSelected | DrawLost | DrawCompleted
-            | DrawPrizeClaimed | DrawPrizeExpired => Family::Draw,
-            AuctionBidPlaced | AuctionOutbid | AuctionWon | AuctionSettled => Family::Auction,
-            DistributionOpened | DistributionUpdated | DistributionClosed => Family::Distribution,
-            OrderCreated | OrderPaid | OrderCompleted | OrderFulfilled | OrderCancelled => {
-                Family::Order
-            }
-            ConsumerCreated
-            | ConsumerUpdated
-            | ConsumerDeleted
-            | ConsumerAuthenticated
-            | ConsumerLinked => Family::Consumer,
-            WebhookDeliveryFailed => Family::Webhook,
-            Unknown => Family::Unknown,
         }
     }
 }

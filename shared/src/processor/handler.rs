@@ -134,59 +134,8 @@ impl From<PayloadError> for HandlerError {
     }
 }
 
-/// Calls `callback!(Variant => method, …)` for every kind and its [`EventHandler`] method: the one
-/// table the trait and [`dispatch`] are generated from, and the way for a handler that treats every
-/// kind alike (recording, forwarding to a bus) to implement them all without listing them.
-#[macro_export]
-macro_rules! for_each_handler_method {
-    ($callback:ident) => {
-        $callback! {
-            QueueEntered => queue_entered,
-            QueueAdmitted => queue_admitted,
-            QueueCompleted => queue_completed,
-            AdmissionExpired => admission_expired,
-            QueueLeft => queue_left,
-            QueueDenied => queue_denied,
-            QueuePositionUpdated => queue_position_updated,
-            QueueSoldOut => queue_sold_out,
-            DrawEntered => draw_entered,
-            DrawLeft => draw_left,
-            DrawWon => draw_won,
-            DrawWinnersSelected => draw_winners_selected,
-            DrawLost => draw_lost,
-            DrawCompleted => draw_completed,
-            DrawPrizeClaimed => draw_prize_claimed,
-            DrawPrizeExpired => draw_prize_expired,
-            AuctionBidPlaced => auction_bid_placed,
-            AuctionOutbid => auction_outbid,
-            AuctionWon => auction_won,
-            AuctionSettled => auction_settled,
-            ExperienceCreated => experience_created,
-            ExperienceStarted => experience_started,
-            ExperiencePaused => experience_paused,
-            ExperienceResumed => experience_resumed,
-            ExperienceEnded => experience_ended,
-            ExperienceCancelled => experience_cancelled,
-            DistributionOpened => distribution_opened,
-            DistributionUpdated => distribution_updated,
-            DistributionClosed => distribution_closed,
-            OrderCreated => order_created,
-            OrderPaid => order_paid,
-            OrderCompleted => order_completed,
-            OrderFulfilled => order_fulfilled,
-            OrderCancelled => order_cancelled,
-            ConsumerCreated => consumer_created,
-            ConsumerUpdated => consumer_updated,
-            ConsumerDeleted => consumer_deleted,
-            ConsumerAuthenticated => consumer_authenticated,
-            ConsumerLinked => consumer_linked,
-            WebhookDeliveryFailed => webhook_delivery_failed
-        }
-    };
-}
-
 macro_rules! handler_trait {
-    ($( $variant:ident => $method:ident ),+ $(,)?) => {
+    ($( $variant:ident => $name:literal, $method:ident, $family:ident: [$($alias:literal),+] );+ $(;)?) => {
         /// One method per kind of the contract's alias table.
         #[async_trait]
         pub trait EventHandler: Send + Sync {
@@ -211,7 +160,7 @@ macro_rules! handler_trait {
     };
 }
 
-for_each_handler_method!(handler_trait);
+crate::for_each_kind!(handler_trait);
 
 /// The built-in handler: state is materialised by the processor; no side effects.
 #[derive(Debug, Default, Clone, Copy)]

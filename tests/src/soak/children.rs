@@ -174,7 +174,7 @@ impl RecordingHandler {
 }
 
 macro_rules! record_every_kind {
-    ($($variant:ident => $method:ident),+ $(,)?) => {
+    ($( $variant:ident => $name:literal, $method:ident, $family:ident: [$($alias:literal),+] );+ $(;)?) => {
         #[async_trait]
         impl EventHandler for RecordingHandler {
             $(
@@ -185,7 +185,7 @@ macro_rules! record_every_kind {
         }
     };
 }
-fanfare_shared::for_each_handler_method!(record_every_kind);
+fanfare_shared::for_each_kind!(record_every_kind);
 
 /// Polls the events queue and invokes the processor with batches of up to 10, until killed.
 pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Error>> {

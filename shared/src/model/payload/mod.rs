@@ -122,7 +122,7 @@ fn parse<T: DeserializeOwned>(event: &Event) -> Result<T, PayloadError> {
 }
 
 macro_rules! payloads {
-    ($( $kind:ident ),+ $(,)?) => {
+    ($( $kind:ident => $name:literal, $method:ident, $family:ident: [$($alias:literal),+] );+ $(;)?) => {
         /// An event's typed data: one variant per kind, `Unknown` for a type outside the contract.
         #[derive(Debug, Clone, PartialEq)]
         pub enum Payload {
@@ -151,16 +151,4 @@ macro_rules! payloads {
     };
 }
 
-payloads! {
-    QueueEntered, QueueAdmitted, QueueCompleted, AdmissionExpired, QueueLeft, QueueDenied,
-    QueuePositionUpdated, QueueSoldOut,
-    DrawEntered, DrawLeft, DrawWon, DrawWinnersSelected, DrawLost, DrawCompleted, DrawPrizeClaimed,
-    DrawPrizeExpired,
-    AuctionBidPlaced, AuctionOutbid, AuctionWon, AuctionSettled,
-    ExperienceCreated, ExperienceStarted, ExperiencePaused, ExperienceResumed, ExperienceEnded,
-    ExperienceCancelled,
-    DistributionOpened, DistributionUpdated, DistributionClosed,
-    OrderCreated, OrderPaid, OrderCompleted, OrderFulfilled, OrderCancelled,
-    ConsumerCreated, ConsumerUpdated, ConsumerDeleted, ConsumerAuthenticated, ConsumerLinked,
-    WebhookDeliveryFailed,
-}
+crate::for_each_kind!(payloads);
