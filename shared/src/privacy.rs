@@ -19,6 +19,8 @@ const BACKSLASH: u8 = 0x5c;
 
 /// What replaces a redacted value.
 pub const REDACTED: &str = "[redacted]";
+/// [`REDACTED`] as a JSON string, as the lexical scan writes it.
+const REDACTED_STRING: &str = "\"[redacted]\"";
 
 /// Whether personal data may be stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,14 +133,14 @@ impl Retention {
         }
     }
 
-    /// Replaces the value after every `"<sensitive name>" :` in text that is not JSON. Every `"` is
-    /// tried as the start of a name (not only those a left-to-right pairing of quotes would give),
-    /// so an odd quote earlier in a broken body cannot hide a pair from the scan.
+    /// Replaces the value after every quoted sensitive name and its colon in text that is not JSON.
+    /// Every quote is tried as the start of a name (not only those a left-to-right pairing of quotes
+    /// would give), so an odd quote earlier in a broken body cannot hide a pair from the scan.
     fn redact_text(self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         let mut from = 0;
-        while let Some(open) = text[from..].find('"').map(|o| from + o) {
+        while let Some(open) = text[from..].find('\x22').map(|o| from + o) {
             let Some(close) = closing_quote(&text[open + 1..]).map(|c| open + 1 + c) else {
                 break;
             };
@@ -154,9 +156,7 @@ impl Retention {
             let start = text.len() - value.len();
             let end = start + value_len(value);
             out.push_str(&text[copied..start]);
-            out.push('"');
-            out.push_str(REDACTED);
-            out.push('"');
+            out.push_str(REDACTED_STRING);
             copied = end;
             // In broken text the quote that closed a string value may open the next name: scan it.
             from = if text[..end].ends_with('\x22') {
@@ -182,7 +182,7 @@ fn value_len(value: &str) -> usize {
         // them keeps a pair that follows broken text in reach of the scan.
         value
             .find(|c: char| {
-                matches!(c, ',' | '}' | ']' | '"' | '{' | '[' | ':') || c.is_whitespace()
+                matches!(c, ',' | '}' | ']' | '\x22' | '{' | '[' | ':') || c.is_whitespace()
             })
             .unwrap_or(value.len())
     }

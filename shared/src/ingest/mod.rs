@@ -202,30 +202,8 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
                 kind: event.kind.as_str(),
             });
         }
-        // Unsigned, so it never names the event; a disagreement is only worth a log line and a metric.
-        let event_id_header = header(&parts.headers, headers::EVENT_ID).and_then(sanitized);
-        if let Some(sent) = event_id_header.as_deref().filter(|h| *h != event.id) {
-            tracing::warn!(
-                event_id = %event.id,
-                header_event_id = %sent,
-                "X-Fanfare-Event-Id disagrees with the signed body; the body's id is used"
-            );
-            metrics::count(metrics::name::EVENT_ID_HEADER_MISMATCH, None);
-        }
-        // A body that parsed as JSON is valid UTF-8: take it over without copying.
-        let text = match body {
-            Body::Text(text) => text,
-            Body::Binary(bytes) => String::from_utf8(bytes)
-                .map_err(|_| IngestError::Envelope(EnvelopeError::NotJson))?,
-            other => String::from_utf8_lossy(&other).into_owned(),
-        };
-        let mut message = QueuedEvent::new(
-            &event,
-            text,
-            verified.scheme.as_str(),
-            now.timestamp_millis(),
-        );
-        message.event_id_header = event_id_header;
+        let mut message = queued_event(&event, body, &verified, now.timestamp_millis())?;
+        message.event_id_header = event_id_header(&parts.headers, &event);
         message.trace_header = trace_header;
         message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
         message.retry_count =
@@ -288,6 +266,44 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         }
         kept.map_err(IngestError::QuarantineUnavailable)
     }
+}
+
+/// The message for a verified event: the signed body, taken over without a copy where it can be.
+fn queued_event(
+    event: &crate::Event,
+    body: Body,
+    verified: &Verified,
+    received_at_ms: i64,
+) -> Result<QueuedEvent, IngestError> {
+    // A body that parsed as JSON is valid UTF-8.
+    let text = match body {
+        Body::Text(text) => text,
+        Body::Binary(bytes) => {
+            String::from_utf8(bytes).map_err(|_| IngestError::Envelope(EnvelopeError::NotJson))?
+        }
+        other => String::from_utf8_lossy(&other).into_owned(),
+    };
+    Ok(QueuedEvent::new(
+        event,
+        text,
+        verified.scheme.as_str(),
+        received_at_ms,
+    ))
+}
+
+/// `X-Fanfare-Event-Id` as sent, for logs. Unsigned, so it never names the event; a disagreement
+/// with the body is only worth a log line and a metric.
+fn event_id_header(headers_in: &HeaderMap, event: &crate::Event) -> Option<String> {
+    let sent = header(headers_in, headers::EVENT_ID).and_then(sanitized);
+    if let Some(sent) = sent.as_deref().filter(|h| *h != event.id) {
+        tracing::warn!(
+            event_id = %event.id,
+            header_event_id = %sent,
+            "X-Fanfare-Event-Id disagrees with the signed body; the body's id is used"
+        );
+        metrics::count(metrics::name::EVENT_ID_HEADER_MISMATCH, None);
+    }
+    sent
 }
 
 /// One count per delivery: accepted (by kind), quarantined or rejected (by reason), unavailable.

@@ -17,6 +17,8 @@ use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerEr
 use fanfare_shared::processor::plan::{plan, PlanOptions};
 use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 
+mod archive;
+
 const T0: i64 = 1_767_225_600_000;
 
 #[derive(Default)]
@@ -228,119 +230,6 @@ async fn dynamodb_unreachable_mid_batch_reports_those_records_and_marks_nothing_
         "never completed"
     );
     assert!(env.record("m_c").await.is_none(), "not even claimed");
-}
-
-#[tokio::test]
-async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_out() {
-    let env = env().await;
-    let p = env.processor(Runs::default(), T0);
-    let b = body("evt_replay", "order.paid", T0, DATA);
-    let replay = |id| QueuedMessage {
-        replay_id: Some(id),
-        replay_force: true,
-        ..QueuedMessage::raw(&b)
-    };
-    assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
-    assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
-    let unforced = QueuedMessage {
-        replay_id: Some("r0"),
-        ..QueuedMessage::raw(&b)
-    };
-    assert_eq!(
-        p.process(unforced, 0).await,
-        Outcome::Duplicate,
-        "only --force re-runs a finished record"
-    );
-    assert_eq!(p.process(replay("r1"), 0).await, Outcome::Completed);
-    assert_eq!(
-        p.process(replay("r1"), 0).await,
-        Outcome::Duplicate,
-        "a replay runs once"
-    );
-    assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
-    assert_eq!(p.process(replay("r2"), 0).await, Outcome::Completed);
-    assert_eq!(p.handler().count.load(Ordering::SeqCst), 3);
-}
-
-#[tokio::test]
-async fn the_archive_lists_processed_events_by_time_for_replay() {
-    let env = env().await;
-    let p = env.processor(Runs::default(), T0);
-    for (id, at) in [("a1", T0), ("a2", T0 + 5_000)] {
-        assert_eq!(
-            p.process(msg(&body(id, "order.paid", at, DATA)), 0).await,
-            Outcome::Completed
-        );
-    }
-    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
-    let all = store.archived(0, i64::MAX).await.unwrap();
-    assert_eq!(
-        all.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
-        ["a1", "a2"]
-    );
-    assert_eq!(all[0].kind, "order.paid");
-    let later = store.archived(T0 + 1, i64::MAX).await.unwrap();
-    assert_eq!(later.len(), 1);
-}
-
-#[tokio::test]
-async fn archives_and_conflict_copies_keep_no_tokens_and_a_replay_of_the_redacted_copy_still_runs()
-{
-    let env = env().await;
-    let p = env.processor(Runs::default(), T0);
-    let secret_data = r#"{"orderId":"o9","consumerId":"c","paymentToken":"tok_PAY","consumer":{"email":"ada@example.com"}}"#;
-    let b = body("evt_tok", "order.paid", T0, secret_data);
-    assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
-
-    let record = env.record("evt_tok").await.unwrap();
-    let raw = archived_body(&record).unwrap();
-    assert!(
-        !raw.contains("tok_PAY") && !raw.contains("ada@example.com"),
-        "{raw}"
-    );
-    assert!(raw.contains("o9"), "{raw}");
-    let original = fanfare_shared::contract::envelope::parse_event(b.as_bytes()).unwrap();
-    assert_eq!(s(&record, "payloadHash"), original.payload_hash());
-
-    // A conflicting payload under the same id: its kept copy is redacted too.
-    let changed = body(
-        "evt_tok",
-        "order.paid",
-        T0,
-        r#"{"orderId":"o9","claimToken":"tok_CLAIM"}"#,
-    );
-    assert_eq!(p.process(msg(&changed), 0).await, Outcome::Conflict);
-    let conflicts = env
-        .ddb
-        .scan()
-        .table_name(&env.idempotency_table)
-        .send()
-        .await
-        .unwrap();
-    let copy = conflicts
-        .items()
-        .iter()
-        .find(|i| i.contains_key("conflictOf"))
-        .expect("conflict copy");
-    assert!(!archived_body(copy).unwrap().contains("tok_CLAIM"));
-
-    // The archive is redacted, so only the original hash lets a replay claim the record.
-    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
-    let archived = store.archived(0, i64::MAX).await.unwrap();
-    let kept = archived.iter().find(|e| e.event_id == "evt_tok").unwrap();
-    let without_hash = QueuedMessage {
-        replay_id: Some("r1"),
-        ..QueuedMessage::raw(&kept.raw_event)
-    };
-    assert_eq!(p.process(without_hash, 0).await, Outcome::Conflict);
-    let replay = QueuedMessage {
-        replay_id: Some("r2"),
-        replay_payload_hash: Some(&kept.payload_hash),
-        replay_force: true,
-        ..QueuedMessage::raw(&kept.raw_event)
-    };
-    assert_eq!(p.process(replay, 0).await, Outcome::Completed);
-    assert_eq!(p.handler().count.load(Ordering::SeqCst), 2);
 }
 
 /// Write units one new event costs: the claim and the finish each write the record (billed by the
