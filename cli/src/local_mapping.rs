@@ -87,6 +87,104 @@ async fn invoke(http: &reqwest::Client, url: &str, payload: &Value) -> Result<Va
     Ok(body)
 }
 
+/// The message ids the invocation reported failed (all of them when it failed itself).
+fn failed_ids<E: std::fmt::Display>(
+    outcome: &Result<serde_json::Value, E>,
+    messages: &[aws_sdk_sqs::types::Message],
+) -> Vec<String> {
+    match outcome {
+        Ok(response) => response["batchItemFailures"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter_map(|i| i["itemIdentifier"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(e) => {
+            eprintln!("processor invocation failed: {e}");
+            messages
+                .iter()
+                .filter_map(|m| m.message_id().map(str::to_string))
+                .collect()
+        }
+    }
+}
+
+/// Deletes what was acknowledged, as Lambda's mapping does; the failed return after their timeout.
+async fn delete_acknowledged(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    messages: &[aws_sdk_sqs::types::Message],
+    failed: &[String],
+) {
+    let entries: Vec<_> = messages
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            m.message_id()
+                .is_some_and(|id| !failed.iter().any(|f| f == id))
+        })
+        .filter_map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(m.receipt_handle()?)
+                .build()
+                .ok()
+        })
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    if let Err(e) = sqs
+        .delete_message_batch()
+        .queue_url(queue)
+        .set_entries(Some(entries))
+        .send()
+        .await
+    {
+        eprintln!("delete failed (messages will be redelivered): {e}");
+    }
+}
+
+/// One line per message: its event, kind, and the record's status (or that it failed).
+async fn print_outcomes(
+    records: &DynamoIdempotencyStore,
+    messages: &[aws_sdk_sqs::types::Message],
+    failed: &[String],
+    latency: u128,
+) {
+    for m in messages {
+        let attr = |name: &str| {
+            m.message_attributes()
+                .and_then(|a| a.get(name))
+                .and_then(|v| v.string_value())
+                .unwrap_or("-")
+                .to_string()
+        };
+        let event_id = attr(attributes::EVENT_ID);
+        let is_failed = m
+            .message_id()
+            .is_some_and(|id| failed.iter().any(|f| f == id));
+        let outcome = if is_failed {
+            "failed (back to the queue after its visibility timeout)".to_string()
+        } else {
+            match records.record_json(&event_id).await {
+                Ok(Some(r)) => r["status"].as_str().unwrap_or("?").to_string(),
+                _ => "?".to_string(),
+            }
+        };
+        println!(
+            "{}  {:<32} {:<26} {:<14} {} ms",
+            chrono::Utc::now().format("%H:%M:%S"),
+            event_id,
+            attr(attributes::KIND),
+            outcome,
+            latency
+        );
+    }
+}
+
 pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -137,78 +235,9 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
             let started = Instant::now();
             let outcome = invoke(&http, &invoke_url, &event).await;
             let latency = started.elapsed().as_millis();
-            let failed: Vec<String> = match &outcome {
-                Ok(response) => response["batchItemFailures"]
-                    .as_array()
-                    .map(|f| {
-                        f.iter()
-                            .filter_map(|i| i["itemIdentifier"].as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                Err(e) => {
-                    eprintln!("processor invocation failed: {e}");
-                    messages
-                        .iter()
-                        .filter_map(|m| m.message_id().map(str::to_string))
-                        .collect()
-                }
-            };
-            let entries: Vec<_> = messages
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| {
-                    m.message_id()
-                        .is_some_and(|id| !failed.iter().any(|f| f == id))
-                })
-                .filter_map(|(i, m)| {
-                    DeleteMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(m.receipt_handle()?)
-                        .build()
-                        .ok()
-                })
-                .collect();
-            if !entries.is_empty() {
-                if let Err(e) = sqs
-                    .delete_message_batch()
-                    .queue_url(&queue)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                {
-                    eprintln!("delete failed (messages will be redelivered): {e}");
-                }
-            }
-            for m in &messages {
-                let attr = |name: &str| {
-                    m.message_attributes()
-                        .and_then(|a| a.get(name))
-                        .and_then(|v| v.string_value())
-                        .unwrap_or("-")
-                        .to_string()
-                };
-                let event_id = attr(attributes::EVENT_ID);
-                let is_failed = m
-                    .message_id()
-                    .is_some_and(|id| failed.iter().any(|f| f == id));
-                let outcome = if is_failed {
-                    "failed (back to the queue after its visibility timeout)".to_string()
-                } else {
-                    match records.record_json(&event_id).await {
-                        Ok(Some(r)) => r["status"].as_str().unwrap_or("?").to_string(),
-                        _ => "?".to_string(),
-                    }
-                };
-                println!(
-                    "{}  {:<32} {:<26} {:<14} {} ms",
-                    chrono::Utc::now().format("%H:%M:%S"),
-                    event_id,
-                    attr(attributes::KIND),
-                    outcome,
-                    latency
-                );
-            }
+            let failed = failed_ids(&outcome, &messages);
+            delete_acknowledged(&sqs, &queue, &messages, &failed).await;
+            print_outcomes(&records, &messages, &failed, latency).await;
         }
         if messages.is_empty() {
             tokio::time::sleep(Duration::from_millis(100)).await;

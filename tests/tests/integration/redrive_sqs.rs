@@ -54,6 +54,29 @@ async fn put(
     send.send().await.unwrap();
 }
 
+/// (event id, redrive count) of every message on `queue`, sorted.
+async fn moved_counts(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<(String, String)> {
+    let moved = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap();
+    let mut counts: Vec<(String, String)> = moved
+        .messages()
+        .iter()
+        .map(|m| {
+            let attrs = m.message_attributes().unwrap();
+            let text = |name: &str| attrs[name].string_value().unwrap().to_string();
+            (text(attributes::EVENT_ID), text(attributes::REDRIVE_COUNT))
+        })
+        .collect();
+    counts.sort();
+    counts
+}
+
 #[tokio::test]
 async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unblocking_their_group(
 ) {
@@ -94,34 +117,8 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unb
         .unwrap();
     assert_eq!(later.moved, 3);
 
-    let moved = sqs
-        .receive_message()
-        .queue_url(&main)
-        .max_number_of_messages(10)
-        .message_attribute_names("All")
-        .send()
-        .await
-        .unwrap();
-    let mut counts: Vec<(String, String)> = moved
-        .messages()
-        .iter()
-        .map(|m| {
-            let attrs = m.message_attributes().unwrap();
-            (
-                attrs[attributes::EVENT_ID]
-                    .string_value()
-                    .unwrap()
-                    .to_string(),
-                attrs[attributes::REDRIVE_COUNT]
-                    .string_value()
-                    .unwrap()
-                    .to_string(),
-            )
-        })
-        .collect();
-    counts.sort();
     assert_eq!(
-        counts,
+        moved_counts(&sqs, &main).await,
         [
             ("behind".to_string(), "1".to_string()),
             ("fresh".to_string(), "1".to_string()),
