@@ -8,13 +8,15 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
-	@echo "make test          every check: fmt, clippy, unit + integration tests on moto, cfn-lint"
+	@echo "make test          every check: fmt, clippy, cfn-lint and checkov (also with a handler's SES policy),"
+	@echo "                   scripts/check_template.py, unit, integration and CLI tests on moto (doctests"
+	@echo "                   included), the 500-event chaos soak, every fixture through sam local invoke"
 	@echo "make fmt           format the code"
 	@echo "make lint          clippy and cfn-lint"
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
-	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120)"
+	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120), redaction included"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
 	@echo "make cold-start    init and first invoke of each release bootstrap, against hello world"

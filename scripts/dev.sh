@@ -35,12 +35,10 @@ for p in "$moto_port" "$lambda_port"; do
 done
 
 endpoint="http://127.0.0.1:$moto_port"
-python "$here/scripts/moto_serial.py" 127.0.0.1 "$moto_port" >"$state/moto.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do
-  python -c "import urllib.request; urllib.request.urlopen('$endpoint/moto-api/', timeout=1)" 2>/dev/null && break
-  sleep 0.2
-done
+# The one launcher: stops here, loudly, when moto never answers.
+moto_pid="$(python "$here/scripts/moto_launch.py" 127.0.0.1 "$moto_port" "$state/moto.log")" \
+  || { echo "dev: moto did not start; see $state/moto.log" >&2; exit 1; }
+pids+=("$moto_pid")
 
 # DEV_EXTRA_ENV: more KEY=VALUE pairs for the functions (the fixture run pins the clock with it).
 python "$here/scripts/dev_resources.py" "$state/functions.env" "$endpoint" "$secret" \

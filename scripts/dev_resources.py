@@ -12,34 +12,13 @@ import os
 import sys
 
 import boto3
-import yaml
+
+from template import load_template
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The fixed local names of the template's resources; the CLI reads the same file.
 with open(os.path.join(HERE, "dev-resources.json"), encoding="utf-8") as names_file:
     NAMES = json.load(names_file)
-
-
-class CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation's short-form tags (!Ref, !GetAtt, ...) as {"Tag": value}."""
-
-
-def _tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {suffix: value}
-
-
-CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template():
-    with open(os.path.join(HERE, "..", "template.yaml")) as f:
-        return yaml.load(f, Loader=CfnLoader)
 
 
 def queue_attributes(props, arns):

@@ -23,6 +23,8 @@ import socket
 import subprocess
 import sys
 import time
+
+import moto_launch
 import urllib.request
 from pathlib import Path
 
@@ -85,19 +87,7 @@ def start_moto(address):
     with socket.socket() as probe:
         if probe.connect_ex((address, MOTO_PORT)) == 0:
             raise SystemExit(f"sam-invoke: {address}:{MOTO_PORT} is taken; events/sam-env.json needs that port")
-    log = open(ROOT / "target/sam-moto.log", "w")
-    moto = subprocess.Popen([sys.executable, str(ROOT / "scripts/moto_serial.py"), address, str(MOTO_PORT)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://{address}:{MOTO_PORT}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-            return moto, endpoint
-        except OSError:
-            if moto.poll() is not None:
-                raise SystemExit("sam-invoke: moto exited; see target/sam-moto.log")
-            time.sleep(0.2)
-    raise SystemExit("sam-invoke: moto did not start")
+    return moto_launch.start(address, MOTO_PORT, str(ROOT / "target/sam-moto.log"))
 
 
 def create_resources(endpoint):

@@ -10,16 +10,9 @@ host="${MOTO_HOST:-127.0.0.1}"
 port="${MOTO_PORT:-$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
 log="${MOTO_LOG:-$here/target/moto-$port.log}"
 mkdir -p "$(dirname "$log")"
-"$venv/bin/python" "$here/scripts/moto_serial.py" "$host" "$port" >"$log" 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true; wait "$moto_pid" 2>/dev/null || true' EXIT INT TERM
-for _ in $(seq 1 100); do
-  if "$venv/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('http://$host:$port/moto-api/', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$moto_pid" 2>/dev/null; then echo "moto_server exited; see $log" >&2; exit 1; fi
-  sleep 0.2
-done
+# Started by the one launcher, which fails loudly when moto never answers.
+moto_pid="$("$venv/bin/python" "$here/scripts/moto_launch.py" "$host" "$port" "$log")"
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT INT TERM
 export MOTO_ENDPOINT="http://$host:$port"
 export AWS_ENDPOINT_URL="$MOTO_ENDPOINT" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
