@@ -12,7 +12,7 @@ help:
 	@echo "                   scripts/check_template.py, unit, integration and CLI tests on moto (doctests"
 	@echo "                   included), the 500-event chaos soak, every fixture through sam local invoke"
 	@echo "make fmt           format the code"
-	@echo "make lint          clippy and cfn-lint"
+	@echo "make lint          clippy, cfn-lint and unused dependencies (cargo-machete)"
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
@@ -40,9 +40,16 @@ test: $(TOOLS)
 fmt:
 	cargo fmt --all
 
-lint: $(TOOLS)
+CARGO_MACHETE := .tools/bin/cargo-machete
+
+$(CARGO_MACHETE):
+	cargo install cargo-machete --locked --root .tools
+
+# Also: no dependency a crate does not use (cargo-machete).
+lint: $(TOOLS) $(CARGO_MACHETE)
 	cargo clippy --workspace --all-targets -- -D warnings
 	cfn-lint template.yaml
+	$(CARGO_MACHETE)
 
 build:
 	cargo build --workspace

@@ -41,10 +41,7 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
             let mut seen = 0;
             while seen < max {
                 // Received messages stay hidden for the DLQ's visibility timeout, so this ends.
-                let batch = match queue.receive().await {
-                    Ok(b) => b,
-                    Err(e) => return Err(CliError::failure(e)),
-                };
+                let batch = queue.receive().await.map_err(CliError::failure)?;
                 if batch.is_empty() {
                     break;
                 }

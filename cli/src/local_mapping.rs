@@ -188,10 +188,10 @@ async fn print_outcomes(
 pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let queue = match target.events_queue_url(&sqs).await {
-        Ok(q) => q,
-        Err(e) => return Err(CliError::failure(e)),
-    };
+    let queue = target
+        .events_queue_url(&sqs)
+        .await
+        .map_err(CliError::failure)?;
     let queue_arn = format!(
         "arn:aws:sqs:us-east-1:123456789012:{}",
         queue.rsplit('/').next().unwrap_or("events.fifo")

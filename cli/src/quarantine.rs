@@ -60,19 +60,16 @@ async fn release_all(queue: &SqsQuarantine, kept: &[KeptDelivery]) -> CliResult 
 pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
     let config = target.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let url = match target.quarantine_queue_url(&sqs).await {
-        Ok(u) => u,
-        Err(e) => return Err(CliError::failure(e)),
-    };
+    let url = target
+        .quarantine_queue_url(&sqs)
+        .await
+        .map_err(CliError::failure)?;
     let queue = SqsQuarantine::new(sqs.clone(), url);
     let max = match &args {
         QuarantineArgs::List { max } | QuarantineArgs::Replay { max, .. } => *max,
         QuarantineArgs::Show { .. } => 100_000,
     };
-    let kept = match queue.receive_all(max).await {
-        Ok(k) => k,
-        Err(e) => return Err(CliError::failure(e)),
-    };
+    let kept = queue.receive_all(max).await.map_err(CliError::failure)?;
     match args {
         QuarantineArgs::List { .. } => {
             for k in &kept {
@@ -93,10 +90,13 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
             }
         }
         QuarantineArgs::Replay { dry_run, .. } => {
-            let events = match target.events_queue_url(&sqs).await {
-                Ok(u) => SqsEventQueue::new(sqs, u),
-                Err(e) => return Err(CliError::failure(e)),
-            };
+            let events = SqsEventQueue::new(
+                sqs.clone(),
+                target
+                    .events_queue_url(&sqs)
+                    .await
+                    .map_err(CliError::failure)?,
+            );
             let now_ms = chrono::Utc::now().timestamp_millis();
             let mut requeued = 0;
             // Whatever stays in quarantine is made visible again at the end (all of it on a dry run).

@@ -65,10 +65,10 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
     }
     let config = target.sdk_config().await;
     let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
-    let events = match store.archived(since, until).await {
-        Ok(e) => e,
-        Err(e) => return Err(CliError::failure(e)),
-    };
+    let events = store
+        .archived(since, until)
+        .await
+        .map_err(CliError::failure)?;
     let selected: Vec<_> = events
         .into_iter()
         .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind == k))
@@ -92,10 +92,13 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
         return Ok(());
     }
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let queue = match target.events_queue_url(&sqs).await {
-        Ok(q) => SqsEventQueue::new(sqs, q),
-        Err(e) => return Err(CliError::failure(e)),
-    };
+    let queue = SqsEventQueue::new(
+        sqs.clone(),
+        target
+            .events_queue_url(&sqs)
+            .await
+            .map_err(CliError::failure)?,
+    );
     let now_ms = chrono::Utc::now().timestamp_millis();
     for e in &selected {
         let Some(message) = QueuedEvent::replay(

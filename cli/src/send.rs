@@ -140,16 +140,10 @@ pub async fn send(target: &Target, args: SendArgs) -> CliResult {
         .clone()
         .or_else(|| target.webhook_url().map(str::to_string))
         .unwrap_or_else(|| DEV_WEBHOOK_URL.to_string());
-    let files = match collect(&args.paths) {
-        Ok(f) => f,
-        Err(e) => return Err(CliError::usage(e)),
-    };
+    let files = collect(&args.paths).map_err(CliError::usage)?;
     let mut deliveries = Vec::new();
     for file in &files {
-        let body = match body_of(file) {
-            Ok(b) => b,
-            Err(e) => return Err(CliError::usage(e)),
-        };
+        let body = body_of(file).map_err(CliError::usage)?;
         for attempt in 0..args.repeat {
             deliveries.push((file.clone(), body.clone(), attempt));
         }
@@ -157,10 +151,7 @@ pub async fn send(target: &Target, args: SendArgs) -> CliResult {
     if args.shuffle {
         deliveries.shuffle(&mut rand::rng());
     }
-    let scheme = match args.scheme {
-        SchemeArg::A => Scheme::A,
-        SchemeArg::B => Scheme::B,
-    };
+    let scheme = Scheme::from(args.scheme);
     let client = reqwest::Client::new();
     let progress = ProgressBar::new(deliveries.len() as u64);
     progress.set_style(

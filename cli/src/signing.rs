@@ -20,6 +20,15 @@ pub enum SchemeArg {
     B,
 }
 
+impl From<SchemeArg> for Scheme {
+    fn from(arg: SchemeArg) -> Scheme {
+        match arg {
+            SchemeArg::A => Scheme::A,
+            SchemeArg::B => Scheme::B,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct SignArgs {
     /// Signing secret (`whsec_…`), used whole as UTF-8.
@@ -51,6 +60,9 @@ pub struct VerifyArgs {
     /// Accept scheme C (body-only signature, no timestamp).
     #[arg(long)]
     allow_untimestamped: bool,
+    /// Largest body accepted, as ingest's MAX_BODY_BYTES (a larger one is refused, as with 413).
+    #[arg(long, default_value_t = fanfare_shared::ingest::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
     /// File holding the exact body bytes.
     body_file: PathBuf,
 }
@@ -60,15 +72,9 @@ fn read_body(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 }
 
 pub fn sign(args: SignArgs) -> CliResult {
-    let secret = match SigningSecret::new(&args.secret) {
-        Ok(s) => s,
-        Err(e) => return Err(CliError::usage(e)),
-    };
+    let secret = SigningSecret::new(&args.secret).map_err(CliError::usage)?;
     let body = read_body(&args.body_file)?;
-    let scheme = match args.scheme {
-        SchemeArg::A => Scheme::A,
-        SchemeArg::B => Scheme::B,
-    };
+    let scheme = Scheme::from(args.scheme);
     let timestamp = args
         .timestamp
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
@@ -79,23 +85,17 @@ pub fn sign(args: SignArgs) -> CliResult {
 }
 
 pub fn verify(args: VerifyArgs) -> CliResult {
-    let secrets = match args
+    let secrets = args
         .secrets
         .iter()
         .map(|s| SigningSecret::new(s))
         .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(s) => s,
-        Err(e) => return Err(CliError::usage(e)),
-    };
+        .map_err(CliError::usage)?;
     let options = VerifierOptions {
         tolerance_secs: args.tolerance,
         allow_untimestamped: args.allow_untimestamped,
     };
-    let verifier = match Verifier::new(secrets, options) {
-        Ok(v) => v,
-        Err(e) => return Err(CliError::usage(e)),
-    };
+    let verifier = Verifier::new(secrets, options).map_err(CliError::usage)?;
     let mut pairs = Vec::new();
     for raw in &args.headers {
         match raw.split_once(':') {
@@ -116,6 +116,14 @@ pub fn verify(args: VerifyArgs) -> CliResult {
             .map(|(_, v)| v.as_str())
     };
     let body = read_body(&args.body_file)?;
+    if body.len() > args.max_body_bytes {
+        // What ingest answers 413 to, never verified.
+        return Err(CliError::refused(format!(
+            "payload_too_large: {} bytes, above the {} ingest accepts",
+            body.len(),
+            args.max_body_bytes
+        )));
+    }
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let signature_headers = SignatureHeaders {
         signature: find(headers::SIGNATURE),

@@ -137,7 +137,7 @@ impl ProcessorConfig {
             options: crate::processor::ProcessorOptions {
                 record_ttl_secs: ttl,
                 plan: crate::processor::plan::PlanOptions {
-                    store_personal_data: retention(&vars)?.store_personal_data,
+                    retention: retention(&vars)?,
                 },
             },
         })

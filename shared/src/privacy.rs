@@ -22,7 +22,12 @@ pub const REDACTED: &str = "[redacted]";
 /// [`REDACTED`] as a JSON string, as the lexical scan writes it.
 const REDACTED_STRING: &str = "\"[redacted]\"";
 
-/// Whether personal data may be stored.
+/// The contact fields the state table keeps of a consumer, and only with the opt-in (removed again on
+/// `consumer.deleted`).
+pub const CONTACT_FIELDS: [&str; 3] = ["email", "phone", "fullName"];
+
+/// Whether personal data may be stored: the one home of `STORE_PERSONAL_DATA`, for the archive, the
+/// quarantine and the state table alike.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Retention {
     pub store_personal_data: bool,

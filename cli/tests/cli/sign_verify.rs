@@ -177,3 +177,23 @@ fn usage_errors_exit_2() {
         Some(2)
     );
 }
+
+/// Issue 20, part 5: `verify` refuses what ingest refuses with 413, before any signature check.
+#[test]
+fn verify_applies_ingest_body_limit() {
+    let big = format!(
+        r#"{{"id":"evt_big","type":"order.paid","created":1767225600,"data":{{"pad":"{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let file = body_file("big.json", &big);
+    let headers = sign("a", &file);
+    let out = verify(&headers, &["--now", T], &file);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("payload_too_large"));
+    let raised = verify(&headers, &["--now", T, "--max-body-bytes", "400000"], &file);
+    assert!(
+        raised.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raised.stderr)
+    );
+}

@@ -109,7 +109,8 @@ impl Quarantine for SqsQuarantine {
     }
 }
 
-/// One delivery read back from the quarantine queue.
+/// One delivery read back from the quarantine queue (the CLI's `quarantine`: `inspect` feature).
+#[cfg(feature = "inspect")]
 #[derive(Debug, Clone)]
 pub struct KeptDelivery {
     pub message_id: String,
@@ -118,6 +119,7 @@ pub struct KeptDelivery {
     pub delivery: Option<QuarantinedDelivery>,
 }
 
+#[cfg(feature = "inspect")]
 impl SqsQuarantine {
     /// Every kept delivery, up to `max`. Received messages stay hidden until [`Self::release`]
     /// or deletion, so the read ends when the queue yields nothing new.

@@ -7,7 +7,6 @@ pub const EVENT_TYPE: &str = "x-fanfare-event-type";
 pub const DELIVERY_ID: &str = "x-fanfare-delivery-id";
 pub const EVENT_ID: &str = "x-fanfare-event-id";
 pub const RETRY_COUNT: &str = "x-fanfare-retry-count";
-pub const WEBHOOK_ID: &str = "x-fanfare-webhook-id";
 
 /// A header value that is safe to copy into a queue attribute or a record: printable, bounded.
 pub fn sanitized(value: &str) -> Option<String> {

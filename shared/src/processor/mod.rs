@@ -33,7 +33,6 @@ use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
 use crate::ports::state::{Applied, StateStore};
 use crate::ports::{Clock, MessageVisibility};
-use crate::privacy::Retention;
 use crate::telemetry::Causes;
 use handler::{dispatch, EventHandler, HandlerContext, HandlerError, Relation, Replay};
 use plan::{plan, PlanOptions};
@@ -194,9 +193,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             (Some(_), Some(hash)) if crate::model::is_payload_hash(hash) => hash.to_string(),
             _ => event.payload_hash(),
         };
-        let retention = Retention {
-            store_personal_data: self.options.plan.store_personal_data,
-        };
+        let retention = self.options.plan.retention;
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
         Claim {

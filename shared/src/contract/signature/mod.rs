@@ -152,10 +152,6 @@ impl Verifier {
         Ok(Self { keyed, options })
     }
 
-    pub fn options(&self) -> VerifierOptions {
-        self.options
-    }
-
     /// Checks `headers` against the raw `body` at time `now_unix` (seconds).
     pub fn verify(
         &self,

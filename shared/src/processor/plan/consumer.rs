@@ -3,8 +3,7 @@
 use super::{lifecycle, text, Ctx, Plan, PlanOptions};
 use crate::model::EventKind::*;
 use crate::ports::state::{Attr, ItemWrite};
-
-const CONTACT_DETAILS: [&str; 3] = ["email", "phone", "fullName"];
+use crate::privacy::CONTACT_FIELDS;
 
 pub(super) fn plan(ctx: &Ctx<'_>, options: PlanOptions) -> Plan {
     let e = ctx.event;
@@ -17,8 +16,8 @@ pub(super) fn plan(ctx: &Ctx<'_>, options: PlanOptions) -> Plan {
                 .moving("updatedAt", Some(ctx.at.clone()))
                 .fact("createdAt", text(e, "createdAt"))
                 .fact("source", text(e, "source"));
-            if options.store_personal_data {
-                for field in CONTACT_DETAILS {
+            if options.retention.store_personal_data {
+                for field in CONTACT_FIELDS {
                     w = w.moving(field, text(e, field));
                 }
             }
@@ -34,7 +33,7 @@ pub(super) fn plan(ctx: &Ctx<'_>, options: PlanOptions) -> Plan {
         _ => match lifecycle::step(ctx) {
             // `consumer.deleted`: the contact details go.
             Some(mut w) => {
-                w.remove = CONTACT_DETAILS.to_vec();
+                w.remove = CONTACT_FIELDS.to_vec();
                 Plan::ordered(w)
             }
             None => Plan::unordered(Vec::new()),

@@ -4,7 +4,7 @@
 //! entity to a status at a rank and a time.
 //!
 //! Credentials (`admissionToken`, `claimToken`, `paymentToken`) are never stored. Contact details
-//! (`email`, `phone`, `fullName`) are stored only when `store_personal_data` is set.
+//! (`privacy::CONTACT_FIELDS`) are stored only when the retention allows personal data.
 
 mod admission;
 mod alert;
@@ -52,7 +52,8 @@ impl Plan {
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PlanOptions {
-    pub store_personal_data: bool,
+    /// What may be stored: contact fields only with the opt-in.
+    pub retention: crate::privacy::Retention,
 }
 
 /// Builds the plan for one event.

@@ -40,7 +40,9 @@ fn credentials_are_never_stored_and_contact_details_only_when_configured() {
     );
     assert!(!all(&plan(&created, PlanOptions::default())).contains("ada@example.com"));
     let opted_in = PlanOptions {
-        store_personal_data: true,
+        retention: crate::privacy::Retention {
+            store_personal_data: true,
+        },
     };
     assert!(all(&plan(&created, opted_in)).contains("ada@example.com"));
 }
