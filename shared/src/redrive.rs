@@ -5,8 +5,6 @@
 //! left at the head of its FIFO group there, it would block every later message of that entity.
 //! The quarantine alarm then stays raised until an operator acts (`fanfare-webhooks quarantine`).
 
-use sha2::{Digest, Sha256};
-
 use crate::contract::envelope::parse_event;
 use crate::contract::message::{attributes, decode_body, QuarantinedDelivery};
 use crate::model::is_payload_hash;
@@ -78,12 +76,10 @@ impl DeadLetter {
         .sealed(retention.redact_body(&signed).as_bytes())
     }
 
-    /// A fresh deduplication id per redrive, so SQS's 5-minute window never swallows it.
+    /// A fresh deduplication id per redrive (the recipe is `contract::message::dedup`'s).
     pub fn redrive_deduplication_id(&self, redrive: u32) -> String {
         let base = self.deduplication_id.as_deref().unwrap_or(&self.message_id);
-        hex::encode(Sha256::digest(
-            format!("{base}#redrive#{redrive}").as_bytes(),
-        ))
+        crate::contract::message::redrive_deduplication_id(base, redrive)
     }
 }
 

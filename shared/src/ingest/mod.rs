@@ -18,7 +18,9 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use crate::contract::delivery;
 use crate::contract::envelope::EnvelopeError;
 use crate::contract::headers::{self, sanitized};
-use crate::contract::message::{QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES};
+use crate::contract::message::{
+    Provenance, QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES,
+};
 use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
 use crate::metrics;
 use crate::model::EventKind;
@@ -286,7 +288,7 @@ fn queued_event(
     Ok(QueuedEvent::new(
         event,
         text,
-        verified.scheme.as_str(),
+        Provenance::Signed(verified.scheme),
         received_at_ms,
     ))
 }

@@ -147,11 +147,11 @@ async fn queue_message_carries_group_dedup_id_and_delivery_attributes() {
     let events = queue.events.lock().unwrap();
     let message = &events[0];
     assert_eq!(message.ordering_key, "admission/exp_spring_drop/con_001");
-    assert_eq!(message.kind, "queue.admitted");
+    assert_eq!(message.kind, fanfare_shared::EventKind::QueueAdmitted);
     assert_eq!(message.event_type, "queue.consumer.admitted");
     assert_eq!(message.delivery_id.as_deref(), Some("dlv_queue_admitted"));
     assert_eq!(message.retry_count, Some(0));
-    assert_eq!(message.signature_scheme, "b");
+    assert_eq!(message.provenance.as_str(), "b");
     assert_eq!(message.deduplication_id.len(), 64);
     // The body is passed on exactly as signed.
     let fixture: serde_json::Value =

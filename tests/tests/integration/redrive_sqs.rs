@@ -262,8 +262,14 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
     // U+FFFE: SQS refuses it, so the body travels base64 with `body-encoding`.
     let body = "{\"id\":\"evt_full\",\"type\":\"order.paid\",\"created\":1767225600,\"data\":{\"note\":\"\u{FFFE}\"}}";
     let event = parse_event(body.as_bytes()).unwrap();
-    let mut from_ingest =
-        fanfare_shared::contract::message::QueuedEvent::new(&event, body.to_string(), "a", 0);
+    let mut from_ingest = fanfare_shared::contract::message::QueuedEvent::new(
+        &event,
+        body.to_string(),
+        fanfare_shared::contract::message::Provenance::Signed(
+            fanfare_shared::contract::signature::Scheme::A,
+        ),
+        0,
+    );
     from_ingest.event_id_header = Some("evt_header".into());
     from_ingest.delivery_id = Some("dlv_1".into());
     from_ingest.retry_count = Some(7);
