@@ -8,8 +8,7 @@ use clap::{Args, ValueEnum};
 use fanfare_shared::contract::delivery;
 use fanfare_shared::contract::headers;
 use fanfare_shared::contract::signature::{
-    self, Scheme, SignatureHeaders, SigningSecret, Verifier, VerifierOptions,
-    DEFAULT_TOLERANCE_SECS,
+    self, Scheme, SigningSecret, Verifier, VerifierOptions, DEFAULT_TOLERANCE_SECS,
 };
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,11 +124,8 @@ pub fn verify(args: VerifyArgs) -> CliResult {
         )));
     }
     let now = args.now.unwrap_or_else(|| chrono::Utc::now().timestamp());
-    let signature_headers = SignatureHeaders {
-        signature: find(headers::SIGNATURE),
-        timestamp: find(headers::TIMESTAMP),
-    };
-    let opened = delivery::open(&verifier, signature_headers, &body, now)
+    let sent = headers::DeliveryHeaders::read(find);
+    let opened = delivery::open(&verifier, sent.signature_headers(), &body, now)
         .map_err(|e| CliError::refused(format!("rejected ({}): {e}", e.code())))?;
     let (verified, event) = match opened.event {
         Ok(event) => (opened.verified, event),

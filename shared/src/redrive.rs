@@ -62,7 +62,9 @@ impl DeadLetter {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(now_ms),
             signature_scheme: header(attributes::SIGNATURE_SCHEME).unwrap_or_default(),
-            event_type_header: header(attributes::EVENT_TYPE),
+            // The queued message carries the body's type, not the header as sent: that is in the
+            // body, so a parked copy names no header.
+            event_type_header: None,
             event_id_header: header(attributes::EVENT_ID_HEADER),
             delivery_id: header(attributes::DELIVERY_ID),
             event_id: event.as_ref().map(|e| e.id.clone()),

@@ -54,8 +54,8 @@ mod tests {
                 .map(|(_, v)| v.as_str())
         };
         SignatureHeaders {
-            signature: find("X-Fanfare-Signature"),
-            timestamp: find("X-Fanfare-Timestamp"),
+            signature: find(crate::contract::headers::SIGNATURE),
+            timestamp: find(crate::contract::headers::TIMESTAMP),
         }
     }
 

@@ -17,11 +17,11 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::contract::delivery;
 use crate::contract::envelope::EnvelopeError;
-use crate::contract::headers::{self, sanitized};
+use crate::contract::headers::DeliveryHeaders;
 use crate::contract::message::{
     Provenance, QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES,
 };
-use crate::contract::signature::{SignatureHeaders, Verified, Verifier};
+use crate::contract::signature::{Verified, Verifier};
 use crate::metrics;
 use crate::model::EventKind;
 use crate::ports::idempotency::IdempotencyStore;
@@ -176,17 +176,19 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             });
         }
         let now = self.clock.now();
-        let signature_headers = SignatureHeaders {
-            signature: header(&parts.headers, headers::SIGNATURE),
-            timestamp: header(&parts.headers, headers::TIMESTAMP),
-        };
-        let opened = delivery::open(&self.verifier, signature_headers, &body, now.timestamp())?;
+        let sent = DeliveryHeaders::read(|name| header(&parts.headers, name));
+        let opened = delivery::open(
+            &self.verifier,
+            sent.signature_headers(),
+            &body,
+            now.timestamp(),
+        )?;
         let verified = opened.verified;
         let event = match opened.event {
             Ok(event) => event,
             Err(reason) => {
                 self.keep_rejected(
-                    &parts.headers,
+                    &sent,
                     &body,
                     &verified,
                     reason.code(),
@@ -205,11 +207,10 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             });
         }
         let mut message = queued_event(&event, body, &verified, now.timestamp_millis())?;
-        message.event_id_header = event_id_header(&parts.headers, &event);
+        message.event_id_header = event_id_header(&sent, &event);
         message.trace_header = trace_header;
-        message.delivery_id = header(&parts.headers, headers::DELIVERY_ID).and_then(sanitized);
-        message.retry_count =
-            header(&parts.headers, headers::RETRY_COUNT).and_then(|v| v.trim().parse().ok());
+        message.delivery_id = sent.delivery_id;
+        message.retry_count = sent.retry_count;
         // Attributes count towards SQS's limit too; refuse here rather than fail every retry.
         if message.wire_size() > MAX_QUEUE_MESSAGE_BYTES {
             return Err(IngestError::TooLarge {
@@ -230,7 +231,7 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
 
     async fn keep_rejected(
         &self,
-        headers_in: &HeaderMap,
+        sent: &DeliveryHeaders,
         body: &[u8],
         verified: &Verified,
         reason: &str,
@@ -241,9 +242,9 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
             body_base64: String::new(),
             received_at_ms,
             signature_scheme: verified.scheme.as_str().to_string(),
-            event_type_header: header(headers_in, headers::EVENT_TYPE).and_then(sanitized),
-            event_id_header: header(headers_in, headers::EVENT_ID).and_then(sanitized),
-            delivery_id: header(headers_in, headers::DELIVERY_ID).and_then(sanitized),
+            event_type_header: sent.event_type.clone(),
+            event_id_header: sent.event_id.clone(),
+            delivery_id: sent.delivery_id.clone(),
             event_id: None,
             payload_hash: None,
             truncated: false,
@@ -295,8 +296,8 @@ fn queued_event(
 
 /// `X-Fanfare-Event-Id` as sent, for logs. Unsigned, so it never names the event; a disagreement
 /// with the body is only worth a log line and a metric.
-fn event_id_header(headers_in: &HeaderMap, event: &crate::Event) -> Option<String> {
-    let sent = header(headers_in, headers::EVENT_ID).and_then(sanitized);
+fn event_id_header(headers: &DeliveryHeaders, event: &crate::Event) -> Option<String> {
+    let sent = headers.event_id.clone();
     if let Some(sent) = sent.as_deref().filter(|h| *h != event.id) {
         tracing::warn!(
             event_id = %event.id,

@@ -18,6 +18,7 @@ pub struct QuarantinedDelivery {
     pub body_base64: String,
     pub received_at_ms: i64,
     pub signature_scheme: String,
+    /// `X-Fanfare-Event-Type` as sent (ingest's copies; a parked event's type is in its body).
     pub event_type_header: Option<String>,
     pub event_id_header: Option<String>,
     pub delivery_id: Option<String>,

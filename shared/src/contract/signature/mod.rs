@@ -9,6 +9,7 @@
 //! The MAC is HMAC-SHA256 keyed with the whole secret string as UTF-8. Digests are decoded to exactly
 //! 32 bytes before a constant-time comparison, so an empty or truncated signature can never match.
 
+use super::headers::{SIGNATURE_AS_SENT, TIMESTAMP_AS_SENT};
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -225,18 +226,18 @@ pub fn sign(
     match scheme {
         Scheme::A => {
             let digest = hex::encode(mac_of(&key, Some(&ts), body));
-            vec![("X-Fanfare-Signature", format!("t={ts},v1={digest}"))]
+            vec![(SIGNATURE_AS_SENT, format!("t={ts},v1={digest}"))]
         }
         Scheme::B => {
             let digest = hex::encode(mac_of(&key, Some(&ts), body));
             vec![
-                ("X-Fanfare-Signature", format!("sha256={digest}")),
-                ("X-Fanfare-Timestamp", ts),
+                (SIGNATURE_AS_SENT, format!("sha256={digest}")),
+                (TIMESTAMP_AS_SENT, ts),
             ]
         }
         Scheme::C => {
             let digest = hex::encode(mac_of(&key, None, body));
-            vec![("X-Fanfare-Signature", format!("sha256={digest}"))]
+            vec![(SIGNATURE_AS_SENT, format!("sha256={digest}"))]
         }
     }
 }
