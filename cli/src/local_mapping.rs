@@ -6,9 +6,10 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{CliError, CliResult};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
+use fanfare_shared::adapters::sqs::lambda_record;
 use fanfare_shared::contract::message::attributes;
 use serde_json::{json, Value};
 
@@ -29,46 +30,6 @@ pub struct LocalMappingArgs {
     /// Seconds between redrive runs (the template's schedule is 15 minutes; compressed here).
     #[arg(long, default_value_t = 60)]
     redrive_every: u64,
-}
-
-fn record(message: &Message, queue_arn: &str) -> Value {
-    let system: serde_json::Map<String, Value> = message
-        .attributes()
-        .map(|a| {
-            a.iter()
-                .map(|(k, v)| (k.as_str().to_string(), Value::from(v.clone())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let message_attributes: serde_json::Map<String, Value> = message
-        .message_attributes()
-        .map(|a| {
-            a.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        json!({
-                            "stringValue": v.string_value(),
-                            "stringListValues": [],
-                            "binaryListValues": [],
-                            "dataType": v.data_type(),
-                        }),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({
-        "messageId": message.message_id(),
-        "receiptHandle": message.receipt_handle(),
-        "body": message.body(),
-        "attributes": system,
-        "messageAttributes": message_attributes,
-        "md5OfBody": message.md5_of_body(),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1",
-    })
 }
 
 async fn invoke(http: &reqwest::Client, url: &str, payload: &Value) -> Result<Value, String> {
@@ -231,7 +192,11 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
             }
         };
         if !messages.is_empty() {
-            let event = json!({ "Records": messages.iter().map(|m| record(m, &queue_arn)).collect::<Vec<_>>() });
+            let batch: Vec<_> = messages
+                .iter()
+                .map(|m| lambda_record(m, &queue_arn))
+                .collect();
+            let event = json!({ "Records": batch });
             let started = Instant::now();
             let outcome = invoke(&http, &invoke_url, &event).await;
             let latency = started.elapsed().as_millis();

@@ -292,29 +292,14 @@ pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
     (idempotency, state)
 }
 
-/// An SQS message as the SDK received it, in the shape the Lambda event source hands the processor
-/// (system attributes such as `MessageGroupId` included when they were asked for).
+/// A received message as Lambda hands it to the processor (a FIFO events queue).
 pub fn lambda_record(
     message: &aws_sdk_sqs::types::Message,
 ) -> aws_lambda_events::event::sqs::SqsMessage {
-    use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
-    let mut record = SqsMessage::default();
-    record.message_id = message.message_id().map(str::to_string);
-    record.receipt_handle = message.receipt_handle().map(str::to_string);
-    record.body = message.body().map(str::to_string);
-    record.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:events.fifo".into());
-    for (name, value) in message.attributes().into_iter().flatten() {
-        record
-            .attributes
-            .insert(name.as_str().to_string(), value.clone());
-    }
-    for (name, value) in message.message_attributes().into_iter().flatten() {
-        let mut attribute = SqsMessageAttribute::default();
-        attribute.string_value = value.string_value().map(str::to_string);
-        attribute.data_type = Some(value.data_type().to_string());
-        record.message_attributes.insert(name.clone(), attribute);
-    }
-    record
+    fanfare_shared::adapters::sqs::lambda_record(
+        message,
+        "arn:aws:sqs:us-east-1:123456789012:events.fifo",
+    )
 }
 
 /// Every message on a queue now (each stays hidden for 60 s once received).

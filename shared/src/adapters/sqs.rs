@@ -294,3 +294,32 @@ impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
         Ok(())
     }
 }
+
+/// A received message as Lambda's SQS event source hands it to a function: the one builder of the
+/// local event-source loops (`fanfare-webhooks local-mapping`, the soak's workers) and the tests.
+pub fn lambda_record(
+    message: &aws_sdk_sqs::types::Message,
+    queue_arn: &str,
+) -> aws_lambda_events::event::sqs::SqsMessage {
+    use aws_lambda_events::event::sqs::{SqsMessage, SqsMessageAttribute};
+    let mut record = SqsMessage::default();
+    record.message_id = message.message_id().map(str::to_string);
+    record.receipt_handle = message.receipt_handle().map(str::to_string);
+    record.body = message.body().map(str::to_string);
+    record.md5_of_body = message.md5_of_body().map(str::to_string);
+    record.event_source = Some("aws:sqs".to_string());
+    record.event_source_arn = Some(queue_arn.to_string());
+    record.aws_region = queue_arn.split(':').nth(3).map(str::to_string);
+    for (name, value) in message.attributes().into_iter().flatten() {
+        record
+            .attributes
+            .insert(name.as_str().to_string(), value.clone());
+    }
+    for (name, value) in message.message_attributes().into_iter().flatten() {
+        let mut attribute = SqsMessageAttribute::default();
+        attribute.string_value = value.string_value().map(str::to_string);
+        attribute.data_type = Some(value.data_type().to_string());
+        record.message_attributes.insert(name.clone(), attribute);
+    }
+    record
+}
