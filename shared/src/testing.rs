@@ -34,6 +34,66 @@ use crate::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
 
 /// The fixtures' signing time (2026-01-01T00:00:00Z), the harness's default clock.
 pub const FIXTURE_TIME_S: i64 = 1_767_225_600;
+/// The same instant in milliseconds: the base time of the project's own tests.
+pub const T0_MS: i64 = FIXTURE_TIME_S * 1000;
+
+/// An event body of type `ty` that occurred at `at_ms`, with `data` (JSON text).
+pub fn body_at(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
+    let iso = Utc
+        .timestamp_millis_opt(at_ms)
+        .single()
+        .unwrap_or_default()
+        .to_rfc3339();
+    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
+}
+
+/// An SQS record carrying `body`: of a FIFO events queue in `group`, or of a standard queue (each
+/// record on its own) without one.
+pub fn sqs_record(
+    id: &str,
+    body: &str,
+    group: Option<&str>,
+) -> aws_lambda_events::event::sqs::SqsMessage {
+    let mut m = aws_lambda_events::event::sqs::SqsMessage::default();
+    m.message_id = Some(id.to_string());
+    m.receipt_handle = Some(format!("rh-{id}"));
+    m.body = Some(body.to_string());
+    let queue = if group.is_some() {
+        "events.fifo"
+    } else {
+        "events"
+    };
+    m.event_source_arn = Some(format!("arn:aws:sqs:us-east-1:123456789012:{queue}"));
+    if let Some(group) = group {
+        m.attributes.insert("MessageGroupId".into(), group.into());
+    }
+    m
+}
+
+/// A processor on the given stores with a clock stopped at `now_ms`.
+pub fn processor_at<I, S, H>(
+    ids: I,
+    state: S,
+    handler: H,
+    now_ms: i64,
+) -> Processor<I, S, H, FixedClock>
+where
+    I: crate::ports::IdempotencyStore,
+    S: crate::ports::StateStore,
+    H: EventHandler,
+{
+    let now = Utc
+        .timestamp_millis_opt(now_ms)
+        .single()
+        .unwrap_or_default();
+    Processor::new(
+        ids,
+        state,
+        handler,
+        FixedClock(now),
+        ProcessorOptions::default(),
+    )
+}
 
 /// One call of the handler, as it was made.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{TimeZone, Utc};
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::ports::idempotency::{
     Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
@@ -15,9 +14,9 @@ use fanfare_shared::ports::idempotency::{
 use fanfare_shared::ports::state::StateStore;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{Outcome, Processor, QueuedMessage};
 
-pub const T0: i64 = 1_767_225_600_000;
+pub use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
 
 /// A pair of fresh, empty stores, and a way to read a state item back.
@@ -74,27 +73,7 @@ fn processor<B: Backend, H: EventHandler + Clone>(
     handler: &H,
     now_ms: i64,
 ) -> ProcessorOf<B, H> {
-    Processor::new(
-        backend.ids(),
-        backend.state(),
-        handler.clone(),
-        FixedClock(
-            Utc.timestamp_millis_opt(now_ms)
-                .single()
-                .unwrap_or_default(),
-        ),
-        ProcessorOptions::default(),
-    )
-}
-
-/// An event body at `at_ms`.
-pub fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
-    let iso = Utc
-        .timestamp_millis_opt(at_ms)
-        .single()
-        .unwrap_or_default()
-        .to_rfc3339();
-    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
+    fanfare_shared::testing::processor_at(backend.ids(), backend.state(), handler.clone(), now_ms)
 }
 
 fn msg(body: &str) -> QueuedMessage<'_> {

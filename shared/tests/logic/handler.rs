@@ -183,13 +183,7 @@ impl MessageVisibility for Delays {
 }
 
 fn record(id: &str, group: &str, body: &str) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_string());
-    m.receipt_handle = Some(format!("rh-{id}"));
-    m.body = Some(body.to_string());
-    m.attributes.insert("MessageGroupId".into(), group.into());
-    m.event_source_arn = Some("arn:aws:sqs:us-east-1:1:events.fifo".into());
-    m
+    fanfare_shared::testing::sqs_record(id, body, Some(group))
 }
 
 #[tokio::test]

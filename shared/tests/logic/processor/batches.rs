@@ -3,13 +3,7 @@
 use super::*;
 
 fn sqs_record(id: &str, body: String, fifo: bool) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_string());
-    m.body = Some(body);
-    if fifo {
-        m.attributes.insert("MessageGroupId".into(), "g".into());
-    }
-    m
+    fanfare_shared::testing::sqs_record(id, &body, fifo.then_some("g"))
 }
 
 /// Runs `records` as one batch with a handler that fails `order.paid`: the message ids reported failed.
@@ -74,9 +68,7 @@ async fn a_record_without_message_id_fails_the_batch_instead_of_reporting_an_emp
 
 /// A consumer's queue lifecycle.
 fn grouped(id: &str, body: String, group: &str) -> SqsMessage {
-    let mut m = sqs_record(id, body, true);
-    m.attributes.insert("MessageGroupId".into(), group.into());
-    m
+    fanfare_shared::testing::sqs_record(id, &body, Some(group))
 }
 
 #[tokio::test]

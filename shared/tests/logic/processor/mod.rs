@@ -7,19 +7,18 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use chrono::{TimeZone, Utc};
 use fanfare_shared::adapters::memory::MemoryIdempotencyStore;
 use fanfare_shared::adapters::memory::MemoryStateStore;
 use fanfare_shared::ports::idempotency::Status;
 use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Failure, Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{Failure, Outcome, Processor, QueuedMessage};
 
 mod batches;
 mod state_keys;
 
-const T0: i64 = 1_767_225_600_000;
+use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 
 #[derive(Default)]
 struct Counting {
@@ -77,19 +76,7 @@ fn processor_at<H: EventHandler>(
     handler: H,
     now_ms: i64,
 ) -> Processor<Ids, State, H, FixedClock> {
-    let options = ProcessorOptions::default();
-    Processor::new(
-        ids.clone(),
-        state.clone(),
-        handler,
-        FixedClock(Utc.timestamp_millis_opt(now_ms).unwrap()),
-        options,
-    )
-}
-
-fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
-    let iso = Utc.timestamp_millis_opt(at_ms).unwrap().to_rfc3339();
-    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
+    fanfare_shared::testing::processor_at(ids.clone(), state.clone(), handler, now_ms)
 }
 
 fn msg(body: &str) -> QueuedMessage<'_> {

@@ -19,7 +19,7 @@ use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMess
 
 mod archive;
 
-const T0: i64 = 1_767_225_600_000;
+use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 
 #[derive(Default)]
 struct Runs {
@@ -127,11 +127,6 @@ fn s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
         .unwrap_or("<missing>")
 }
 
-fn body(id: &str, ty: &str, at_ms: i64, data: &str) -> String {
-    let iso = Utc.timestamp_millis_opt(at_ms).unwrap().to_rfc3339();
-    format!(r#"{{"id":"{id}","type":"{ty}","created":"{iso}","data":{data}}}"#)
-}
-
 fn msg(body: &str) -> QueuedMessage<'_> {
     QueuedMessage::raw(body)
 }
@@ -192,12 +187,9 @@ async fn a_conflicting_payload_is_kept_under_a_record_of_its_own() {
     assert_eq!(archived_body(&kept).unwrap(), changed);
 }
 
+/// A FIFO record without a group id: Lambda never sends one; the processor keeps them in one group.
 fn sqs_record(id: &str, body: String) -> SqsMessage {
-    let mut m = SqsMessage::default();
-    m.message_id = Some(id.to_string());
-    m.body = Some(body);
-    m.event_source_arn = Some("arn:aws:sqs:us-east-1:123456789012:events.fifo".into());
-    m
+    fanfare_shared::testing::sqs_record(id, &body, Some(""))
 }
 
 #[tokio::test]
