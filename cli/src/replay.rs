@@ -9,7 +9,7 @@ use crate::error::{CliError, CliResult};
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
 use fanfare_shared::adapters::sqs::SqsEventQueue;
-use fanfare_shared::contract::message::QueuedEvent;
+use fanfare_shared::contract::message::OutgoingEvent;
 use fanfare_shared::model::parse_iso8601;
 use fanfare_shared::ports::EventQueue;
 use fanfare_shared::EventKind;
@@ -101,7 +101,7 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
     );
     let now_ms = chrono::Utc::now().timestamp_millis();
     for e in &selected {
-        let Some(message) = QueuedEvent::replay(
+        let Some(message) = OutgoingEvent::replay(
             &e.raw_event,
             &replay_id,
             Some(&e.payload_hash),

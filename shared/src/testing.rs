@@ -30,7 +30,7 @@ use crate::adapters::memory::{Item, MemoryIdempotencyStore, MemoryRecord, Memory
 use crate::model::EventKind;
 use crate::ports::FixedClock;
 use crate::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation, Replay};
-use crate::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use crate::processor::{IncomingMessage, Outcome, Processor, ProcessorOptions};
 
 /// The fixtures' signing time (2026-01-01T00:00:00Z), the harness's default clock.
 pub const FIXTURE_TIME_S: i64 = 1_767_225_600;
@@ -253,11 +253,11 @@ impl<H: EventHandler> Harness<H> {
 
     /// Delivers one event body (the signed bytes, as ingest queues them).
     pub async fn deliver(&self, body: &str) -> Delivery {
-        self.deliver_message(QueuedMessage::raw(body)).await
+        self.deliver_message(IncomingMessage::raw(body)).await
     }
 
     /// Delivers a queued message as built (replays: `replay_id`, `replay_payload_hash`).
-    pub async fn deliver_message(&self, message: QueuedMessage<'_>) -> Delivery {
+    pub async fn deliver_message(&self, message: IncomingMessage<'_>) -> Delivery {
         let before = self.calls().len();
         let outcome = self.processor.process(message, 0).await;
         Delivery {

@@ -14,7 +14,7 @@ use fanfare_shared::ports::idempotency::{
 use fanfare_shared::ports::state::StateStore;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
-use fanfare_shared::processor::{Outcome, Processor, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome, Processor};
 
 pub use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
@@ -76,8 +76,8 @@ fn processor<B: Backend, H: EventHandler + Clone>(
     fanfare_shared::testing::processor_at(backend.ids(), backend.state(), handler.clone(), now_ms)
 }
 
-fn msg(body: &str) -> QueuedMessage<'_> {
-    QueuedMessage::raw(body)
+fn msg(body: &str) -> IncomingMessage<'_> {
+    IncomingMessage::raw(body)
 }
 
 pub async fn the_same_event_delivered_five_times_runs_its_handler_once<B: Backend>() {

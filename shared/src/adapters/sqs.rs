@@ -6,7 +6,7 @@ use aws_sdk_sqs::types::{
 };
 use aws_sdk_sqs::Client;
 
-use crate::contract::message::{attributes, sqs_text, QuarantinedDelivery, QueuedEvent};
+use crate::contract::message::{attributes, sqs_text, OutgoingEvent, QuarantinedDelivery};
 use crate::ports::{EventQueue, MessageVisibility, Quarantine, QueueError};
 
 bound_client!(
@@ -29,7 +29,7 @@ fn attribute(data_type: &str, value: String) -> Result<MessageAttributeValue, Qu
 
 #[async_trait]
 impl EventQueue for SqsEventQueue {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+    async fn enqueue(&self, event: &OutgoingEvent) -> Result<(), QueueError> {
         let mut send = self
             .client
             .send_message()

@@ -19,7 +19,7 @@ use crate::contract::delivery;
 use crate::contract::envelope::EnvelopeError;
 use crate::contract::headers::DeliveryHeaders;
 use crate::contract::message::{
-    Provenance, QuarantinedDelivery, QueuedEvent, MAX_QUEUE_MESSAGE_BYTES,
+    OutgoingEvent, Provenance, QuarantinedDelivery, MAX_QUEUE_MESSAGE_BYTES,
 };
 use crate::contract::signature::{Verified, Verifier};
 use crate::metrics;
@@ -277,7 +277,7 @@ fn queued_event(
     body: Body,
     verified: &Verified,
     received_at_ms: i64,
-) -> Result<QueuedEvent, IngestError> {
+) -> Result<OutgoingEvent, IngestError> {
     // A body that parsed as JSON is valid UTF-8.
     let text = match body {
         Body::Text(text) => text,
@@ -286,7 +286,7 @@ fn queued_event(
         }
         other => String::from_utf8_lossy(&other).into_owned(),
     };
-    Ok(QueuedEvent::new(
+    Ok(OutgoingEvent::new(
         event,
         text,
         Provenance::Signed(verified.scheme),

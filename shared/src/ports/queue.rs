@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 
 use async_trait::async_trait;
 
-use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+use crate::contract::message::{OutgoingEvent, QuarantinedDelivery};
 
 /// A queue that could not take a message.
 #[derive(Debug, thiserror::Error)]
@@ -17,7 +17,7 @@ pub enum QueueError {
 /// Where verified events go: durably, before ingest answers 2xx.
 #[async_trait]
 pub trait EventQueue: Send + Sync {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError>;
+    async fn enqueue(&self, event: &OutgoingEvent) -> Result<(), QueueError>;
 }
 
 /// Where validly signed but unusable deliveries go.
@@ -71,7 +71,7 @@ pub trait MessageVisibility: Send + Sync {
 
 #[async_trait]
 impl<T: EventQueue + ?Sized> EventQueue for std::sync::Arc<T> {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+    async fn enqueue(&self, event: &OutgoingEvent) -> Result<(), QueueError> {
         (**self).enqueue(event).await
     }
 }

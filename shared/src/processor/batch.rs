@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 
 use super::handler::EventHandler;
-use super::{Processor, QueuedMessage};
+use super::{IncomingMessage, Processor};
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::state::StateStore;
 use crate::ports::Clock;
@@ -27,7 +27,7 @@ pub struct Unacknowledged {
 #[derive(Debug, Clone, Copy)]
 pub struct GroupedMessage<'a> {
     pub group: Option<&'a str>,
-    pub message: QueuedMessage<'a>,
+    pub message: IncomingMessage<'a>,
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {

@@ -64,9 +64,10 @@ impl Default for ProcessorOptions {
     }
 }
 
-/// One queued message, independent of the SQS event types (see `sqs_batch`).
+/// A message as the processor receives it from the queue, independent of the SQS event types (see
+/// `sqs_batch`); what ingest sends is `contract::message::OutgoingEvent`.
 #[derive(Debug, Clone, Copy)]
-pub struct QueuedMessage<'a> {
+pub struct IncomingMessage<'a> {
     /// The signed bytes, raw or encoded as `body_encoding` says.
     pub body: &'a str,
     /// The `body-encoding` attribute (`base64` for bodies SQS could not carry raw).
@@ -83,7 +84,7 @@ pub struct QueuedMessage<'a> {
     pub trace_header: Option<&'a str>,
 }
 
-impl<'a> QueuedMessage<'a> {
+impl<'a> IncomingMessage<'a> {
     /// A message as ingest sends it: the signed body, nothing else that matters.
     pub fn raw(body: &'a str) -> Self {
         Self {
@@ -137,7 +138,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     }
 
     /// Processes one message and logs one line about it.
-    pub async fn process(&self, message: QueuedMessage<'_>, deadline_ms: i64) -> Outcome {
+    pub async fn process(&self, message: IncomingMessage<'_>, deadline_ms: i64) -> Outcome {
         let started = Instant::now();
         let bytes = match decode_body(message.body, message.body_encoding) {
             Ok(bytes) => bytes,
@@ -183,7 +184,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         event: &crate::Event,
         signed: &[u8],
-        message: QueuedMessage<'_>,
+        message: IncomingMessage<'_>,
         deadline_ms: i64,
     ) -> Claim {
         // A replayed archive copy was redacted, so it no longer hashes like the original: the
@@ -225,7 +226,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         event: &crate::Event,
         signed: &[u8],
-        message: QueuedMessage<'_>,
+        message: IncomingMessage<'_>,
         deadline_ms: i64,
     ) -> (Outcome, u32) {
         let claim = self.claim_for(event, signed, message, deadline_ms);

@@ -6,7 +6,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 
 use super::batch::GroupedMessage;
 use super::handler::EventHandler;
-use super::{Processor, QueuedMessage};
+use super::{IncomingMessage, Processor};
 use crate::contract::message::attributes;
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::state::StateStore;
@@ -72,14 +72,14 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
 }
 
 /// The record's attributes the processor reads.
-pub fn queued_message(record: &SqsMessage) -> QueuedMessage<'_> {
+pub fn queued_message(record: &SqsMessage) -> IncomingMessage<'_> {
     let attribute = |name: &str| {
         record
             .message_attributes
             .get(name)
             .and_then(|a| a.string_value.as_deref())
     };
-    QueuedMessage {
+    IncomingMessage {
         body: record.body.as_deref().unwrap_or_default(),
         body_encoding: attribute(attributes::BODY_ENCODING),
         replay_id: attribute(attributes::REPLAY_ID),

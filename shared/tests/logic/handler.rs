@@ -11,7 +11,7 @@ use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::ports::{MessageVisibility, QueueError};
 use fanfare_shared::prelude::*;
 use fanfare_shared::privacy::Retention;
-use fanfare_shared::processor::{Outcome, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome};
 use fanfare_shared::testing::Harness;
 
 /// Fails `order.paid` with a 30 s `retry_after`; logs one line for each admission.
@@ -95,11 +95,11 @@ async fn a_replay_of_a_redacted_copy_says_so() {
     let hash = parse_event(original.as_bytes()).unwrap().payload_hash();
     let redacted = Retention::default().redact_body(original.as_bytes());
     let replay = harness
-        .deliver_message(QueuedMessage {
+        .deliver_message(IncomingMessage {
             replay_id: Some("rpl_1"),
             replay_payload_hash: Some(&hash),
             replay_force: true,
-            ..QueuedMessage::raw(&redacted)
+            ..IncomingMessage::raw(&redacted)
         })
         .await;
     assert_eq!(replay.outcome, Outcome::Completed);

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::prelude::*;
 use fanfare_shared::privacy::Retention;
-use fanfare_shared::processor::{Outcome, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome};
 use fanfare_shared::testing::Harness;
 
 /// Fails `order.paid` until fixed; counts its successful runs.
@@ -40,10 +40,10 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
     // The operator replays the archive's (redacted) copy; the handler still fails.
     let hash = parse_event(original.as_bytes()).unwrap().payload_hash();
     let archived = Retention::default().redact_body(original.as_bytes());
-    let replay = QueuedMessage {
+    let replay = IncomingMessage {
         replay_id: Some("rpl_1"),
         replay_payload_hash: Some(&hash),
-        ..QueuedMessage::raw(&archived)
+        ..IncomingMessage::raw(&archived)
     };
     assert!(matches!(
         harness.deliver_message(replay).await.outcome,
@@ -74,10 +74,10 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
         .fixed
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let delivery = harness
-        .deliver_message(QueuedMessage {
+        .deliver_message(IncomingMessage {
             replay_id: requeued.replay_id.as_deref(),
             replay_payload_hash: requeued.replay_payload_hash.as_deref(),
-            ..QueuedMessage::raw(&requeued.body)
+            ..IncomingMessage::raw(&requeued.body)
         })
         .await;
     assert_eq!(delivery.outcome, Outcome::Completed);
@@ -102,11 +102,11 @@ async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
     let body = r#"{"id":"evt_h","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
     assert_eq!(harness.deliver(body).await.outcome, Outcome::Completed);
     let odd = "é".repeat(32);
-    let replay = QueuedMessage {
+    let replay = IncomingMessage {
         replay_id: Some("rpl_h"),
         replay_payload_hash: Some(&odd),
         replay_force: true,
-        ..QueuedMessage::raw(body)
+        ..IncomingMessage::raw(body)
     };
     // The body's own hash matches its record: a replay, not a conflict.
     assert_eq!(
@@ -126,7 +126,7 @@ async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
 fn requeued_copies(
     body: &str,
     copies: usize,
-) -> Vec<fanfare_shared::contract::message::QueuedEvent> {
+) -> Vec<fanfare_shared::contract::message::OutgoingEvent> {
     use fanfare_shared::contract::message::attributes;
     use fanfare_shared::ports::DeadLetter;
     (0..copies)
@@ -152,14 +152,14 @@ fn requeued_copies(
 
 async fn deliver_requeued<H: EventHandler>(
     harness: &Harness<H>,
-    message: &fanfare_shared::contract::message::QueuedEvent,
+    message: &fanfare_shared::contract::message::OutgoingEvent,
 ) -> Outcome {
     harness
-        .deliver_message(QueuedMessage {
+        .deliver_message(IncomingMessage {
             replay_id: message.replay_id.as_deref(),
             replay_payload_hash: message.replay_payload_hash.as_deref(),
             replay_force: message.replay_force,
-            ..QueuedMessage::raw(&message.body)
+            ..IncomingMessage::raw(&message.body)
         })
         .await
         .outcome

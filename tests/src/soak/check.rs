@@ -9,7 +9,7 @@ use fanfare_shared::adapters::memory::MemoryStateStore;
 use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::SystemClock;
 use fanfare_shared::processor::handler::StateOnly;
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome, Processor, ProcessorOptions};
 
 use super::generate::GeneratedEvent;
 
@@ -46,7 +46,7 @@ pub async fn reference_state(events: &[GeneratedEvent]) -> (StateSnapshot, Vec<O
     for event in events {
         outcomes.push(
             processor
-                .process(QueuedMessage::raw(&event.body), deadline)
+                .process(IncomingMessage::raw(&event.body), deadline)
                 .await,
         );
     }

@@ -7,7 +7,7 @@ use fanfare_integration_tests::{create_tables, moto_config};
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome, Processor, ProcessorOptions};
 
 const T0: i64 = 1_767_225_600_000;
 
@@ -46,11 +46,11 @@ async fn failed_events_are_listed_by_time_until_they_succeed() {
         r#"{"id":"evt_ok","type":"order.fulfilled","created":1767225600,"data":{"orderId":"o1"}}"#;
     let failing = processor(T0, true);
     assert!(matches!(
-        failing.process(QueuedMessage::raw(paid), 0).await,
+        failing.process(IncomingMessage::raw(paid), 0).await,
         Outcome::Failed(_)
     ));
     assert_eq!(
-        failing.process(QueuedMessage::raw(fulfilled), 0).await,
+        failing.process(IncomingMessage::raw(fulfilled), 0).await,
         Outcome::Completed
     );
 
@@ -67,7 +67,7 @@ async fn failed_events_are_listed_by_time_until_they_succeed() {
     // Once it succeeds it leaves the index.
     let fixed = processor(T0 + 60_000, false);
     assert_eq!(
-        fixed.process(QueuedMessage::raw(paid), 0).await,
+        fixed.process(IncomingMessage::raw(paid), 0).await,
         Outcome::Superseded
     );
     assert!(store

@@ -11,7 +11,7 @@ use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
 use fanfare_shared::ports::{EventQueue, FixedClock};
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Outcome, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome};
 use fanfare_shared::redrive::{redrive, RedrivePolicy, PARKED_REASON};
 
 fn event_body(id: &str) -> String {
@@ -199,7 +199,7 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
     );
     let body = event_body("evt_parked");
     assert!(matches!(
-        processor.process(QueuedMessage::raw(&body), 0).await,
+        processor.process(IncomingMessage::raw(&body), 0).await,
         Outcome::Failed(_)
     ));
 
@@ -262,7 +262,7 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
     // U+FFFE: SQS refuses it, so the body travels base64 with `body-encoding`.
     let body = "{\"id\":\"evt_full\",\"type\":\"order.paid\",\"created\":1767225600,\"data\":{\"note\":\"\u{FFFE}\"}}";
     let event = parse_event(body.as_bytes()).unwrap();
-    let mut from_ingest = fanfare_shared::contract::message::QueuedEvent::new(
+    let mut from_ingest = fanfare_shared::contract::message::OutgoingEvent::new(
         &event,
         body.to_string(),
         fanfare_shared::contract::message::Provenance::Signed(
@@ -273,7 +273,7 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
     from_ingest.event_id_header = Some("evt_header".into());
     from_ingest.delivery_id = Some("dlv_1".into());
     from_ingest.retry_count = Some(7);
-    let replay = fanfare_shared::contract::message::QueuedEvent::replay(
+    let replay = fanfare_shared::contract::message::OutgoingEvent::replay(
         body,
         "rpl_1",
         Some(&"a".repeat(64)),

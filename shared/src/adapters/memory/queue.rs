@@ -4,13 +4,13 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::contract::message::{QuarantinedDelivery, QueuedEvent};
+use crate::contract::message::{OutgoingEvent, QuarantinedDelivery};
 use crate::ports::{EventQueue, Quarantine, QueueError};
 
 /// Records what it was given; can be told to fail.
 #[derive(Default)]
 pub struct MemoryQueue {
-    pub events: Mutex<Vec<QueuedEvent>>,
+    pub events: Mutex<Vec<OutgoingEvent>>,
     pub quarantined: Mutex<Vec<QuarantinedDelivery>>,
     pub fail: bool,
 }
@@ -21,7 +21,7 @@ struct Told;
 
 #[async_trait]
 impl EventQueue for MemoryQueue {
-    async fn enqueue(&self, event: &QueuedEvent) -> Result<(), QueueError> {
+    async fn enqueue(&self, event: &OutgoingEvent) -> Result<(), QueueError> {
         if self.fail {
             return Err(QueueError::Unavailable(Box::new(Told)));
         }
@@ -53,7 +53,7 @@ pub struct NoopQueue;
 
 #[async_trait]
 impl EventQueue for NoopQueue {
-    async fn enqueue(&self, _: &QueuedEvent) -> Result<(), QueueError> {
+    async fn enqueue(&self, _: &OutgoingEvent) -> Result<(), QueueError> {
         Ok(())
     }
 }

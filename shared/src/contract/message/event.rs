@@ -25,9 +25,10 @@ impl Provenance {
     }
 }
 
-/// An event on its way to the FIFO queue.
+/// An event on its way to the FIFO queue, as ingest (or a replay) sends it; the processor receives
+/// it as `processor::IncomingMessage`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedEvent {
+pub struct OutgoingEvent {
     pub event_id: String,
     pub event_type: String,
     pub kind: EventKind,
@@ -54,7 +55,7 @@ pub struct QueuedEvent {
     pub trace_header: Option<String>,
 }
 
-impl QueuedEvent {
+impl OutgoingEvent {
     /// `body` is the signed bytes as text; it is encoded for SQS when needed.
     pub fn new(event: &Event, body: String, provenance: Provenance, received_at_ms: i64) -> Self {
         let (body, body_encoding) = encode_body(body);

@@ -122,15 +122,17 @@ mod tests {
     fn a_replay_has_its_own_dedup_id_per_replay_and_keeps_the_original_hash() {
         let body = r#"{"id":"evt_1","type":"order.paid","created":1767225600,"data":{}}"#;
         let event = crate::contract::envelope::parse_event(body.as_bytes()).unwrap();
-        let original = QueuedEvent::new(
+        let original = OutgoingEvent::new(
             &event,
             body.to_string(),
             Provenance::Signed(crate::contract::signature::Scheme::A),
             0,
         );
-        let first = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 0).unwrap();
-        let again = QueuedEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 5).unwrap();
-        let second = QueuedEvent::replay(body, "rpl_2", None, false, 0).unwrap();
+        let first =
+            OutgoingEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 0).unwrap();
+        let again =
+            OutgoingEvent::replay(body, "rpl_1", Some("hash_of_original"), false, 5).unwrap();
+        let second = OutgoingEvent::replay(body, "rpl_2", None, false, 0).unwrap();
         assert_ne!(first.deduplication_id, original.deduplication_id);
         assert_eq!(first.deduplication_id, again.deduplication_id);
         assert_ne!(first.deduplication_id, second.deduplication_id);
@@ -140,6 +142,6 @@ mod tests {
             Some("hash_of_original")
         );
         assert_eq!(second.replay_payload_hash, None);
-        assert!(QueuedEvent::replay("not an event", "rpl_1", None, false, 0).is_none());
+        assert!(OutgoingEvent::replay("not an event", "rpl_1", None, false, 0).is_none());
     }
 }

@@ -4,7 +4,7 @@ use base64::Engine;
 
 use super::body::sqs_text;
 use super::dedup::quarantine_deduplication_id;
-use super::event::{Provenance, QueuedEvent};
+use super::event::{OutgoingEvent, Provenance};
 use super::MAX_QUEUE_MESSAGE_BYTES;
 
 /// A delivery kept on the quarantine queue so that nothing Fanfare signed is lost: a validly signed
@@ -98,12 +98,12 @@ impl QuarantinedDelivery {
     /// come from the event and its payload hash, so copies of one kept event collapse. A parked
     /// event carries its original payload hash and is sent as a replay, so that it can claim its
     /// record although its stored copy was redacted.
-    pub fn requeue(&self, now_ms: i64) -> Result<QueuedEvent, RequeueError> {
+    pub fn requeue(&self, now_ms: i64) -> Result<OutgoingEvent, RequeueError> {
         let body = self.body()?;
         let event = crate::contract::envelope::parse_event(&body)?;
         let text = String::from_utf8(body)
             .map_err(|_| crate::contract::envelope::EnvelopeError::NotJson)?;
-        let mut message = QueuedEvent::new(&event, text, Provenance::Quarantine, now_ms);
+        let mut message = OutgoingEvent::new(&event, text, Provenance::Quarantine, now_ms);
         // Named by what it carries, not by the copy: copies of one parked event (a crash between
         // park and delete leaves two) collapse into one message, one claim and one handler run.
         let hash = self

@@ -13,7 +13,7 @@ use fanfare_shared::ports::idempotency::Status;
 use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Failure, Outcome, Processor, QueuedMessage};
+use fanfare_shared::processor::{Failure, IncomingMessage, Outcome, Processor};
 
 mod batches;
 mod state_keys;
@@ -79,8 +79,8 @@ fn processor_at<H: EventHandler>(
     fanfare_shared::testing::processor_at(ids.clone(), state.clone(), handler, now_ms)
 }
 
-fn msg(body: &str) -> QueuedMessage<'_> {
-    QueuedMessage::raw(body)
+fn msg(body: &str) -> IncomingMessage<'_> {
+    IncomingMessage::raw(body)
 }
 
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;

@@ -7,16 +7,16 @@ async fn a_replay_reruns_a_finished_event_once_while_ordinary_duplicates_stay_ou
     let env = env().await;
     let p = env.processor(Runs::default(), T0);
     let b = body("evt_replay", "order.paid", T0, DATA);
-    let replay = |id| QueuedMessage {
+    let replay = |id| IncomingMessage {
         replay_id: Some(id),
         replay_force: true,
-        ..QueuedMessage::raw(&b)
+        ..IncomingMessage::raw(&b)
     };
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Duplicate);
-    let unforced = QueuedMessage {
+    let unforced = IncomingMessage {
         replay_id: Some("r0"),
-        ..QueuedMessage::raw(&b)
+        ..IncomingMessage::raw(&b)
     };
     assert_eq!(
         p.process(unforced, 0).await,
@@ -100,16 +100,16 @@ async fn archives_and_conflict_copies_keep_no_tokens_and_a_replay_of_the_redacte
     let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
     let archived = store.archived(0, i64::MAX).await.unwrap();
     let kept = archived.iter().find(|e| e.event_id == "evt_tok").unwrap();
-    let without_hash = QueuedMessage {
+    let without_hash = IncomingMessage {
         replay_id: Some("r1"),
-        ..QueuedMessage::raw(&kept.raw_event)
+        ..IncomingMessage::raw(&kept.raw_event)
     };
     assert_eq!(p.process(without_hash, 0).await, Outcome::Conflict);
-    let replay = QueuedMessage {
+    let replay = IncomingMessage {
         replay_id: Some("r2"),
         replay_payload_hash: Some(&kept.payload_hash),
         replay_force: true,
-        ..QueuedMessage::raw(&kept.raw_event)
+        ..IncomingMessage::raw(&kept.raw_event)
     };
     assert_eq!(p.process(replay, 0).await, Outcome::Completed);
     assert_eq!(p.handler().count.load(Ordering::SeqCst), 2);

@@ -15,7 +15,7 @@ use fanfare_shared::adapters::dynamodb::{archived_body, DynamoIdempotencyStore, 
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
 use fanfare_shared::processor::plan::{plan, PlanOptions};
-use fanfare_shared::processor::{Outcome, Processor, ProcessorOptions, QueuedMessage};
+use fanfare_shared::processor::{IncomingMessage, Outcome, Processor, ProcessorOptions};
 
 mod archive;
 
@@ -127,8 +127,8 @@ fn s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
         .unwrap_or("<missing>")
 }
 
-fn msg(body: &str) -> QueuedMessage<'_> {
-    QueuedMessage::raw(body)
+fn msg(body: &str) -> IncomingMessage<'_> {
+    IncomingMessage::raw(body)
 }
 
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1","waitTimeSeconds":12}"#;
