@@ -6,7 +6,11 @@ timeout, retention, redrive policy), table keys and TTL are read from its resour
 names differ (CloudFormation generates them in AWS; here they are fixed so the CLI finds them).
 Writes the functions' environment to the file given as the first argument.
 
-Usage: dev_resources.py ENV_FILE ENDPOINT SECRET [FUNCTION_ENV_OVERRIDES...]"""
+Usage: dev_resources.py ENV_FILE ENDPOINT SECRET [FUNCTION_ENV_OVERRIDES...]
+   or: dev_resources.py --test PREFIX ENDPOINT [Logical.Attribute=VALUE...]
+The second form is how every test makes its queues and tables: from the template too, named
+PREFIX-Logical (FIFO queues end in .fifo), with the attributes a test needs overridden (e.g.
+EventsQueue.VisibilityTimeout=8, EventsQueue.maxReceiveCount=2); it prints {logical id: URL or name}."""
 import json
 import os
 import sys
@@ -44,32 +48,36 @@ def resolve(value, refs):
     return str(value)
 
 
-def main():
-    env_file, endpoint, secret = sys.argv[1], sys.argv[2], sys.argv[3]
-    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
-    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+def create(session, endpoint, names, overrides=None):
+    """The template's queues and tables in moto under `names` (logical id -> name); returns
+    {logical id: queue URL or table name}. `overrides`: {(logical id, attribute): value}."""
+    overrides = overrides or {}
     sqs = session.client("sqs", endpoint_url=endpoint)
     ddb = session.client("dynamodb", endpoint_url=endpoint)
-    sm = session.client("secretsmanager", endpoint_url=endpoint)
     resources = load_template()["Resources"]
-
     refs, arns = {}, {}
     # Queues without a redrive policy first, so dead-letter targets exist.
     queues = sorted(((n, r) for n, r in resources.items() if r["Type"] == "AWS::SQS::Queue"),
                     key=lambda nr: "RedrivePolicy" in nr[1].get("Properties", {}))
     for name, res in queues:
-        attrs = queue_attributes(res.get("Properties", {}), arns)
-        url = sqs.create_queue(QueueName=NAMES[name], Attributes=attrs)["QueueUrl"]
+        props = dict(res.get("Properties", {}))
+        for (logical, key), value in overrides.items():
+            if logical != name:
+                continue
+            if key == "maxReceiveCount":
+                props["RedrivePolicy"] = {**props["RedrivePolicy"], "maxReceiveCount": value}
+            else:
+                props[key] = value
+        attrs = queue_attributes(props, arns)
+        url = sqs.create_queue(QueueName=names[name], Attributes=attrs)["QueueUrl"]
         refs[name] = url
         arns[name] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
     for name, res in resources.items():
         if res["Type"] != "AWS::DynamoDB::Table":
             continue
         props = res["Properties"]
-        table = NAMES[name]
-        existing = ddb.list_tables()["TableNames"]
-        if table not in existing:
+        table = names[name]
+        if table not in ddb.list_tables()["TableNames"]:
             extra = {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} \
                 if "GlobalSecondaryIndexes" in props else {}
             ddb.create_table(TableName=table, BillingMode=props["BillingMode"],
@@ -79,6 +87,39 @@ def main():
             if ttl:
                 ddb.update_time_to_live(TableName=table, TimeToLiveSpecification=ttl)
         refs[name] = table
+    return refs
+
+
+def session_for_moto():
+    return boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
+
+
+def for_test(prefix, endpoint, assignments):
+    """Resources of one test, named by `prefix`; prints their URLs and names as JSON."""
+    resources = load_template()["Resources"]
+    names = {}
+    for name, res in resources.items():
+        if res["Type"] == "AWS::SQS::Queue":
+            fifo = res.get("Properties", {}).get("FifoQueue")
+            names[name] = f"{prefix}-{name}" + (".fifo" if fifo else "")
+        elif res["Type"] == "AWS::DynamoDB::Table":
+            names[name] = f"{prefix}-{name}"
+    overrides = {}
+    for assignment in assignments:
+        target, value = assignment.split("=", 1)
+        logical, key = target.split(".", 1)
+        overrides[(logical, key)] = value
+    print(json.dumps(create(session_for_moto(), endpoint, names, overrides)))
+
+
+def main():
+    env_file, endpoint, secret = sys.argv[1], sys.argv[2], sys.argv[3]
+    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+    session = session_for_moto()
+    sm = session.client("secretsmanager", endpoint_url=endpoint)
+    resources = load_template()["Resources"]
+
+    refs = create(session, endpoint, NAMES)
 
     secret_name = NAMES["SigningSecret"]
     try:
@@ -109,4 +150,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--test"]:
+        for_test(sys.argv[2], sys.argv[3], sys.argv[4:])
+    else:
+        main()

@@ -1,97 +1,9 @@
-//! Queues and tables as template.yaml declares them, and reading queues back.
+//! Queues and tables as template.yaml declares them (every test's, through one function), and
+//! reading queues back.
 
 use fanfare_shared::ports::Clock;
 
-use crate::moto::unique;
-
-/// Creates a FIFO queue in high-throughput mode (as in template.yaml) and returns its URL.
-pub async fn create_fifo_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    use aws_sdk_sqs::types::QueueAttributeName as A;
-    sqs.create_queue()
-        .queue_name(format!("{name}.fifo"))
-        .attributes(A::FifoQueue, "true")
-        .attributes(A::DeduplicationScope, "messageGroup")
-        .attributes(A::FifoThroughputLimit, "perMessageGroupId")
-        .send()
-        .await
-        .expect("create FIFO queue in moto")
-        .queue_url
-        .expect("queue url")
-}
-
-pub async fn create_standard_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    sqs.create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("create queue in moto")
-        .queue_url
-        .expect("queue url")
-}
-
-/// Creates the idempotency and state tables as template.yaml declares them; returns their names.
-pub async fn create_tables(ddb: &aws_sdk_dynamodb::Client) -> (String, String) {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        Projection, ProjectionType, ScalarAttributeType,
-    };
-    let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(kind)
-            .build()
-            .unwrap()
-    };
-    let attr = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let idempotency = unique("idempotency");
-    // The sparse index of failed records, as in template.yaml.
-    let failed_index = GlobalSecondaryIndex::builder()
-        .index_name("FailedRecords")
-        .key_schema(key("failedFlag", KeyType::Hash))
-        .key_schema(key("updatedAtMs", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .unwrap();
-    ddb.create_table()
-        .table_name(&idempotency)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("eventId", KeyType::Hash))
-        .attribute_definitions(attr("eventId"))
-        .attribute_definitions(attr("failedFlag"))
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("updatedAtMs")
-                .attribute_type(ScalarAttributeType::N)
-                .build()
-                .unwrap(),
-        )
-        .global_secondary_indexes(failed_index)
-        .send()
-        .await
-        .expect("create idempotency table");
-    let state = unique("state");
-    ddb.create_table()
-        .table_name(&state)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .send()
-        .await
-        .expect("create state table");
-    (idempotency, state)
-}
+use crate::moto::{moto_endpoint, unique};
 
 /// A received message as Lambda hands it to the processor (a FIFO events queue).
 pub fn lambda_record(
@@ -147,4 +59,53 @@ where
         clock,
         fanfare_shared::processor::ProcessorOptions::default(),
     )
+}
+
+/// One test's queues and tables.
+#[derive(Debug, Clone)]
+pub struct TemplateResources {
+    pub events_queue: String,
+    pub dead_letter_queue: String,
+    pub quarantine_queue: String,
+    pub idempotency_table: String,
+    pub state_table: String,
+}
+
+/// The template's queues and tables, created on moto for one test (unique names), with the
+/// attributes it needs overridden: `("EventsQueue", "VisibilityTimeout", "8")`,
+/// `("EventsQueue", "maxReceiveCount", "2")`. The one way tests make them (scripts/dev_resources.py
+/// reads template.yaml, as `make dev` does).
+pub fn template_resources(overrides: &[(&str, &str, &str)]) -> TemplateResources {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = std::process::Command::new(root.join(".venv/bin/python"))
+        .arg(root.join("scripts/dev_resources.py"))
+        .args(["--test", &unique("t"), &moto_endpoint()])
+        .args(
+            overrides
+                .iter()
+                .map(|(id, key, value)| format!("{id}.{key}={value}")),
+        )
+        .output()
+        .expect("scripts/dev_resources.py runs (make tools installs its Python)");
+    assert!(
+        out.status.success(),
+        "dev_resources.py --test: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: std::collections::HashMap<String, String> =
+        serde_json::from_slice(&out.stdout).expect("dev_resources.py prints its resources");
+    let get = |id: &str| made.get(id).cloned().unwrap_or_default();
+    TemplateResources {
+        events_queue: get("EventsQueue"),
+        dead_letter_queue: get("EventsDeadLetterQueue"),
+        quarantine_queue: get("QuarantineQueue"),
+        idempotency_table: get("IdempotencyTable"),
+        state_table: get("StateTable"),
+    }
+}
+
+/// The idempotency and state tables of a fresh set of template resources.
+pub fn create_tables() -> (String, String) {
+    let made = template_resources(&[]);
+    (made.idempotency_table, made.state_table)
 }

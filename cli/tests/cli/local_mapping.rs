@@ -28,29 +28,6 @@ async fn sqs() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::new(&config)
 }
 
-async fn fifo(sqs: &aws_sdk_sqs::Client, name: &str, redrive: Option<String>) -> (String, String) {
-    let mut create = sqs
-        .create_queue()
-        .queue_name(name)
-        .attributes(A::FifoQueue, "true")
-        .attributes(A::VisibilityTimeout, "1");
-    if let Some(policy) = redrive {
-        create = create.attributes(A::RedrivePolicy, policy);
-    }
-    let url = create.send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(A::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&A::QueueArn]
-        .clone();
-    (url, arn)
-}
-
 /// Answers processor invocations, reporting every record whose body mentions "fail" as failed.
 async fn fake_lambda(invocations: Arc<AtomicUsize>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -133,11 +110,12 @@ async fn count(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
 #[tokio::test]
 async fn only_failed_records_return_and_they_reach_the_dlq_after_max_receive_count() {
     let sqs = sqs().await;
-    let suffix = uuid::Uuid::new_v4().simple().to_string();
-    let (dlq, dlq_arn) = fifo(&sqs, &format!("map-dlq-{}.fifo", &suffix[..8]), None).await;
-    let policy =
-        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}).to_string();
-    let (queue, _) = fifo(&sqs, &format!("map-{}.fifo", &suffix[..8]), Some(policy)).await;
+    // The template's queues, with a failed message back after 1 s and dead-lettered at its 2nd receive.
+    let made = fanfare_integration_tests::template_resources(&[
+        ("EventsQueue", "VisibilityTimeout", "1"),
+        ("EventsQueue", "maxReceiveCount", "2"),
+    ]);
+    let (queue, dlq) = (made.events_queue, made.dead_letter_queue);
     for (group, body) in [("g-ok", r#"{"id":"ok"}"#), ("g-fail", r#"{"id":"fail"}"#)] {
         sqs.send_message()
             .queue_url(&queue)

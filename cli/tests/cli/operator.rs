@@ -5,9 +5,6 @@
 
 use std::process::Command;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-};
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
 use fanfare_shared::contract::message::attributes;
 use fanfare_shared::ports::idempotency::{Claim, IdempotencyStore};
@@ -27,7 +24,7 @@ async fn config(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
-/// Fresh queues and an idempotency table on moto, named by the CLI's flags.
+/// The template's queues and tables on moto, named to the CLI by its flags.
 struct Resources {
     events: String,
     dlq: String,
@@ -36,40 +33,13 @@ struct Resources {
 }
 
 impl Resources {
-    async fn create(config: &aws_config::SdkConfig) -> Resources {
-        let suffix = &uuid::Uuid::new_v4().simple().to_string()[..10];
-        let sqs = aws_sdk_sqs::Client::new(config);
-        let queue = |name: String, fifo: bool| {
-            let create = sqs.create_queue().queue_name(name);
-            let create = match fifo {
-                true => {
-                    create.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-                }
-                false => create,
-            };
-            async move { create.send().await.unwrap().queue_url.unwrap() }
-        };
-        let table = format!("ops-idempotency-{suffix}");
-        let key = KeySchemaElement::builder()
-            .attribute_name("eventId")
-            .key_type(KeyType::Hash);
-        let attribute = AttributeDefinition::builder()
-            .attribute_name("eventId")
-            .attribute_type(ScalarAttributeType::S);
-        aws_sdk_dynamodb::Client::new(config)
-            .create_table()
-            .table_name(&table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key.build().unwrap())
-            .attribute_definitions(attribute.build().unwrap())
-            .send()
-            .await
-            .unwrap();
+    fn create() -> Resources {
+        let made = fanfare_integration_tests::template_resources(&[]);
         Resources {
-            events: queue(format!("ops-events-{suffix}.fifo"), true).await,
-            dlq: queue(format!("ops-dlq-{suffix}.fifo"), true).await,
-            quarantine: queue(format!("ops-quarantine-{suffix}"), false).await,
-            table,
+            events: made.events_queue,
+            dlq: made.dead_letter_queue,
+            quarantine: made.quarantine_queue,
+            table: made.idempotency_table,
         }
     }
 
@@ -137,7 +107,7 @@ async fn dead_lettered(config: &aws_config::SdkConfig, at: &Resources) {
 async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
     let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
     let config = config(&endpoint).await;
-    let at = Resources::create(&config).await;
+    let at = Resources::create();
     dead_lettered(&config, &at).await;
     let run = |args: &'static [&'static str]| {
         let (at, endpoint) = (&at, endpoint.clone());

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use fanfare_integration_tests::{
-    aws_config_for, create_fifo_queue, create_standard_queue, create_tables, drain,
-    dynamo_processor, invoke_ingest, lambda_record, moto_config, read_fixture, unique,
-    MeterInterceptor, RequestMeter, FIXTURE_TIME, TEST_SECRET,
+    aws_config_for, create_tables, drain, dynamo_processor, invoke_ingest, lambda_record,
+    moto_config, read_fixture, template_resources, MeterInterceptor, RequestMeter, FIXTURE_TIME,
+    TEST_SECRET,
 };
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::message::{attributes, QuarantinedDelivery};
@@ -36,8 +36,8 @@ type SqsIngest = IngestService<SqsEventQueue, SqsQuarantine, FixedClock>;
 async fn on_moto() -> (aws_sdk_sqs::Client, String, String, SqsIngest) {
     let aws = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&aws);
-    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
-    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let made = template_resources(&[]);
+    let (events_url, quarantine_url) = (made.events_queue, made.quarantine_queue);
     let service = IngestService::new(
         verifier(),
         SqsEventQueue::new(sqs.clone(), &events_url),
@@ -119,8 +119,8 @@ async fn fanfare_retry_of_the_same_event_is_deduplicated_by_the_fifo_queue() {
             .interceptor(MeterInterceptor(meter.clone()))
             .build(),
     );
-    let events_url = create_fifo_queue(&sqs, &unique("events")).await;
-    let quarantine_url = create_standard_queue(&sqs, &unique("quarantine")).await;
+    let made = template_resources(&[]);
+    let (events_url, quarantine_url) = (made.events_queue, made.quarantine_queue);
     let service = IngestService::new(
         verifier(),
         SqsEventQueue::new(metered.clone(), &events_url),
@@ -232,7 +232,7 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
 
     let aws = moto_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&aws);
-    let tables = create_tables(&ddb).await;
+    let tables = create_tables();
     let processor = dynamo_processor(&ddb, &tables, PaidRuns::default(), clock());
     let mut records: Vec<_> = drain(&sqs, &events_url)
         .await
@@ -285,7 +285,7 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
 async fn a_resent_unusable_delivery_is_kept_once() {
     let (sqs, _, quarantine_url, service) = on_moto().await;
     let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
-    let (idempotency_table, _) = fanfare_integration_tests::create_tables(&ddb).await;
+    let (idempotency_table, _) = fanfare_integration_tests::create_tables();
     let markers =
         fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore::new(ddb, &idempotency_table);
     let service = service.with_kept_markers(std::sync::Arc::new(markers));

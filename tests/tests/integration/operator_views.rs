@@ -29,7 +29,7 @@ impl EventHandler for Erp {
 #[tokio::test]
 async fn failed_events_are_listed_by_time_until_they_succeed() {
     let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
-    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    let (idempotency_table, state_table) = create_tables();
     let store = DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table);
     let processor = |now_ms: i64, down: bool| {
         Processor::new(

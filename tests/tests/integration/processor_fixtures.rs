@@ -14,7 +14,7 @@ use fanfare_shared::processor::handler::StateOnly;
 async fn every_sqs_fixture_is_processed_without_failures() {
     let config = moto_config().await;
     let ddb = aws_sdk_dynamodb::Client::new(&config);
-    let tables = create_tables(&ddb).await;
+    let tables = create_tables();
     let processor = dynamo_processor(
         &ddb,
         &tables,

@@ -3,8 +3,7 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use fanfare_integration_tests::{
-    create_fifo_queue, create_standard_queue, create_tables, drain, dynamo_processor,
-    lambda_record, moto_config, unique,
+    drain, dynamo_processor, lambda_record, moto_config, template_resources,
 };
 use fanfare_shared::adapters::sqs::{SqsDeadLetterQueue, SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::envelope::parse_event;
@@ -82,15 +81,13 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unb
 ) {
     let config = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let main = create_fifo_queue(&sqs, &unique("events")).await;
-    let dlq = create_fifo_queue(&sqs, &unique("events-dlq")).await;
-    sqs.set_queue_attributes()
-        .queue_url(&dlq)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .send()
-        .await
-        .unwrap();
-    let kept = create_standard_queue(&sqs, &unique("quarantine")).await;
+    // Messages a run leaves come back after 1 s here.
+    let made = template_resources(&[("EventsDeadLetterQueue", "VisibilityTimeout", "1")]);
+    let (main, dlq, kept) = (
+        made.events_queue,
+        made.dead_letter_queue,
+        made.quarantine_queue,
+    );
     put(&sqs, &dlq, "fresh", "order/a", None).await;
     put(&sqs, &dlq, "twice", "order/b", Some(2)).await;
     put(&sqs, &dlq, "exhausted", "order/c", Some(3)).await;
@@ -184,10 +181,13 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
     let config = moto_config().await;
     let sqs = aws_sdk_sqs::Client::new(&config);
     let ddb = aws_sdk_dynamodb::Client::new(&config);
-    let main = create_fifo_queue(&sqs, &unique("events")).await;
-    let dlq = create_fifo_queue(&sqs, &unique("events-dlq")).await;
-    let kept = create_standard_queue(&sqs, &unique("quarantine")).await;
-    let tables = create_tables(&ddb).await;
+    let made = template_resources(&[]);
+    let (main, dlq, kept) = (
+        made.events_queue,
+        made.dead_letter_queue,
+        made.quarantine_queue,
+    );
+    let tables = (made.idempotency_table, made.state_table);
     let processor = dynamo_processor(
         &ddb,
         &tables,
@@ -302,8 +302,8 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
     ] {
         let hops: Vec<String> = {
             let mut urls = Vec::new();
-            for i in 0..3 {
-                urls.push(create_fifo_queue(&sqs, &unique(&format!("hop{i}"))).await);
+            for _ in 0..3 {
+                urls.push(template_resources(&[]).events_queue);
             }
             urls
         };

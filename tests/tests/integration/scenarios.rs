@@ -64,7 +64,7 @@ impl Backend for Dynamo {
 
     async fn fresh() -> Self {
         let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
-        let (idempotency_table, state_table) = create_tables(&ddb).await;
+        let (idempotency_table, state_table) = create_tables();
         Dynamo {
             ddb,
             idempotency_table,

@@ -7,10 +7,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName as A;
 use fanfare_integration_tests::soak::children::harness_sdk_config;
 use fanfare_integration_tests::soak::faults::{self, FaultCounts, FaultRates};
-use fanfare_integration_tests::{create_tables, unique};
+use fanfare_integration_tests::template_resources;
 
 use crate::{Error, RunArgs, MAX_RECEIVE_COUNT, SECRET, VISIBILITY_SECS, WORKER_TIMEOUT_SECS};
 
@@ -18,55 +17,6 @@ pub(crate) struct Queues {
     pub(crate) events: String,
     pub(crate) dead_letter: String,
     pub(crate) quarantine: String,
-}
-
-async fn create_queues(sqs: &aws_sdk_sqs::Client) -> Result<Queues, Error> {
-    let dead_letter = sqs
-        .create_queue()
-        .queue_name(format!("{}.fifo", unique("soak-dlq")))
-        .attributes(A::FifoQueue, "true")
-        .send()
-        .await?
-        .queue_url
-        .unwrap_or_default();
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dead_letter)
-        .attribute_names(A::QueueArn)
-        .send()
-        .await?
-        .attributes
-        .and_then(|a| a.get(&A::QueueArn).cloned())
-        .unwrap_or_default();
-    let events = sqs
-        .create_queue()
-        .queue_name(format!("{}.fifo", unique("soak-events")))
-        .attributes(A::FifoQueue, "true")
-        .attributes(A::DeduplicationScope, "messageGroup")
-        .attributes(A::FifoThroughputLimit, "perMessageGroupId")
-        .attributes(A::VisibilityTimeout, VISIBILITY_SECS.to_string())
-        .attributes(
-            A::RedrivePolicy,
-            format!(
-                r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#
-            ),
-        )
-        .send()
-        .await?
-        .queue_url
-        .unwrap_or_default();
-    let quarantine = sqs
-        .create_queue()
-        .queue_name(unique("soak-quarantine"))
-        .send()
-        .await?
-        .queue_url
-        .unwrap_or_default();
-    Ok(Queues {
-        events,
-        dead_letter,
-        quarantine,
-    })
 }
 
 /// A child process of this same binary, its output appended to a log file.
@@ -152,8 +102,26 @@ pub(crate) async fn set_up(args: &RunArgs, moto: &str) -> Result<Stack, Error> {
     let direct = harness_sdk_config(moto).await;
     let sqs = aws_sdk_sqs::Client::new(&direct);
     let ddb = aws_sdk_dynamodb::Client::new(&direct);
-    let queues = create_queues(&sqs).await?;
-    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    // The template's queues and tables, with a short visibility so that a killed worker's batch
+    // comes back within the run.
+    let made = template_resources(&[
+        (
+            "EventsQueue",
+            "VisibilityTimeout",
+            &VISIBILITY_SECS.to_string(),
+        ),
+        (
+            "EventsQueue",
+            "maxReceiveCount",
+            &MAX_RECEIVE_COUNT.to_string(),
+        ),
+    ]);
+    let queues = Queues {
+        events: made.events_queue,
+        dead_letter: made.dead_letter_queue,
+        quarantine: made.quarantine_queue,
+    };
+    let (idempotency_table, state_table) = (made.idempotency_table, made.state_table);
     let share = args.fault_rate / 5.0;
     let rates = FaultRates {
         server_error: share,

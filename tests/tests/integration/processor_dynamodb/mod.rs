@@ -70,7 +70,7 @@ async fn env() -> Env {
     let config = moto_config().await;
     let meter = Arc::new(RequestMeter::default());
     let ddb = metered_dynamodb(&config, meter.clone());
-    let (idempotency_table, state_table) = create_tables(&ddb).await;
+    let (idempotency_table, state_table) = create_tables();
     meter.reset();
     Env {
         ddb,
