@@ -6,10 +6,9 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{CliError, CliResult};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
-use fanfare_shared::adapters::sqs::lambda_record;
+use fanfare_shared::adapters::sqs::LocalEventSource;
 use fanfare_shared::contract::message::attributes;
 use serde_json::{json, Value};
 
@@ -72,42 +71,6 @@ fn failed_ids<E: std::fmt::Display>(
     }
 }
 
-/// Deletes what was acknowledged, as Lambda's mapping does; the failed return after their timeout.
-async fn delete_acknowledged(
-    sqs: &aws_sdk_sqs::Client,
-    queue: &str,
-    messages: &[aws_sdk_sqs::types::Message],
-    failed: &[String],
-) {
-    let entries: Vec<_> = messages
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| {
-            m.message_id()
-                .is_some_and(|id| !failed.iter().any(|f| f == id))
-        })
-        .filter_map(|(i, m)| {
-            DeleteMessageBatchRequestEntry::builder()
-                .id(i.to_string())
-                .receipt_handle(m.receipt_handle()?)
-                .build()
-                .ok()
-        })
-        .collect();
-    if entries.is_empty() {
-        return;
-    }
-    if let Err(e) = sqs
-        .delete_message_batch()
-        .queue_url(queue)
-        .set_entries(Some(entries))
-        .send()
-        .await
-    {
-        eprintln!("delete failed (messages will be redelivered): {e}");
-    }
-}
-
 /// One line per message: its event, kind, and the record's status (or that it failed).
 async fn print_outcomes(
     records: &DynamoIdempotencyStore,
@@ -153,10 +116,7 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
         .events_queue_url(&sqs)
         .await
         .map_err(CliError::failure)?;
-    let queue_arn = format!(
-        "arn:aws:sqs:us-east-1:123456789012:{}",
-        queue.rsplit('/').next().unwrap_or("events.fifo")
-    );
+    let source = LocalEventSource::new(sqs, &queue, args.batch_size);
     let records = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
     let http = reqwest::Client::new();
     let invoke_url = format!(
@@ -172,36 +132,26 @@ pub async fn run(target: &Target, args: LocalMappingArgs) -> CliResult {
     loop {
         let received = tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(()),
-            r = sqs
-                .receive_message()
-                .queue_url(&queue)
-                .max_number_of_messages(args.batch_size)
-                // Short polls: the local moto serves one request at a time, and a long poll
-                // would hold up ingest's sends while it waits.
-                .wait_time_seconds(0)
-                .message_attribute_names("All")
-                .message_system_attribute_names(MessageSystemAttributeName::All)
-                .send() => r,
+            r = source.receive() => r,
         };
         let messages = match received {
-            Ok(r) => r.messages.unwrap_or_default(),
+            Ok(messages) => messages,
             Err(e) => {
-                eprintln!("receive failed: {e}");
+                eprintln!("receive failed: {}", fanfare_shared::telemetry::Causes(&e));
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
         if !messages.is_empty() {
-            let batch: Vec<_> = messages
-                .iter()
-                .map(|m| lambda_record(m, &queue_arn))
-                .collect();
-            let event = json!({ "Records": batch });
+            let event = json!({ "Records": source.records(&messages) });
             let started = Instant::now();
             let outcome = invoke(&http, &invoke_url, &event).await;
             let latency = started.elapsed().as_millis();
             let failed = failed_ids(&outcome, &messages);
-            delete_acknowledged(&sqs, &queue, &messages, &failed).await;
+            let failed_refs: Vec<&str> = failed.iter().map(String::as_str).collect();
+            if let Err(e) = source.acknowledge(&messages, &failed_refs).await {
+                eprintln!("delete failed (messages will be redelivered): {e}");
+            }
             print_outcomes(&records, &messages, &failed, latency).await;
         }
         if messages.is_empty() {

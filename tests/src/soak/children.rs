@@ -3,7 +3,6 @@
 //! DynamoDB adapters); only the Lambda runtime around it is replaced: an HTTP server for API
 //! Gateway, and for the SQS event-source mapping a poll loop with Lambda's partial-batch rules.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,12 +10,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::lambda_record;
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::sdk_timeouts;
+use fanfare_shared::adapters::sqs::LocalEventSource;
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::contract::signature::{SigningSecret, Verifier, VerifierOptions};
 use fanfare_shared::ingest::IngestService;
@@ -205,20 +203,10 @@ pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Erro
         SystemClock,
         ProcessorOptions::default(),
     );
+    let source = LocalEventSource::new(sqs, &args.events_queue_url, 10);
     loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(&args.events_queue_url)
-            .max_number_of_messages(10)
-            // Short polls: the test moto serves one request at a time, so a long poll would stall
-            // every other call (ingest's sends, the processor's writes) while it waits.
-            .wait_time_seconds(0)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .message_attribute_names("All")
-            .send()
-            .await;
-        let messages = match received {
-            Ok(out) => out.messages.unwrap_or_default(),
+        let messages = match source.receive().await {
+            Ok(messages) => messages,
             Err(_) => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
                 continue;
@@ -229,36 +217,17 @@ pub async fn run_worker(args: WorkerArgs) -> Result<(), Box<dyn std::error::Erro
             continue;
         }
         let mut event = SqsEvent::default();
-        event.records = messages.iter().map(lambda_record).collect();
+        event.records = source.records(&messages);
         let deadline_ms = chrono::Utc::now().timestamp_millis() + args.timeout_secs * 1000;
         let Ok(response) = processor.process_batch(&event, deadline_ms).await else {
             continue; // the whole batch comes back after the visibility timeout
         };
-        let failed: HashSet<&str> = response
+        let failed: Vec<&str> = response
             .batch_item_failures
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        let done: Vec<DeleteMessageBatchRequestEntry> = messages
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| !failed.contains(m.message_id().unwrap_or_default()))
-            .filter_map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(m.receipt_handle().unwrap_or_default())
-                    .build()
-                    .ok()
-            })
-            .collect();
-        if !done.is_empty() {
-            // A lost delete means a redelivery, which the processor must absorb: no retry here.
-            let _ = sqs
-                .delete_message_batch()
-                .queue_url(&args.events_queue_url)
-                .set_entries(Some(done))
-                .send()
-                .await;
-        }
+        // A lost delete means a redelivery, which the processor must absorb: no retry here.
+        let _ = source.acknowledge(&messages, &failed).await;
     }
 }
