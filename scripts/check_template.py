@@ -29,7 +29,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 def rust_constant(name):
-    with open(os.path.join(ROOT, "shared", "src", "contract", "message.rs")) as f:
+    with open(os.path.join(ROOT, "shared", "src", "contract", "message", "mod.rs")) as f:
         match = re.search(rf"pub const {name}: usize = ([\d_]+);", f.read())
     return int(match.group(1).replace("_", ""))
 

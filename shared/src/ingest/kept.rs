@@ -8,11 +8,9 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
-use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyStore, Status};
+use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyStore, Status, KEPT_MARKER_KIND};
 use crate::telemetry::Causes;
 
-/// The `kind` of a kept-delivery marker in the idempotency table (never an event's record).
-pub const KEPT_MARKER_KIND: &str = "kept_delivery";
 /// How long a kept delivery is remembered: far past any signature tolerance, after which a re-send
 /// is refused as too old anyway.
 const KEPT_MARKER_TTL_SECS: i64 = 24 * 3600;

@@ -6,7 +6,6 @@ mod kept;
 
 pub use base64_guard::{guard as guard_base64, Base64Guard, INVALID_BASE64_MARKER};
 pub use error::IngestError;
-pub use kept::KEPT_MARKER_KIND;
 use kept::{KeptMarkers, Marked};
 
 use std::sync::Arc;

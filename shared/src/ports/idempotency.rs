@@ -62,6 +62,10 @@ impl Status {
     }
 }
 
+/// The `kind` of a record that marks a kept delivery (ingest's quarantine, by a digest of the signed
+/// bytes), never an event's: listings of events and failures leave these out.
+pub const KEPT_MARKER_KIND: &str = "kept_delivery";
+
 /// What a claim writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {

@@ -102,7 +102,7 @@ impl DynamoIdempotencyStore {
                 string(item, name).unwrap_or_default().to_string()
             };
             for item in out.items() {
-                if string(item, record::KIND) == Some(crate::ingest::KEPT_MARKER_KIND) {
+                if string(item, record::KIND) == Some(crate::ports::idempotency::KEPT_MARKER_KIND) {
                     continue;
                 }
                 found.push(FailedRecord {
@@ -180,7 +180,7 @@ impl DynamoIdempotencyStore {
                 .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
             for item in out.items() {
                 let kept_marker =
-                    string(item, record::KIND) == Some(crate::ingest::KEPT_MARKER_KIND);
+                    string(item, record::KIND) == Some(crate::ports::idempotency::KEPT_MARKER_KIND);
                 if item.contains_key(record::CONFLICT_OF) || kept_marker {
                     continue;
                 }

@@ -102,8 +102,7 @@ pub(crate) async fn set_up(args: &RunArgs, moto: &str) -> Result<Stack, Error> {
     let direct = harness_sdk_config(moto).await;
     let sqs = aws_sdk_sqs::Client::new(&direct);
     let ddb = aws_sdk_dynamodb::Client::new(&direct);
-    // The template's queues and tables, with a short visibility so that a killed worker's batch
-    // comes back within the run.
+    // A short visibility: a killed worker's batch comes back within the run.
     let made = template_resources(&[
         (
             "EventsQueue",
@@ -135,33 +134,14 @@ pub(crate) async fn set_up(args: &RunArgs, moto: &str) -> Result<Stack, Error> {
     let (ingest, url) = start_ingest(args, &proxy, &queues).await?;
     let handler_log = args.out_dir.join("handler-runs.txt");
     let _ = std::fs::remove_file(&handler_log);
-    let worker_args = [
-        "worker",
-        "--moto",
+    let workers = start_workers(
+        args,
         moto,
-        "--aws",
         &proxy,
-        "--events-queue-url",
-        &queues.events,
-        "--idempotency-table",
-        &idempotency_table,
-        "--state-table",
-        &state_table,
-        "--handler-log",
-        &handler_log.to_string_lossy(),
-        "--timeout-secs",
-        &WORKER_TIMEOUT_SECS.to_string(),
-    ];
-    let mut workers = Workers {
-        children: Vec::new(),
-        args: worker_args.iter().map(|s| s.to_string()).collect(),
-        logs: args.out_dir.clone(),
-        killed_pids: HashSet::new(),
-        kills: 0,
-    };
-    for slot in 0..args.workers.max(1) {
-        workers.spawn(slot)?;
-    }
+        &queues,
+        (&idempotency_table, &state_table),
+        &handler_log,
+    )?;
     Ok(Stack {
         sqs,
         ddb,
@@ -216,4 +196,43 @@ async fn start_ingest(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Ok((ingest, format!("http://127.0.0.1:{port}/webhooks/fanfare")))
+}
+
+/// The processor workers, each a child that polls the events queue through the fault proxy.
+fn start_workers(
+    args: &RunArgs,
+    moto: &str,
+    proxy: &str,
+    queues: &Queues,
+    (idempotency_table, state_table): (&str, &str),
+    handler_log: &Path,
+) -> Result<Workers, Error> {
+    let worker_args = [
+        "worker",
+        "--moto",
+        moto,
+        "--aws",
+        proxy,
+        "--events-queue-url",
+        &queues.events,
+        "--idempotency-table",
+        idempotency_table,
+        "--state-table",
+        state_table,
+        "--handler-log",
+        &handler_log.to_string_lossy(),
+        "--timeout-secs",
+        &WORKER_TIMEOUT_SECS.to_string(),
+    ];
+    let mut workers = Workers {
+        children: Vec::new(),
+        args: worker_args.iter().map(|s| s.to_string()).collect(),
+        logs: args.out_dir.clone(),
+        killed_pids: HashSet::new(),
+        kills: 0,
+    };
+    for slot in 0..args.workers.max(1) {
+        workers.spawn(slot)?;
+    }
+    Ok(workers)
 }
