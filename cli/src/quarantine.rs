@@ -3,7 +3,7 @@
 
 use crate::error::{CliError, CliResult};
 use clap::Subcommand;
-use fanfare_shared::adapters::sqs::{KeptDelivery, SqsEventQueue, SqsQuarantine};
+use fanfare_shared::adapters::sqs::{KeptDelivery, SqsQuarantine};
 use fanfare_shared::ports::EventQueue;
 
 use crate::target::Target;
@@ -90,13 +90,7 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
             }
         }
         QuarantineArgs::Replay { dry_run, .. } => {
-            let events = SqsEventQueue::new(
-                sqs.clone(),
-                target
-                    .events_queue_url(&sqs)
-                    .await
-                    .map_err(CliError::failure)?,
-            );
+            let events = target.events_queue(&sqs).await.map_err(CliError::failure)?;
             let now_ms = chrono::Utc::now().timestamp_millis();
             let mut requeued = 0;
             // Whatever stays in quarantine is made visible again at the end (all of it on a dry run).

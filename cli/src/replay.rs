@@ -8,7 +8,6 @@
 use crate::error::{CliError, CliResult};
 use clap::Args;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
-use fanfare_shared::adapters::sqs::SqsEventQueue;
 use fanfare_shared::contract::message::OutgoingEvent;
 use fanfare_shared::model::parse_iso8601;
 use fanfare_shared::ports::EventQueue;
@@ -92,13 +91,7 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
         return Ok(());
     }
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let queue = SqsEventQueue::new(
-        sqs.clone(),
-        target
-            .events_queue_url(&sqs)
-            .await
-            .map_err(CliError::failure)?,
-    );
+    let queue = target.events_queue(&sqs).await.map_err(CliError::failure)?;
     let now_ms = chrono::Utc::now().timestamp_millis();
     for e in &selected {
         let Some(message) = OutgoingEvent::replay(

@@ -172,6 +172,18 @@ impl Target {
             .await
     }
 
+    /// The events queue, to send to (replays).
+    pub async fn events_queue(
+        &self,
+        sqs: &aws_sdk_sqs::Client,
+    ) -> Result<fanfare_shared::adapters::sqs::SqsEventQueue, TargetError> {
+        let url = self.events_queue_url(sqs).await?;
+        Ok(fanfare_shared::adapters::sqs::SqsEventQueue::new(
+            sqs.clone(),
+            url,
+        ))
+    }
+
     pub async fn dead_letter_queue_url(
         &self,
         sqs: &aws_sdk_sqs::Client,

@@ -390,3 +390,27 @@ pub fn planted_body(seed: &[u8], marker: &str) -> Vec<u8> {
     };
     body.into_bytes()
 }
+
+/// A `tracing` writer that keeps what it is given, for tests that read log lines.
+#[derive(Clone, Default)]
+pub struct CapturedLog(pub Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

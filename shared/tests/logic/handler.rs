@@ -1,7 +1,6 @@
 //! What the brand's handler sees and can ask for: the harness, replays, typed payloads of every
 //! fixture, the event's span around its log lines, and `retry_after`.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -107,19 +106,7 @@ async fn a_replay_of_a_redacted_copy_says_so() {
     assert_eq!((seen.id.as_str(), seen.redacted), ("rpl_1", true));
 }
 
-/// A `tracing` writer that keeps what it is given.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use fanfare_shared::testing::CapturedLog as Captured;
 
 /// The whole binary's log, captured: a thread-local subscriber misses spans whose interest another
 /// test thread cached first.

@@ -14,6 +14,16 @@ struct Erp {
     runs: std::sync::atomic::AtomicUsize,
 }
 
+impl Erp {
+    fn fix(&self) {
+        self.fixed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn runs(&self) -> usize {
+        self.runs.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 #[async_trait]
 impl EventHandler for Erp {
     async fn order_paid(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
@@ -69,10 +79,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
     let parked = dead.parked(Retention::default(), 0);
     assert_eq!(parked.payload_hash.as_deref(), Some(hash.as_str()));
     let requeued = parked.requeue(0).expect("a parked event requeues");
-    harness
-        .handler()
-        .fixed
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    harness.handler().fix();
     let delivery = harness
         .deliver_message(IncomingMessage {
             replay_id: requeued.replay_id.as_deref(),
@@ -81,13 +88,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
         })
         .await;
     assert_eq!(delivery.outcome, Outcome::Completed);
-    assert_eq!(
-        harness
-            .handler()
-            .runs
-            .load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(harness.handler().runs(), 1);
 }
 
 /// Issue 18, item 5: a `replay-payload-hash` that is not a hash is not used (the body's own hash
@@ -95,10 +96,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
 #[tokio::test]
 async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
     let harness = Harness::new(Erp::default());
-    harness
-        .handler()
-        .fixed
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    harness.handler().fix();
     let body = r#"{"id":"evt_h","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
     assert_eq!(harness.deliver(body).await.outcome, Outcome::Completed);
     let odd = "é".repeat(32);
@@ -113,13 +111,7 @@ async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
         harness.deliver_message(replay).await.outcome,
         Outcome::Completed
     );
-    assert_eq!(
-        harness
-            .handler()
-            .runs
-            .load(std::sync::atomic::Ordering::SeqCst),
-        2
-    );
+    assert_eq!(harness.handler().runs(), 2);
 }
 
 /// A parked event as `quarantine replay` requeues it: `copies` kept deliveries of one event.
@@ -176,10 +168,7 @@ async fn two_copies_of_a_parked_event_run_its_handler_once() {
         harness.deliver(body).await.outcome,
         Outcome::Failed(_)
     ));
-    harness
-        .handler()
-        .fixed
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    harness.handler().fix();
     let copies = requeued_copies(body, 2);
     assert_eq!(copies[0].deduplication_id, copies[1].deduplication_id);
     assert_eq!(
@@ -190,13 +179,7 @@ async fn two_copies_of_a_parked_event_run_its_handler_once() {
         deliver_requeued(&harness, &copies[1]).await,
         Outcome::Duplicate
     );
-    assert_eq!(
-        harness
-            .handler()
-            .runs
-            .load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(harness.handler().runs(), 1);
 }
 
 /// Issue 18, item 2: a `quarantine replay` after an operator's replay completed the event does not
@@ -204,23 +187,14 @@ async fn two_copies_of_a_parked_event_run_its_handler_once() {
 #[tokio::test]
 async fn a_quarantine_copy_never_reruns_a_completed_event() {
     let harness = Harness::new(Erp::default());
-    harness
-        .handler()
-        .fixed
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    harness.handler().fix();
     let body =
         r#"{"id":"evt_done","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
     assert_eq!(harness.deliver(body).await.outcome, Outcome::Completed);
     let copy = &requeued_copies(body, 1)[0];
     assert!(!copy.replay_force);
     assert_eq!(deliver_requeued(&harness, copy).await, Outcome::Duplicate);
-    assert_eq!(
-        harness
-            .handler()
-            .runs
-            .load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(harness.handler().runs(), 1);
 }
 
 mod redrive_survives {
