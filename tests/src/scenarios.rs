@@ -16,7 +16,10 @@ use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
 use fanfare_shared::processor::{IncomingMessage, Outcome, Processor};
 
+mod hot_group;
+
 pub use fanfare_shared::testing::{body_at as body, T0_MS as T0};
+pub use hot_group::*;
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
 
 /// A pair of fresh, empty stores, and a way to read a state item back.

@@ -43,6 +43,11 @@ impl Attr {
 pub struct Version(String);
 
 impl Version {
+    /// A version as stored.
+    pub fn from_stored(text: impl Into<String>) -> Version {
+        Version(text.into())
+    }
+
     /// `(time, rank, event id)`. Times are non-negative (the envelope refuses earlier ones).
     pub fn of(occurred_at_ms: i64, rank: u8, event_id: &str) -> Version {
         Version(format!(
@@ -154,15 +159,56 @@ pub mod fields {
     }
 }
 
+/// The writes several events of one message group make to one item, as one conditional write
+/// (built by `processor::merge`). It applies only while the item's version is not newer than the
+/// oldest of them, so each moving field simply takes its newest writer's value: the result equals
+/// applying the writes one by one, in any order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedWrite {
+    pub pk: String,
+    pub sk: String,
+    /// The oldest version among the writes: the item's version must not be newer.
+    pub floor: Option<Version>,
+    /// The newest version and the event that carries it: the item's version afterwards.
+    pub newest: Option<(Version, String)>,
+    /// Each moving field once: its newest writer's value (`None`: removed) and version.
+    pub moving: Vec<(&'static str, Option<Attr>, Version)>,
+    /// Each fact once: the first writer's value, set where absent.
+    pub facts: Vec<(&'static str, Attr)>,
+    /// Values added to string sets.
+    pub add_to_set: Vec<(&'static str, String)>,
+}
+
+/// What the item held before a merged write.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Previous {
+    pub version: Option<Version>,
+    pub last_event_id: Option<String>,
+}
+
+/// Whether a merged write was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergedApplied {
+    /// Applied, with what the item held before (from the write's own reply: no read).
+    Applied(Previous),
+    /// The item carries a version newer than the oldest write: nothing was written, and the writes
+    /// go one by one.
+    Newer,
+}
+
 #[async_trait]
 pub trait StateStore: Send + Sync {
     async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError>;
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError>;
 }
 
 #[async_trait]
 impl<T: StateStore + ?Sized> StateStore for std::sync::Arc<T> {
     async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
         (**self).apply(write, event_id).await
+    }
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
+        (**self).apply_merged(write).await
     }
 }
 

@@ -43,17 +43,19 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     ) -> Vec<Unacknowledged> {
         let mut failed: Vec<Unacknowledged> = stream::iter(groups(messages))
             .map(|members| async move {
-                for (n, &i) in members.iter().enumerate() {
-                    let outcome = self.process(messages[i].message, deadline_ms).await;
-                    if !outcome.acknowledged() {
-                        let retry_after = outcome.retry_after();
-                        return members[n..]
+                let group: Vec<IncomingMessage<'_>> =
+                    members.iter().map(|&i| messages[i].message).collect();
+                let outcomes = self.process_group(&group, deadline_ms).await;
+                match outcomes.iter().position(|o| !o.acknowledged()) {
+                    Some(n) => {
+                        let retry_after = outcomes[n].retry_after();
+                        members[n..]
                             .iter()
                             .map(|&index| Unacknowledged { index, retry_after })
-                            .collect();
+                            .collect()
                     }
+                    None => Vec::new(),
                 }
-                Vec::new()
             })
             .buffer_unordered(MAX_CONCURRENT_GROUPS)
             .concat()

@@ -12,13 +12,16 @@
 //!   events skip the handler.
 
 pub mod batch;
+mod group;
 pub mod handler;
+mod merge;
 mod outcome;
 pub mod plan;
 mod report;
 pub mod sqs_batch;
 
 pub use batch::{GroupedMessage, Unacknowledged, MAX_CONCURRENT_GROUPS};
+pub use group::NOT_REACHED;
 pub use outcome::{Failure, Outcome};
 pub use sqs_batch::ProcessorError;
 
@@ -159,16 +162,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 return Outcome::Failed(Failure::InvalidEvent);
             }
         };
-        // Every line logged while the event is processed, the handler's own included, carries these.
-        let span = tracing::info_span!(
-            "event",
-            event_id = %event.id,
-            kind = event.kind.as_str(),
-            entity = %event.entity().key(),
-            message_id = message.message_id.unwrap_or_default(),
-            trace_id = %message.trace_header.and_then(trace_id).unwrap_or_default(),
-            attempt = tracing::field::Empty,
-        );
+        let span = event_span(&event, message);
         let (outcome, attempt) = self
             .process_event(&event, &bytes, message, deadline_ms)
             .instrument(span.clone())
@@ -230,32 +224,38 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         deadline_ms: i64,
     ) -> (Outcome, u32) {
         let claim = self.claim_for(event, signed, message, deadline_ms);
-        let attempt = match self.idempotency.claim(&claim).await {
-            Ok(ClaimOutcome::Claimed { attempt }) => attempt,
-            Ok(ClaimOutcome::Held(existing)) => {
-                if existing.payload_hash != claim.payload_hash {
-                    return match self.idempotency.record_conflict(&claim).await {
-                        Ok(()) => (Outcome::Conflict, existing.attempts),
-                        Err(e) => (unavailable(event, &e), existing.attempts),
-                    };
-                }
-                let outcome = if existing.status.is_final() {
-                    Outcome::Duplicate
-                } else {
-                    Outcome::Busy
-                };
-                return (outcome, existing.attempts);
-            }
-            Err(e) => return (unavailable(event, &e), 0),
+        let attempt = match self.claim(event, &claim).await {
+            Ok(attempt) => attempt,
+            Err(settled) => return settled,
         };
-        let replay = message.replay_id.map(|id| Replay {
-            id: id.to_string(),
-            redacted: claim.payload_hash != event.payload_hash(),
-        });
+        let replay = replay_of(event, &claim, message);
         (
             self.apply_and_handle(event, &claim, attempt, replay).await,
             attempt,
         )
+    }
+
+    /// Claims the event: its attempt number, or what the record says happened instead (a
+    /// duplicate, a conflict, another invocation's live claim, an unavailable table) and the
+    /// record's attempts.
+    async fn claim(&self, event: &crate::Event, claim: &Claim) -> Result<u32, (Outcome, u32)> {
+        let existing = match self.idempotency.claim(claim).await {
+            Ok(ClaimOutcome::Claimed { attempt }) => return Ok(attempt),
+            Ok(ClaimOutcome::Held(existing)) => existing,
+            Err(e) => return Err((unavailable(event, &e), 0)),
+        };
+        if existing.payload_hash != claim.payload_hash {
+            return match self.idempotency.record_conflict(claim).await {
+                Ok(()) => Err((Outcome::Conflict, existing.attempts)),
+                Err(e) => Err((unavailable(event, &e), existing.attempts)),
+            };
+        }
+        let outcome = if existing.status.is_final() {
+            Outcome::Duplicate
+        } else {
+            Outcome::Busy
+        };
+        Err((outcome, existing.attempts))
     }
 
     /// With the claim held: the state writes (the first is the ordering gate), the handler, the
@@ -270,7 +270,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let owner = claim.owner.as_str();
         tracing::Span::current().record("attempt", attempt);
         let plan = plan(event, self.options.plan);
-        if plan.writes.is_empty() && event.kind == crate::EventKind::Unknown {
+        if is_ignored(event, &plan) {
             return self
                 .finish(event, owner, Status::Ignored, Outcome::Ignored)
                 .await;
@@ -286,18 +286,33 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             Ok(applied) => applied.into_iter().next().unwrap_or(Applied::Fresh),
             Err(e) => {
                 tracing::warn!(error = %Causes(&e), "state write failed");
-                self.release(event, owner, Failure::StateUnavailable.code())
-                    .await;
-                return Outcome::Failed(Failure::StateUnavailable);
+                return self.state_failed(event, owner).await;
             }
         };
-        let relation = match primary {
-            Applied::Stale { newer_event_id } if plan.ordered => Relation::Superseded {
-                by_event_id: newer_event_id,
-            },
-            _ => Relation::Current,
-        };
-        let (status, done) = match relation {
+        let relation = relation(&plan, primary);
+        match self.handle(event, owner, attempt, relation, replay).await {
+            Ok((status, done)) => self.finish(event, owner, status, done).await,
+            Err(failed) => failed,
+        }
+    }
+
+    /// Releases the claim after a state write failed (its cause is logged where it failed).
+    async fn state_failed(&self, event: &crate::Event, owner: &str) -> Outcome {
+        self.release(event, owner, Failure::StateUnavailable.code())
+            .await;
+        Outcome::Failed(Failure::StateUnavailable)
+    }
+
+    /// Runs the handler: the status and outcome to finish with, or the failure (claim released).
+    async fn handle(
+        &self,
+        event: &crate::Event,
+        owner: &str,
+        attempt: u32,
+        relation: Relation,
+        replay: Option<Replay>,
+    ) -> Result<(Status, Outcome), Outcome> {
+        let done = match relation {
             Relation::Current => (Status::Completed, Outcome::Completed),
             Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
         };
@@ -308,10 +323,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             relation,
             replay,
         };
-        if let Err(e) = dispatch(&self.handler, &ctx).await {
-            return self.handler_failed(event, owner, &e).await;
+        match dispatch(&self.handler, &ctx).await {
+            Ok(()) => Ok(done),
+            Err(e) => Err(self.handler_failed(event, owner, &e).await),
         }
-        self.finish(event, owner, status, done).await
     }
 
     /// Releases the claim with the handler's code as `lastError`; the cause chain is logged here,
@@ -328,7 +343,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         Outcome::Failed(Failure::HandlerFailed { retry_after })
     }
 
-    async fn finish(
+    pub(super) async fn finish(
         &self,
         event: &crate::Event,
         owner: &str,
@@ -349,7 +364,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
 
     /// Marks the record failed with `code` as its `lastError`. If that fails too, the lease lapses
     /// at the invocation's deadline and a retry reclaims.
-    async fn release(&self, event: &crate::Event, owner: &str, code: &str) {
+    pub(super) async fn release(&self, event: &crate::Event, owner: &str, code: &str) {
         let now_ms = self.clock.now().timestamp_millis();
         if let Err(e) = self
             .idempotency
@@ -359,6 +374,42 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             tracing::warn!(event_id = %event.id, error = %Causes(&e), "claim not released; it lapses with its lease");
         }
     }
+}
+
+/// Every line logged while the event is processed, the handler's own included, carries these.
+fn event_span(event: &crate::Event, message: IncomingMessage<'_>) -> tracing::Span {
+    tracing::info_span!(
+        "event",
+        event_id = %event.id,
+        kind = event.kind.as_str(),
+        entity = %event.entity().key(),
+        message_id = message.message_id.unwrap_or_default(),
+        trace_id = %message.trace_header.and_then(trace_id).unwrap_or_default(),
+        attempt = tracing::field::Empty,
+    )
+}
+
+/// An event of an unknown kind with nothing to write: recorded as ignored, no handler.
+fn is_ignored(event: &crate::Event, plan: &plan::Plan) -> bool {
+    plan.writes.is_empty() && event.kind == crate::EventKind::Unknown
+}
+
+/// How the event relates to its entity, from what its first write (the ordering gate) found.
+fn relation(plan: &plan::Plan, primary: Applied) -> Relation {
+    match primary {
+        Applied::Stale { newer_event_id } if plan.ordered => Relation::Superseded {
+            by_event_id: newer_event_id,
+        },
+        _ => Relation::Current,
+    }
+}
+
+/// The operator's replay the message carries, and whether its body is the archive's redacted copy.
+fn replay_of(event: &crate::Event, claim: &Claim, message: IncomingMessage<'_>) -> Option<Replay> {
+    message.replay_id.map(|id| Replay {
+        id: id.to_string(),
+        redacted: claim.payload_hash != event.payload_hash(),
+    })
 }
 
 /// The `Root=` trace id of an X-Ray trace header (`Root=1-…;Parent=…;Sampled=1`).

@@ -127,4 +127,7 @@ on_both_backends!(
     a_superseded_first_delivery_reaches_the_handler_flagged,
     a_failed_handler_runs_on_retry_after_a_newer_event_completed,
     a_draw_with_a_thousand_winners_marks_every_entry_once,
+    a_hot_batch_with_duplicates_and_disorder_matches_one_by_one,
+    a_hot_auction_batch_matches_one_by_one,
+    a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group,
 );

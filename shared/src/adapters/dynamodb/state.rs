@@ -2,12 +2,15 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
 
 use super::expr::Expr;
 use super::{condition_failed, s, string};
-use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+use crate::ports::state::{
+    fields, Applied, Attr, Gate, ItemWrite, MergedApplied, MergedWrite, Previous, StateError,
+    StateStore, Version,
+};
 
 fn attr(value: &Attr) -> AttributeValue {
     match value {
@@ -24,11 +27,19 @@ bound_client!(
 
 impl DynamoStateStore {
     fn update(&self, write: &ItemWrite) -> UpdateItemFluentBuilder {
+        self.update_key(&write.pk, &write.sk)
+    }
+
+    fn update_merged(&self, write: &MergedWrite) -> UpdateItemFluentBuilder {
+        self.update_key(&write.pk, &write.sk)
+    }
+
+    fn update_key(&self, pk: &str, sk: &str) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(fields::PK, s(&write.pk))
-            .key(fields::SK, s(&write.sk))
+            .key(fields::PK, s(pk))
+            .key(fields::SK, s(sk))
     }
 
     async fn send(&self, request: UpdateItemFluentBuilder) -> Result<bool, StateError> {
@@ -139,5 +150,57 @@ impl StateStore for DynamoStateStore {
             self.send(e.apply(self.update(write), None)).await?;
         }
         Ok(Applied::Stale { newer_event_id })
+    }
+
+    /// One update for several events' writes; the old item comes back with the write (`ALL_OLD`).
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
+        let mut e = Expr::default();
+        if let Some((version, event_id)) = &write.newest {
+            e.set(fields::VERSION, s(version.as_str()));
+            e.set(fields::LAST_EVENT_ID, s(event_id));
+        }
+        for (name, value, version) in &write.moving {
+            match value {
+                Some(value) => e.set(name, attr(value)),
+                None => e.remove(name),
+            }
+            e.set(&fields::field_version(name), s(version.as_str()));
+        }
+        for (name, value) in &write.facts {
+            e.set_if_absent(name, attr(value));
+        }
+        // One ADD per set: an expression may name an attribute once.
+        let mut sets: Vec<(&str, Vec<String>)> = Vec::new();
+        for (name, value) in &write.add_to_set {
+            match sets.iter_mut().find(|(n, _)| n == name) {
+                Some((_, values)) if !values.contains(value) => values.push(value.clone()),
+                Some(_) => {}
+                None => sets.push((name, vec![value.clone()])),
+            }
+        }
+        for (name, values) in sets {
+            e.add(name, AttributeValue::Ss(values));
+        }
+        let condition = write.floor.as_ref().map(|floor| {
+            let version_name = e.name(fields::VERSION);
+            let floor = e.value(s(floor.as_str()));
+            format!("attribute_not_exists({version_name}) OR {version_name} <= {floor}")
+        });
+        let request = e
+            .apply(self.update_merged(write), condition)
+            .return_values(ReturnValue::AllOld);
+        match request.send().await {
+            Ok(reply) => {
+                let old = reply.attributes();
+                let field =
+                    |name: &str| old.and_then(|item| string(item, name)).map(str::to_string);
+                Ok(MergedApplied::Applied(Previous {
+                    version: field(fields::VERSION).map(Version::from_stored),
+                    last_event_id: field(fields::LAST_EVENT_ID),
+                }))
+            }
+            Err(e) if condition_failed(&e).is_some() => Ok(MergedApplied::Newer),
+            Err(e) => Err(StateError::Unavailable(Box::new(e))),
+        }
     }
 }

@@ -5,7 +5,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::ports::state::{fields, Applied, Attr, Gate, ItemWrite, StateError, StateStore};
+use crate::ports::state::{
+    fields, Applied, Attr, Gate, ItemWrite, MergedApplied, MergedWrite, Previous, StateError,
+    StateStore, Version,
+};
 
 /// One item as the in-memory store keeps it.
 pub type Item = BTreeMap<String, Attr>;
@@ -72,6 +75,44 @@ impl StateStore for MemoryStateStore {
                 .insert(value.clone());
         }
         Ok(applied)
+    }
+
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
+        let key = (write.pk.clone(), write.sk.clone());
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        let stored = |name: &str| match items.get(&key).and_then(|item| item.get(name)) {
+            Some(Attr::S(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let previous = Previous {
+            version: stored(fields::VERSION).map(Version::from_stored),
+            last_event_id: stored(fields::LAST_EVENT_ID),
+        };
+        if let (Some(floor), Some(current)) = (&write.floor, &previous.version) {
+            if current > floor {
+                return Ok(MergedApplied::Newer);
+            }
+        }
+        let item = items.entry(key).or_default();
+        if let Some((version, event_id)) = &write.newest {
+            item.insert(fields::VERSION.into(), Attr::s(version.as_str()));
+            item.insert(fields::LAST_EVENT_ID.into(), Attr::s(event_id));
+        }
+        for (name, value, version) in &write.moving {
+            set_or_remove(item, name, value.as_ref());
+            item.insert(fields::field_version(name), Attr::s(version.as_str()));
+        }
+        for (name, value) in &write.facts {
+            item.entry((*name).into()).or_insert_with(|| value.clone());
+        }
+        drop(items);
+        let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, value) in &write.add_to_set {
+            sets.entry((write.pk.clone(), write.sk.clone(), (*name).to_string()))
+                .or_default()
+                .insert(value.clone());
+        }
+        Ok(MergedApplied::Applied(previous))
     }
 }
 

@@ -212,16 +212,18 @@ async fn dynamodb_unreachable_mid_batch_reports_those_records_and_marks_nothing_
         .iter()
         .map(|f| f.item_identifier.as_str())
         .collect();
-    assert_eq!(failed, ["2", "3"]);
+    // m_a's record is finished while m_b's handler runs (the group's finishes overlap its next
+    // handler): it made it before the outage, or it is reported and runs again.
+    let a_reported = failed.first() == Some(&"1");
+    assert_eq!(failed[usize::from(a_reported)..], ["2", "3"]);
 
     env.meter.down.store(false, Ordering::SeqCst);
-    assert_eq!(s(&env.record("m_a").await.unwrap(), "status"), "completed");
-    assert_eq!(
-        s(&env.record("m_b").await.unwrap(), "status"),
-        "in_progress",
-        "never completed"
-    );
-    assert!(env.record("m_c").await.is_none(), "not even claimed");
+    let a_status = s(&env.record("m_a").await.unwrap(), "status").to_string();
+    assert_eq!(a_status == "completed", !a_reported, "m_a: {a_status}");
+    for id in ["m_b", "m_c"] {
+        let record = env.record(id).await.expect("claimed with its group's run");
+        assert_eq!(s(&record, "status"), "in_progress", "{id} never completed");
+    }
 }
 
 /// Write units one new event costs: the claim and the finish each write the record (billed by the

@@ -1,0 +1,223 @@
+//! A hot entity's batch (issue 19): one message group's ten events claimed, written and finished
+//! together must do exactly what the same events one by one do: the handler sees them in order with
+//! the same relations, the state ends the same, a duplicate inside the batch runs nothing, and a
+//! failure fails only the rest of its own group.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
+use fanfare_shared::processor::{GroupedMessage, IncomingMessage, Outcome, Unacknowledged};
+
+use super::{body, processor, Backend, T0};
+
+/// Every handler call in order with the relation it was told; fails a chosen event while asked to.
+#[derive(Default, Clone)]
+pub struct Calls {
+    seen: Arc<Mutex<Vec<(String, Relation)>>>,
+    fail_event: Arc<Mutex<Option<String>>>,
+    failing: Arc<AtomicBool>,
+}
+
+impl Calls {
+    fn note(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let fail_event = self.fail_event.lock().unwrap().clone();
+        if self.failing.load(Ordering::SeqCst) && fail_event.as_deref() == Some(&ctx.event.id) {
+            return Err(HandlerError::new("downstream_down"));
+        }
+        let call = (ctx.event.id.clone(), ctx.relation.clone());
+        self.seen.lock().unwrap().push(call);
+        Ok(())
+    }
+
+    pub fn seen(&self) -> Vec<(String, Relation)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn fail(&self, event_id: &str) {
+        *self.fail_event.lock().unwrap() = Some(event_id.to_string());
+        self.failing.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl EventHandler for Calls {
+    async fn queue_entered(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+    async fn queue_position_updated(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+    async fn queue_admitted(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+    async fn queue_completed(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+    async fn auction_bid_placed(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.note(ctx)
+    }
+}
+
+const CONSUMER: &str = r#"{"experienceId":"x","consumerId":"c"}"#;
+
+fn position(id: &str, at: i64, position: u32) -> String {
+    let data = format!(r#"{{"experienceId":"x","consumerId":"c","position":{position}}}"#);
+    body(id, "queue.position_updated", at, &data)
+}
+
+fn bid(n: i64, amount: u32) -> String {
+    let data = format!(
+        r#"{{"experienceId":"x","auctionId":"auc_1","consumerId":"con_{n}","bidId":"bid_{n}","bidAmount":"{amount}.50","currencyCode":"USD"}}"#
+    );
+    body(&format!("evt_bid_{n}"), "auction.bid_placed", T0 + n, &data)
+}
+
+/// One consumer's queue in one batch: entered, positions out of order, a copy of `entered`, then
+/// admitted and completed.
+fn consumer_batch() -> Vec<String> {
+    vec![
+        body("evt_in", "queue.consumer_entered", T0, CONSUMER),
+        position("evt_p3", T0 + 3, 30),
+        position("evt_p2", T0 + 2, 40),
+        body("evt_in", "queue.consumer_entered", T0, CONSUMER),
+        position("evt_p4", T0 + 4, 20),
+        body("evt_adm", "queue.consumer_admitted", T0 + 5, CONSUMER),
+        body("evt_done", "queue.admission_completed", T0 + 6, CONSUMER),
+    ]
+}
+
+/// The bodies as one batch of one message group (or `group` none: every message its own).
+async fn as_batch<B: Backend>(
+    backend: &B,
+    handler: &Calls,
+    bodies: &[String],
+    group: Option<&str>,
+) -> Vec<Unacknowledged> {
+    let p = processor(backend, handler, T0 + 10_000);
+    let messages: Vec<GroupedMessage<'_>> = bodies
+        .iter()
+        .map(|b| GroupedMessage {
+            group,
+            message: IncomingMessage::raw(b),
+        })
+        .collect();
+    p.process_messages(&messages, 0).await
+}
+
+/// The bodies one at a time, in order, as before batches ran together: the reference.
+async fn one_by_one<B: Backend>(backend: &B, handler: &Calls, bodies: &[String]) -> Vec<Outcome> {
+    let p = processor(backend, handler, T0 + 10_000);
+    let mut outcomes = Vec::new();
+    for b in bodies {
+        outcomes.push(p.process(IncomingMessage::raw(b), 0).await);
+    }
+    outcomes
+}
+
+/// Duplicates and disorder inside one consumer's batch: the same calls and state as one by one.
+pub async fn a_hot_batch_with_duplicates_and_disorder_matches_one_by_one<B: Backend>() {
+    let bodies = consumer_batch();
+    let (batched, reference) = (B::fresh().await, B::fresh().await);
+    let (calls, reference_calls) = (Calls::default(), Calls::default());
+    let failed = as_batch(&batched, &calls, &bodies, Some("admission/x/c")).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    let outcomes = one_by_one(&reference, &reference_calls, &bodies).await;
+    assert_eq!(outcomes[3], Outcome::Duplicate);
+    assert_eq!(calls.seen(), reference_calls.seen());
+    assert_eq!(calls.seen().len(), 6, "the copy of entered ran nothing");
+    assert_eq!(
+        calls.seen()[2],
+        (
+            "evt_p2".to_string(),
+            Relation::Superseded {
+                by_event_id: Some("evt_p3".into())
+            }
+        )
+    );
+    let state = batched.item("admission/x/c", "STATE").await;
+    assert_eq!(state, reference.item("admission/x/c", "STATE").await);
+    assert_eq!(state.get("status").map(String::as_str), Some("completed"));
+}
+
+/// Ten bids of one auction, amounts out of order: the same high bid, bid set and relations.
+pub async fn a_hot_auction_batch_matches_one_by_one<B: Backend>() {
+    let amounts = [100, 120, 110, 150, 130, 170, 160, 175, 140, 180];
+    let bodies: Vec<String> = (0i64..).zip(amounts).map(|(n, a)| bid(n, a)).collect();
+    let (batched, reference) = (B::fresh().await, B::fresh().await);
+    let (calls, reference_calls) = (Calls::default(), Calls::default());
+    let failed = as_batch(&batched, &calls, &bodies, Some("auction/auc_1")).await;
+    assert!(failed.is_empty(), "{failed:?}");
+    one_by_one(&reference, &reference_calls, &bodies).await;
+    assert_eq!(calls.seen(), reference_calls.seen());
+    let state = batched.item("auction/auc_1", "STATE").await;
+    assert_eq!(state, reference.item("auction/auc_1", "STATE").await);
+    assert_eq!(state.get("highBid").map(String::as_str), Some("180.5"));
+}
+
+/// A handler failing in the middle of a hot batch: the rest of its group comes back, other groups
+/// finish; after the fix the retry runs each remaining handler once and the state is the in-order
+/// state.
+pub async fn a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group<B: Backend>() {
+    let bodies = consumer_batch();
+    let (batched, reference) = (B::fresh().await, B::fresh().await);
+    let calls = Calls::default();
+    calls.fail("evt_p4");
+    // Another consumer's event rides in the same batch, between this group's messages.
+    let other = body(
+        "evt_other",
+        "queue.consumer_admitted",
+        T0,
+        r#"{"experienceId":"x","consumerId":"d"}"#,
+    );
+    let mut messages: Vec<(&str, &str)> = bodies
+        .iter()
+        .map(|b| (b.as_str(), "admission/x/c"))
+        .collect();
+    messages.insert(2, (&other, "admission/x/d"));
+    let p = processor(&batched, &calls, T0 + 10_000);
+    let grouped: Vec<GroupedMessage<'_>> = messages
+        .iter()
+        .map(|&(b, group)| GroupedMessage {
+            group: Some(group),
+            message: IncomingMessage::raw(b),
+        })
+        .collect();
+    let failed = p.process_messages(&grouped, 0).await;
+    let indices: Vec<usize> = failed.iter().map(|u| u.index).collect();
+    assert_eq!(indices, [5, 6, 7], "evt_p4 and the rest of its group");
+    let ids = |calls: &Calls| {
+        calls
+            .seen()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>()
+    };
+    let seen = ids(&calls);
+    assert!(
+        seen.contains(&"evt_other".to_string()),
+        "the other group finished: {seen:?}"
+    );
+    let this_group: Vec<_> = seen.iter().filter(|id| *id != "evt_other").collect();
+    assert_eq!(this_group, ["evt_in", "evt_p3", "evt_p2"]);
+
+    calls.failing.store(false, Ordering::SeqCst);
+    let retry = &bodies[4..];
+    assert!(as_batch(&batched, &calls, retry, Some("admission/x/c"))
+        .await
+        .is_empty());
+    assert_eq!(
+        ids(&calls)
+            .into_iter()
+            .filter(|id| id != "evt_other")
+            .collect::<Vec<_>>(),
+        ["evt_in", "evt_p3", "evt_p2", "evt_p4", "evt_adm", "evt_done"],
+        "each handler ran once, in order"
+    );
+    one_by_one(&reference, &Calls::default(), &bodies).await;
+    assert_eq!(
+        batched.item("admission/x/c", "STATE").await,
+        reference.item("admission/x/c", "STATE").await
+    );
+}
