@@ -1,6 +1,7 @@
 //! State: any order converges, and events never write into entities that are not theirs.
 
 use super::*;
+use fanfare_shared::processor::GroupedMessage;
 use proptest::prelude::*;
 
 fn lifecycle() -> Vec<String> {
@@ -78,6 +79,50 @@ proptest! {
         let got = runtime.block_on(final_state(&delivered));
         prop_assert_eq!(&got["status"], &Attr::s("completed"));
         prop_assert_eq!(&got["position"], &Attr::n(1));
+        prop_assert_eq!(got, expected);
+    }
+}
+
+/// The same events delivered as one message group's batches of `sizes` (the hot-group path).
+async fn final_state_in_batches(order: &[usize], sizes: &[usize]) -> BTreeMap<String, Attr> {
+    let events = lifecycle();
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let mut rest: Vec<usize> = order.to_vec();
+    for &size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let batch: Vec<usize> = rest.drain(..size.min(rest.len())).collect();
+        let messages: Vec<GroupedMessage<'_>> = batch
+            .iter()
+            .map(|&i| GroupedMessage {
+                group: Some("admission/x/c"),
+                message: msg(&events[i]),
+            })
+            .collect();
+        let failed = p.process_messages(&messages, 0).await;
+        assert!(failed.is_empty(), "{failed:?}");
+    }
+    let items = state.items.lock().unwrap();
+    items[&("admission/x/c".to_string(), "STATE".to_string())].clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn any_permutation_with_duplicates_in_batches_converges_to_in_order_state(
+        order in Just((0..6usize).collect::<Vec<_>>()).prop_shuffle(),
+        duplicates in proptest::collection::vec((0..6usize, 0..12usize), 0..6),
+        sizes in proptest::collection::vec(1..=10usize, 1..4),
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let mut delivered = order.clone();
+        for (event, at) in duplicates {
+            delivered.insert(at.min(delivered.len()), event);
+        }
+        let expected = runtime.block_on(final_state(&[0, 1, 2, 3, 4, 5]));
+        let got = runtime.block_on(final_state_in_batches(&delivered, &sizes));
         prop_assert_eq!(got, expected);
     }
 }
