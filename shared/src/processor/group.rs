@@ -210,7 +210,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     async fn write_run(
         &self,
         run: &[RunEvent<'_>],
-        claimed: &dyn Fn(usize) -> bool,
+        claimed: &(dyn Fn(usize) -> bool + Sync),
     ) -> WriteResults {
         let mut items: Vec<Vec<(usize, usize)>> = Vec::new();
         for (i, r) in run.iter().enumerate().filter(|(i, _)| claimed(*i)) {
@@ -291,7 +291,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         run: &[RunEvent<'_>],
         outcomes: &[Option<(Outcome, f64)>],
-        claimed: &dyn Fn(usize) -> bool,
+        claimed: &(dyn Fn(usize) -> bool + Sync),
     ) {
         let Some(first_failed) = outcomes
             .iter()

@@ -1,0 +1,175 @@
+//! The events queue as Lambda's FIFO event source serves it: a group's messages in order, no further
+//! message of a group while one is in flight or waiting out its visibility timeout, batches of up to
+//! ten filled from as few groups as possible, a failed message back at its group's head after the
+//! visibility timeout, and to the dead-letter queue after `max_receive_count` receives.
+
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+pub const BATCH_SIZE: usize = 10;
+
+/// A message on the queue: which event it carries, how often it was received.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub event: usize,
+    pub receives: u32,
+    pub seq: u64,
+}
+
+#[derive(Default)]
+struct Group {
+    messages: VecDeque<Message>,
+    busy: bool,
+    hidden: bool,
+}
+
+#[derive(Default)]
+struct State {
+    groups: HashMap<Arc<str>, Group>,
+    /// Groups with a message to hand out, in the order they became ready.
+    ready: VecDeque<Arc<str>>,
+    /// Groups whose head waits out a visibility timeout, by when it ends.
+    hidden: BinaryHeap<Reverse<(Instant, u64, Arc<str>)>>,
+    /// Messages on the queue, in flight included.
+    depth: usize,
+    next_seq: u64,
+    dead_lettered: usize,
+    closed: bool,
+}
+
+pub struct Queue {
+    state: Mutex<State>,
+    pub wake: Notify,
+    visibility: Duration,
+    max_receives: u32,
+}
+
+/// A batch as received: each message with its group.
+pub type Batch = Vec<(Arc<str>, Message)>;
+
+impl Queue {
+    pub fn new(visibility: Duration, max_receives: u32) -> Queue {
+        Queue {
+            state: Mutex::default(),
+            wake: Notify::new(),
+            visibility,
+            max_receives,
+        }
+    }
+
+    pub fn send(&self, group: &Arc<str>, event: usize) {
+        let mut s = self.state.lock().unwrap();
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        s.depth += 1;
+        let g = s.groups.entry(group.clone()).or_default();
+        g.messages.push_back(Message { event, receives: 0, seq });
+        if g.messages.len() == 1 && !g.busy && !g.hidden {
+            s.ready.push_back(group.clone());
+        }
+        drop(s);
+        self.wake.notify_one();
+    }
+
+    /// Up to ten messages, as many as possible from the group first in line; `None` when nothing
+    /// can be handed out now.
+    pub fn receive(&self) -> Option<Batch> {
+        let mut s = self.state.lock().unwrap();
+        let now = Instant::now();
+        while let Some(Reverse((until, _, _))) = s.hidden.peek() {
+            if *until > now {
+                break;
+            }
+            let Some(Reverse((_, _, group))) = s.hidden.pop() else { break };
+            let g = s.groups.get_mut(&group).expect("a hidden group exists");
+            g.hidden = false;
+            if !g.messages.is_empty() && !g.busy {
+                s.ready.push_back(group);
+            }
+        }
+        let mut batch = Batch::new();
+        while batch.len() < BATCH_SIZE {
+            let Some(group) = s.ready.pop_front() else { break };
+            let g = s.groups.get_mut(&group).expect("a ready group exists");
+            g.busy = true;
+            while batch.len() < BATCH_SIZE {
+                let Some(mut m) = g.messages.pop_front() else { break };
+                m.receives += 1;
+                batch.push((group.clone(), m));
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+
+    /// When the next hidden group shows again.
+    pub fn next_visible(&self) -> Option<Instant> {
+        let s = self.state.lock().unwrap();
+        s.hidden.peek().map(|Reverse((until, _, _))| *until)
+    }
+
+    /// The batch's outcome: acknowledged messages leave; failed ones go back to their group's head
+    /// (hidden for the visibility timeout) or, received too often, to the dead-letter queue.
+    /// Returns the dead-lettered events.
+    pub fn complete(&self, batch: Batch, failed: &[bool]) -> Vec<usize> {
+        let mut s = self.state.lock().unwrap();
+        let mut groups: Vec<Arc<str>> = Vec::new();
+        let mut dead = Vec::new();
+        let mut back: Vec<(Arc<str>, Message)> = Vec::new();
+        for ((group, m), failed) in batch.into_iter().zip(failed) {
+            if !groups.contains(&group) {
+                groups.push(group.clone());
+            }
+            if !failed {
+                s.depth -= 1;
+            } else if m.receives >= self.max_receives {
+                s.depth -= 1;
+                s.dead_lettered += 1;
+                dead.push(m.event);
+            } else {
+                back.push((group, m));
+            }
+        }
+        let now = Instant::now();
+        // Failed messages go back to their group's head in their order; the group waits.
+        for (group, m) in back.into_iter().rev() {
+            let seq = s.next_seq;
+            s.next_seq += 1;
+            let g = s.groups.get_mut(&group).expect("a received group exists");
+            g.messages.push_front(m);
+            if !g.hidden {
+                g.hidden = true;
+                s.hidden.push(Reverse((now + self.visibility, seq, group)));
+            }
+        }
+        for group in groups {
+            let g = s.groups.get_mut(&group).expect("a received group exists");
+            g.busy = false;
+            if !g.messages.is_empty() && !g.hidden {
+                s.ready.push_back(group);
+            }
+        }
+        drop(s);
+        self.wake.notify_waiters();
+        dead
+    }
+
+    pub fn depth(&self) -> usize {
+        self.state.lock().unwrap().depth
+    }
+
+    pub fn close(&self) {
+        self.state.lock().unwrap().closed = true;
+        self.wake.notify_waiters();
+    }
+
+    /// Closed and empty: the workers can stop.
+    pub fn finished(&self) -> bool {
+        let s = self.state.lock().unwrap();
+        s.closed && s.depth == 0
+    }
+}

@@ -1,0 +1,190 @@
+//! The figures a brand plans with, per family, the drop's estimated cost, and the plot.
+
+use std::fmt::Write as _;
+
+use crate::arrivals::{Drop, Family};
+use crate::profile::Profile;
+use crate::run::Outcome;
+
+/// One family's figures.
+pub struct Figures {
+    pub family: Family,
+    pub events: usize,
+    pub handled: usize,
+    pub lag_p50_s: f64,
+    pub lag_p99_s: f64,
+    pub lag_max_s: f64,
+    pub peak_backlog: usize,
+    pub drain_s: f64,
+    pub acknowledged_only: usize,
+    pub dead_lettered: usize,
+    /// Queued, not dead-lettered, and its handler never ran: must be 0.
+    pub never_handled: usize,
+    pub requests: u64,
+    pub write_units: u64,
+    pub throttled: u64,
+}
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
+    Family::ALL
+        .iter()
+        .map(|&family| {
+            let mut lags = Vec::new();
+            let (mut events, mut last_arrival, mut last_handled) = (0, 0f64, 0f64);
+            let (mut ack_only, mut dead, mut never) = (0, 0, 0);
+            for (i, _) in drop.events.iter().enumerate().filter(|(_, e)| e.family == family) {
+                events += 1;
+                let arrived = out.arrived[i].unwrap_or(0.0);
+                last_arrival = last_arrival.max(arrived);
+                match out.handled[i] {
+                    Some(at) => {
+                        lags.push((at - arrived) / 1000.0);
+                        last_handled = last_handled.max(at);
+                    }
+                    None if out.acknowledged_only[i] => ack_only += 1,
+                    None if out.dead_lettered[i] => dead += 1,
+                    None => never += 1,
+                }
+            }
+            lags.sort_by(f64::total_cmp);
+            let usage = out.usage.get(&family).copied().unwrap_or_default();
+            Figures {
+                family,
+                events,
+                handled: lags.len(),
+                lag_p50_s: quantile(&lags, 0.5),
+                lag_p99_s: quantile(&lags, 0.99),
+                lag_max_s: lags.last().copied().unwrap_or(0.0),
+                peak_backlog: out.peak_backlog.get(&family).copied().unwrap_or(0),
+                drain_s: ((last_handled - last_arrival) / 1000.0).max(0.0),
+                acknowledged_only: ack_only,
+                dead_lettered: dead,
+                never_handled: never,
+                requests: usage.requests,
+                write_units: usage.write_units,
+                throttled: usage.throttled,
+            }
+        })
+        .collect()
+}
+
+/// The goals of issue 19 at this profile: admissions p99 ≤ 2 s, the draw and the auction p99 ≤ 10 s,
+/// each drained within 30 s of its last arrival, nothing lost.
+pub fn goals_met(figures: &[Figures]) -> bool {
+    figures.iter().all(|f| {
+        let p99_goal = if f.family == Family::Admission { 2.0 } else { 10.0 };
+        f.events == 0 || (f.lag_p99_s <= p99_goal && f.drain_s <= 30.0 && f.never_handled == 0)
+    })
+}
+
+/// The drop's AWS bill for the receiver, from list prices.
+pub fn cost(profile: &Profile, figures: &[Figures], out: &Outcome) -> (f64, String) {
+    let p = &profile.prices;
+    let accepted = out.deliveries - out.throttled_429;
+    let api = accepted as f64 / 1e6 * p.api_per_million;
+    // SendMessage per queued delivery; ReceiveMessage and DeleteMessageBatch per invocation.
+    let queued: u64 = accepted - figures.iter().map(|f| f.acknowledged_only as u64).sum::<u64>();
+    let sqs = (queued + 2 * out.invocations) as f64 / 1e6 * p.sqs_fifo_per_million;
+    let ingest_s = accepted as f64 * profile.receiver.ingest_ms / 1000.0;
+    let lambda = (accepted + out.invocations) as f64 / 1e6 * p.lambda_per_million
+        + (ingest_s + out.processor_seconds) * p.lambda_memory_gb * p.lambda_gb_second;
+    let units: u64 = figures.iter().map(|f| f.write_units).sum();
+    let dynamodb = units as f64 / 1e6 * p.dynamodb_write_per_million;
+    let total = api + sqs + lambda + dynamodb;
+    let detail = format!(
+        "API Gateway ${api:.2}, SQS ${sqs:.2}, Lambda ${lambda:.2}, DynamoDB writes ${dynamodb:.2}"
+    );
+    (total, detail)
+}
+
+pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
+    let r = &profile.receiver;
+    println!(
+        "drop-sim: profile {}, path {}, handler {} ms, processor concurrency {}, store median {} ms p99 {} ms",
+        profile.name, r.path, r.handler_ms, r.processor_concurrency, r.store_median_ms, r.store_p99_ms
+    );
+    println!(
+        "{:<11} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>6}",
+        "family", "events", "handled", "lag p50", "lag p99", "lag max", "backlog", "drain", "requests", "write u.", "throttled", "lost"
+    );
+    for f in figures {
+        println!(
+            "{:<11} {:>8} {:>8} {:>8.2}s {:>8.2}s {:>8.2}s {:>9} {:>8.1}s {:>10} {:>10} {:>9} {:>6}",
+            f.family.name(), f.events, f.handled, f.lag_p50_s, f.lag_p99_s, f.lag_max_s, f.peak_backlog,
+            f.drain_s, f.requests, f.write_units, f.throttled, f.never_handled
+        );
+        if f.acknowledged_only + f.dead_lettered > 0 {
+            println!("{:<11} acknowledged only {}, dead-lettered {}", "", f.acknowledged_only, f.dead_lettered);
+        }
+    }
+    let (total, detail) = cost(profile, figures, out);
+    println!(
+        "deliveries {} ({} answered 429 and retried), processor invocations {}, estimated cost ${total:.2} ({detail})",
+        out.deliveries, out.throttled_429, out.invocations
+    );
+    println!(
+        "goals (admissions p99 <= 2 s, draw and auction p99 <= 10 s, drained <= 30 s, nothing lost): {}",
+        if goals_met(figures) { "met" } else { "MISSED" }
+    );
+}
+
+/// Arrivals a second, messages on the queue, and the slowest lag of the handlers that ran in each
+/// second, one panel each.
+pub fn svg(drop: &Drop, out: &Outcome) -> String {
+    let seconds = out.arrivals.len().max(out.depth.len()).max(1);
+    let mut lag = vec![0f64; seconds];
+    for (i, handled) in out.handled.iter().enumerate() {
+        if let (Some(at), Some(arrived)) = (handled, out.arrived[i]) {
+            let s = ((at / 1000.0) as usize).min(seconds - 1);
+            lag[s] = lag[s].max((at - arrived) / 1000.0);
+        }
+    }
+    let _ = drop;
+    let series: [(&str, Vec<f64>); 3] = [
+        ("deliveries per second", out.arrivals.iter().map(|&n| n as f64).collect()),
+        ("messages on the events queue", out.depth.iter().map(|&n| n as f64).collect()),
+        ("slowest arrival-to-handler lag (s)", lag),
+    ];
+    let (width, panel) = (960.0, 150.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{}" font-family="sans-serif" font-size="12">"#,
+        panel * 3.0 + 40.0
+    );
+    for (n, (title, values)) in series.iter().enumerate() {
+        let top = 10.0 + n as f64 * panel;
+        let max = values.iter().copied().fold(0.0, f64::max).max(1.0);
+        let points: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(s, v)| {
+                let x = 60.0 + (width - 80.0) * s as f64 / seconds as f64;
+                let y = top + panel - 30.0 - (panel - 50.0) * v / max;
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let _ = write!(
+            svg,
+            r##"<text x="60" y="{}">{title} (max {max:.0})</text><line x1="60" y1="{}" x2="{}" y2="{}" stroke="#999"/><polyline fill="none" stroke="#1f5fa8" stroke-width="1.2" points="{}"/>"##,
+            top + 12.0,
+            top + panel - 30.0,
+            width - 20.0,
+            top + panel - 30.0,
+            points.join(" ")
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="60" y="{}">seconds from the drop's start (0 to {seconds})</text></svg>"#,
+        panel * 3.0 + 25.0
+    );
+    svg
+}
