@@ -141,7 +141,7 @@ pub fn verify(args: VerifyArgs) -> CliResult {
         "type": event.event_type,
         "kind": event.kind.as_str(),
         "occurredAt": event.occurred_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "orderingKey": event.entity().key(),
+        "orderingKey": event.ordering_key(),
         "scheme": verified.scheme.as_str(),
         "signedAt": verified.timestamp,
         "organizationId": event.organization_id,

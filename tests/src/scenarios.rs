@@ -133,7 +133,7 @@ pub async fn a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected<B
         expires_at_s: T0 / 1000 + 3600,
         kind: event.kind.as_str().into(),
         event_type: event.event_type.clone(),
-        ordering_key: event.entity().key(),
+        ordering_key: event.ordering_key(),
         occurred_at_ms: T0,
         raw_event: text.clone(),
         replay_id: None,

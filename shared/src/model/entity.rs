@@ -1,5 +1,6 @@
 //! The entity an event changes, in two roles:
-//! - [`Entity::of`] is the **message group** (SQS ordering). When the finer id is missing it falls
+//! - [`Entity::of`] is the **message group** (SQS ordering; [`ordering_key`] adds the member for a
+//!   draw's entrants and an auction's bidders). When the finer id is missing it falls
 //!   back to a coarser entity (an admission to its experience, then its organisation), never to a
 //!   random or empty group: events about the same thing share a group even when a page leaves a
 //!   field out.
@@ -12,7 +13,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use super::kind::Family;
+use super::kind::{EventKind, Family};
 use super::Event;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,6 +117,40 @@ impl Entity {
 impl fmt::Display for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.key())
+    }
+}
+
+/// Kinds of a draw or an auction that concern one member (an entrant, a bidder) and whose writes
+/// commute with every other member's: an entrant's own `ENTRY#` item, a bidder's own `BIDDER#` item,
+/// or a bid, which sets the auction's high bid by amount whatever the order. They are queued in a
+/// group of their member, so a hot draw or auction is processed member by member side by side
+/// instead of one event at a time.
+fn ordered_per_member(kind: EventKind) -> bool {
+    use EventKind::*;
+    matches!(
+        kind,
+        DrawEntered
+            | DrawLeft
+            | DrawWon
+            | DrawLost
+            | DrawPrizeClaimed
+            | DrawPrizeExpired
+            | AuctionBidPlaced
+            | AuctionOutbid
+    )
+}
+
+/// The event's message group: its entity's key, or `draw/<id>/<consumer>` and
+/// `auction/<id>/<consumer>` for a member's events (see [`ordered_per_member`]). The handler sees
+/// each member's events in order; a draw's or an auction's own events (results, completion, winner)
+/// stay in the entity's group and are not ordered against its members' events.
+pub fn ordering_key(event: &Event) -> String {
+    let entity = Entity::of(event);
+    match (&entity, event.consumer_id()) {
+        (Entity::Draw(_) | Entity::Auction(_), Some(member)) if ordered_per_member(event.kind) => {
+            format!("{}/{}", entity.key(), safe_segment(&member))
+        }
+        _ => entity.key(),
     }
 }
 

@@ -77,9 +77,14 @@ impl Event {
         self.id_field("consumerId")
     }
 
-    /// The entity this event changes: its ordering key and the unit of ordering state.
+    /// The entity this event changes.
     pub fn entity(&self) -> Entity {
         Entity::of(self)
+    }
+
+    /// The SQS message group: the entity, or a draw's or auction's member (see `entity`).
+    pub fn ordering_key(&self) -> String {
+        entity::ordering_key(self)
     }
 
     /// SHA-256 over what the event says (id, type, time, organisation, experience, data), in a

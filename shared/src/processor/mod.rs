@@ -204,7 +204,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             expires_at_s: now.timestamp() + self.options.record_ttl_secs,
             kind: event.kind.as_str().to_string(),
             event_type: event.event_type.clone(),
-            ordering_key: event.entity().key(),
+            ordering_key: event.ordering_key(),
             occurred_at_ms: event.occurred_at.timestamp_millis(),
             raw_event: retention.redact_body(signed),
             // Only a forced replay may claim a finished record (once per replay id); any other

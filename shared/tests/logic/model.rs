@@ -53,6 +53,30 @@ fn each_family_has_its_entity() {
 }
 
 #[test]
+fn a_draws_entrants_and_an_auctions_bidders_are_queued_in_groups_of_their_own() {
+    let key = |ty: &str, data: &str| {
+        let body = format!(r#"{{"id":"e","type":"{ty}","created":1,"data":{data}}}"#);
+        parse_event(body.as_bytes()).unwrap().ordering_key()
+    };
+    let entrant = r#"{"drawId":"d1","consumerId":"c1"}"#;
+    let bidder = r#"{"auctionId":"a1","consumerId":"c1"}"#;
+    assert_eq!(key("draw.entry_created", entrant), "draw/d1/c1");
+    assert_eq!(key("draw.consumer.won", entrant), "draw/d1/c1");
+    assert_eq!(key("auction.bid_placed", bidder), "auction/a1/c1");
+    assert_eq!(key("auction.outbid", bidder), "auction/a1/c1");
+    // The draw's and the auction's own events stay in the entity's group.
+    assert_eq!(key("draw.winners_selected", entrant), "draw/d1");
+    assert_eq!(key("draw.completed", entrant), "draw/d1");
+    assert_eq!(key("auction.winner_notified", bidder), "auction/a1");
+    // Without a member, or outside a draw or auction, the entity's key.
+    assert_eq!(key("draw.entry_created", r#"{"drawId":"d1"}"#), "draw/d1");
+    assert_eq!(key("queue.consumer_admitted", r#"{"experienceId":"x","consumerId":"c1"}"#), "admission/x/c1");
+    let long = "y".repeat(300);
+    let hashed = key("auction.bid_placed", &format!(r#"{{"auctionId":"a1","consumerId":"{long}/z"}}"#));
+    assert!(hashed.len() <= 128 && hashed.matches('/').count() == 2, "{hashed}");
+}
+
+#[test]
 fn the_state_key_never_falls_back_to_another_family() {
     let state = |body: &str| StateKey::of(&parse_event(body.as_bytes()).unwrap()).key();
     // The message group falls back; the state key does not.

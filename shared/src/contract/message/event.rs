@@ -63,7 +63,7 @@ impl OutgoingEvent {
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),
             kind: event.kind,
-            ordering_key: event.entity().key(),
+            ordering_key: event.ordering_key(),
             deduplication_id: deduplication_id(&event.id, &event.payload_hash()),
             body,
             body_encoding,

@@ -59,6 +59,7 @@ struct Builder<'r> {
     deliveries: Vec<Delivery>,
     duplicates: f64,
     disorder: f64,
+    entity_groups: bool,
 }
 
 impl Builder<'_> {
@@ -70,7 +71,11 @@ impl Builder<'_> {
         self.events.push(SimEvent {
             id: event.id.as_str().into(),
             body: body.into(),
-            group: event.entity().key().into(),
+            group: if self.entity_groups {
+                event.entity().key().into()
+            } else {
+                event.ordering_key().into()
+            },
             family,
             kind: event.kind.as_str(),
         });
@@ -94,6 +99,7 @@ pub fn generate(profile: &Profile, rng: &mut StdRng) -> Drop {
         deliveries: Vec::new(),
         duplicates: profile.duplicates,
         disorder: profile.disorder,
+        entity_groups: profile.receiver.groups == "entity",
     };
     queue(&mut b, profile);
     draw(&mut b, profile);

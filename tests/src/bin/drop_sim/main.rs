@@ -44,6 +44,9 @@ struct Args {
     /// issue 19).
     #[arg(long)]
     path: Option<String>,
+    /// `member` (today's message groups) or `entity` (one group per draw or auction, as before).
+    #[arg(long)]
+    groups: Option<String>,
     /// Kinds ingest acknowledges without queueing (AcknowledgeOnlyKinds), comma-separated.
     #[arg(long, value_delimiter = ',')]
     ack_only: Option<Vec<String>>,
@@ -121,6 +124,9 @@ fn apply(args: &Args, profile: &mut Profile) {
     }
     if let Some(v) = &args.path {
         r.path = v.clone();
+    }
+    if let Some(v) = &args.groups {
+        r.groups = v.clone();
     }
     if let Some(v) = &args.ack_only {
         r.ack_only_kinds = v.clone();

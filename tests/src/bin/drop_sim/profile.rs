@@ -76,6 +76,9 @@ pub struct Receiver {
     pub ack_only_kinds: Vec<String>,
     /// The processor code path: `batch` (a group's run together) or `one-by-one` (as before).
     pub path: String,
+    /// Message groups: `member` (a draw's entrants, an auction's bidders in groups of their own, as
+    /// ingest queues them) or `entity` (one group per draw or auction, as before).
+    pub groups: String,
 }
 
 /// List prices, us-east-1, USD (check yours): what a drop's requests cost.
@@ -158,6 +161,7 @@ impl Default for Receiver {
             ingest_concurrency: 50,
             ack_only_kinds: Vec::new(),
             path: "batch".into(),
+            groups: "member".into(),
         }
     }
 }
