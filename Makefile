@@ -4,7 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench cold-start fixtures dev invoke-local sam-invoke soak deploy clean fuzz
+.PHONY: help tools test fmt lint build build-arm64 bench cold-start fixtures dev invoke-local sam-invoke soak drop-sim deploy clean fuzz
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -16,6 +16,8 @@ help:
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
+	@echo "make drop-sim      will it keep up on drop day? DROP_PROFILE (profiles/default.json) simulated with"
+	@echo "                   the real processor at HANDLER_MS (0 and 50), after checking the model against real time"
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120), redaction included"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
@@ -82,6 +84,16 @@ invoke-local: $(TOOLS)
 # Needs a Docker daemon; builds a local stand-in for the Lambda base image where none can be pulled.
 sam-invoke: $(TOOLS)
 	python3 scripts/sam_invoke.py
+
+# The drop before the drop (tests/src/bin/drop_sim): the model checked against real time, then the
+# profile at each handler latency. DROP_SIM_ARGS passes more options (--concurrency, --ack-only, ...).
+drop-sim:
+	cargo build -p fanfare-integration-tests --bin drop_sim
+	target/debug/drop_sim --check
+	for ms in $${HANDLER_MS:-0 50}; do \
+	  target/debug/drop_sim --profile $${DROP_PROFILE:-profiles/default.json} --handler-ms $$ms \
+	    --svg target/drop-sim/plot-$$ms-ms.svg $(DROP_SIM_ARGS) || exit 1; \
+	done
 
 # The chaos soak (tests/src/bin/soak.rs): SOAK_EVENTS (default 10000) events with faults and kills.
 soak: $(TOOLS)

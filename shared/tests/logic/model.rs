@@ -70,10 +70,22 @@ fn a_draws_entrants_and_an_auctions_bidders_are_queued_in_groups_of_their_own() 
     assert_eq!(key("auction.winner_notified", bidder), "auction/a1");
     // Without a member, or outside a draw or auction, the entity's key.
     assert_eq!(key("draw.entry_created", r#"{"drawId":"d1"}"#), "draw/d1");
-    assert_eq!(key("queue.consumer_admitted", r#"{"experienceId":"x","consumerId":"c1"}"#), "admission/x/c1");
+    assert_eq!(
+        key(
+            "queue.consumer_admitted",
+            r#"{"experienceId":"x","consumerId":"c1"}"#
+        ),
+        "admission/x/c1"
+    );
     let long = "y".repeat(300);
-    let hashed = key("auction.bid_placed", &format!(r#"{{"auctionId":"a1","consumerId":"{long}/z"}}"#));
-    assert!(hashed.len() <= 128 && hashed.matches('/').count() == 2, "{hashed}");
+    let hashed = key(
+        "auction.bid_placed",
+        &format!(r#"{{"auctionId":"a1","consumerId":"{long}/z"}}"#),
+    );
+    assert!(
+        hashed.len() <= 128 && hashed.matches('/').count() == 2,
+        "{hashed}"
+    );
 }
 
 #[test]

@@ -84,10 +84,16 @@ impl Builder<'_> {
         } else {
             0.0
         };
-        self.deliveries.push(Delivery { at_ms: at_ms + late, event: index });
+        self.deliveries.push(Delivery {
+            at_ms: at_ms + late,
+            event: index,
+        });
         if self.rng.random_bool(self.duplicates) {
             let again = at_ms + late + self.rng.random_range(1_000.0..60_000.0);
-            self.deliveries.push(Delivery { at_ms: again, event: index });
+            self.deliveries.push(Delivery {
+                at_ms: again,
+                event: index,
+            });
         }
     }
 }
@@ -104,7 +110,11 @@ pub fn generate(profile: &Profile, rng: &mut StdRng) -> Drop {
     queue(&mut b, profile);
     draw(&mut b, profile);
     auction(&mut b, profile);
-    let Builder { events, mut deliveries, .. } = b;
+    let Builder {
+        events,
+        mut deliveries,
+        ..
+    } = b;
     deliveries.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
     Drop { events, deliveries }
 }
@@ -112,22 +122,56 @@ pub fn generate(profile: &Profile, rng: &mut StdRng) -> Drop {
 fn queue(b: &mut Builder<'_>, profile: &Profile) {
     let q = &profile.queue;
     for i in 0..q.consumers {
-        let data = |extra: &str| format!(r#"{{"experienceId":"exp_drop","queueId":"que_1","consumerId":"con_{i}"{extra}}}"#);
+        let data = |extra: &str| {
+            format!(
+                r#"{{"experienceId":"exp_drop","queueId":"que_1","consumerId":"con_{i}"{extra}}}"#
+            )
+        };
         let entered = q.enter_within_s * i as f64 / q.consumers.max(1) as f64;
         let admitted = (q.admit_after_s + i as f64 / q.admit_per_s).max(entered + 1.0);
-        b.event(Family::Admission, format!("evt_in_{i}"), "queue.consumer_entered", entered, data(&format!(r#","position":{}"#, i + 1)));
+        b.event(
+            Family::Admission,
+            format!("evt_in_{i}"),
+            "queue.consumer_entered",
+            entered,
+            data(&format!(r#","position":{}"#, i + 1)),
+        );
         for k in 1..=q.position_updates {
             let share = k as f64 / (q.position_updates + 1) as f64;
             let at = entered + (admitted - entered) * share;
             let position = ((i + 1) as f64 * (1.0 - share)).ceil() as u64;
-            b.event(Family::Admission, format!("evt_pos_{i}_{k}"), "queue.position_updated", at, data(&format!(r#","position":{position}"#)));
+            b.event(
+                Family::Admission,
+                format!("evt_pos_{i}_{k}"),
+                "queue.position_updated",
+                at,
+                data(&format!(r#","position":{position}"#)),
+            );
         }
-        b.event(Family::Admission, format!("evt_adm_{i}"), "queue.consumer_admitted", admitted, data(r#","admissionToken":"adm_tok","expiresAt":"2026-01-01T01:00:00Z""#));
+        b.event(
+            Family::Admission,
+            format!("evt_adm_{i}"),
+            "queue.consumer_admitted",
+            admitted,
+            data(r#","admissionToken":"adm_tok","expiresAt":"2026-01-01T01:00:00Z""#),
+        );
         if b.rng.random_bool(q.completed_share) {
             let at = admitted + b.rng.random_range(10.0..q.complete_within_s.max(10.1));
-            b.event(Family::Admission, format!("evt_done_{i}"), "queue.admission_completed", at, data(&format!(r#","orderId":"ord_{i}""#)));
+            b.event(
+                Family::Admission,
+                format!("evt_done_{i}"),
+                "queue.admission_completed",
+                at,
+                data(&format!(r#","orderId":"ord_{i}""#)),
+            );
         } else {
-            b.event(Family::Admission, format!("evt_exp_{i}"), "queue.admission_expired", admitted + q.expire_after_s, data(""));
+            b.event(
+                Family::Admission,
+                format!("evt_exp_{i}"),
+                "queue.admission_expired",
+                admitted + q.expire_after_s,
+                data(""),
+            );
         }
     }
 }
@@ -139,16 +183,50 @@ fn draw(b: &mut Builder<'_>, profile: &Profile) {
     }
     for j in 0..d.entries {
         let at = d.over_s * j as f64 / d.entries as f64;
-        let data = format!(r#"{{"experienceId":"exp_drop","drawId":"drw_1","consumerId":"con_d{j}","entrantNumber":{}}}"#, j + 1);
-        b.event(Family::Draw, format!("evt_entry_{j}"), "draw.entry_created", at, data);
+        let data = format!(
+            r#"{{"experienceId":"exp_drop","drawId":"drw_1","consumerId":"con_d{j}","entrantNumber":{}}}"#,
+            j + 1
+        );
+        b.event(
+            Family::Draw,
+            format!("evt_entry_{j}"),
+            "draw.entry_created",
+            at,
+            data,
+        );
     }
     let winners: Vec<String> = (0..d.winners.min(d.entries))
-        .map(|w| format!(r#"{{"consumerId":"con_d{}","position":{}}}"#, w * (d.entries / d.winners.max(1)).max(1), w + 1))
+        .map(|w| {
+            format!(
+                r#"{{"consumerId":"con_d{}","position":{}}}"#,
+                w * (d.entries / d.winners.max(1)).max(1),
+                w + 1
+            )
+        })
         .collect();
-    let data = format!(r#"{{"experienceId":"exp_drop","drawId":"drw_1","totalEntries":{},"winners":[{}]}}"#, d.entries, winners.join(","));
-    b.event(Family::Draw, "evt_draw_results".into(), "draw.winners_selected", d.over_s + 5.0, data);
-    let data = format!(r#"{{"experienceId":"exp_drop","drawId":"drw_1","totalEntrants":{},"winnersSelected":{}}}"#, d.entries, d.winners);
-    b.event(Family::Draw, "evt_draw_done".into(), "draw.completed", d.over_s + 10.0, data);
+    let data = format!(
+        r#"{{"experienceId":"exp_drop","drawId":"drw_1","totalEntries":{},"winners":[{}]}}"#,
+        d.entries,
+        winners.join(",")
+    );
+    b.event(
+        Family::Draw,
+        "evt_draw_results".into(),
+        "draw.winners_selected",
+        d.over_s + 5.0,
+        data,
+    );
+    let data = format!(
+        r#"{{"experienceId":"exp_drop","drawId":"drw_1","totalEntrants":{},"winnersSelected":{}}}"#,
+        d.entries, d.winners
+    );
+    b.event(
+        Family::Draw,
+        "evt_draw_done".into(),
+        "draw.completed",
+        d.over_s + 10.0,
+        data,
+    );
 }
 
 fn auction(b: &mut Builder<'_>, profile: &Profile) {
@@ -161,10 +239,31 @@ fn auction(b: &mut Builder<'_>, profile: &Profile) {
         let at = start + a.last_s * n as f64 / a.bids as f64;
         let bidder = b.rng.random_range(0..a.bidders.max(1));
         let amount = 100 + n * 5 + b.rng.random_range(0..5);
-        let data = format!(r#"{{"experienceId":"exp_drop","auctionId":"auc_1","consumerId":"con_b{bidder}","bidId":"bid_{n}","bidAmount":"{amount}.00","currencyCode":"USD"}}"#);
-        b.event(Family::Auction, format!("evt_bid_{n}"), "auction.bid_placed", at, data);
+        let data = format!(
+            r#"{{"experienceId":"exp_drop","auctionId":"auc_1","consumerId":"con_b{bidder}","bidId":"bid_{n}","bidAmount":"{amount}.00","currencyCode":"USD"}}"#
+        );
+        b.event(
+            Family::Auction,
+            format!("evt_bid_{n}"),
+            "auction.bid_placed",
+            at,
+            data,
+        );
     }
-    let data = r#"{"experienceId":"exp_drop","auctionId":"auc_1","winnerId":"con_b1","totalBids":2000}"#;
-    b.event(Family::Auction, "evt_auction_won".into(), "auction.winner_notified", a.ends_at_s + 1.0, data.into());
-    b.event(Family::Auction, "evt_auction_settled".into(), "auction.settled", a.ends_at_s + 30.0, data.into());
+    let data =
+        r#"{"experienceId":"exp_drop","auctionId":"auc_1","winnerId":"con_b1","totalBids":2000}"#;
+    b.event(
+        Family::Auction,
+        "evt_auction_won".into(),
+        "auction.winner_notified",
+        a.ends_at_s + 1.0,
+        data.into(),
+    );
+    b.event(
+        Family::Auction,
+        "evt_auction_settled".into(),
+        "auction.settled",
+        a.ends_at_s + 30.0,
+        data.into(),
+    );
 }

@@ -23,12 +23,22 @@ fn shape(groups: usize) -> SqsEvent {
     event.records = (0..10)
         .map(|i| {
             let consumer = if groups == 1 { 0 } else { i };
-            let data = format!(r#"{{"experienceId":"exp_1","consumerId":"con_{consumer}","position":{}}}"#, 100 - i);
-            let ty = if groups == 1 { "queue.position_updated" } else { "queue.consumer_admitted" };
+            let data = format!(
+                r#"{{"experienceId":"exp_1","consumerId":"con_{consumer}","position":{}}}"#,
+                100 - i
+            );
+            let ty = if groups == 1 {
+                "queue.position_updated"
+            } else {
+                "queue.consumer_admitted"
+            };
             let mut m = SqsMessage::default();
             m.message_id = Some(format!("m{i}"));
             m.body = Some(body_at(&format!("evt_{i}"), ty, T0_MS + i as i64, &data));
-            m.attributes.insert("MessageGroupId".into(), format!("admission/exp_1/con_{consumer}"));
+            m.attributes.insert(
+                "MessageGroupId".into(),
+                format!("admission/exp_1/con_{consumer}"),
+            );
             m
         })
         .collect();
@@ -57,8 +67,14 @@ fn median_ms(paused: bool, event: &SqsEvent) -> f64 {
             model.real_time = !paused;
             let model = Arc::new(model);
             let p = processor_at(
-                Simulated { inner: MemoryIdempotencyStore::default(), model: model.clone() },
-                Simulated { inner: MemoryStateStore::default(), model },
+                Simulated {
+                    inner: MemoryIdempotencyStore::default(),
+                    model: model.clone(),
+                },
+                Simulated {
+                    inner: MemoryStateStore::default(),
+                    model,
+                },
                 StateOnly,
                 T0_MS,
             );
@@ -81,7 +97,10 @@ pub fn run() -> ExitCode {
         let (simulated, measured) = (median_ms(true, &event), median_ms(false, &event));
         let off = (simulated - measured).abs() / measured;
         agree &= off <= 0.2;
-        println!("{name}: simulated {simulated:.1} ms, measured {measured:.1} ms ({:+.0} %)", (simulated / measured - 1.0) * 100.0);
+        println!(
+            "{name}: simulated {simulated:.1} ms, measured {measured:.1} ms ({:+.0} %)",
+            (simulated / measured - 1.0) * 100.0
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     if agree {

@@ -44,6 +44,14 @@ struct Args {
     /// issue 19).
     #[arg(long)]
     path: Option<String>,
+    /// RouteThrottleRate and RouteThrottleBurst (requests a second, and at once).
+    #[arg(long)]
+    route_rate: Option<f64>,
+    #[arg(long)]
+    route_burst: Option<f64>,
+    /// IngestReservedConcurrency.
+    #[arg(long)]
+    ingest_concurrency: Option<usize>,
     /// `member` (today's message groups) or `entity` (one group per draw or auction, as before).
     #[arg(long)]
     groups: Option<String>,
@@ -125,6 +133,15 @@ fn apply(args: &Args, profile: &mut Profile) {
     if let Some(v) = &args.path {
         r.path = v.clone();
     }
+    if let Some(v) = args.route_rate {
+        r.route_throttle_rate = v;
+    }
+    if let Some(v) = args.route_burst {
+        r.route_throttle_burst = v;
+    }
+    if let Some(v) = args.ingest_concurrency {
+        r.ingest_concurrency = v;
+    }
     if let Some(v) = &args.groups {
         r.groups = v.clone();
     }
@@ -136,4 +153,68 @@ fn apply(args: &Args, profile: &mut Profile) {
     scale(&mut profile.draw.entries);
     scale(&mut profile.draw.winners);
     scale(&mut profile.auction.bids);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A drop small enough for a unit test, with many duplicates and late copies.
+    fn small(path: &str, groups: &str, handler_ms: f64) -> Profile {
+        let mut p = Profile::default();
+        p.queue.consumers = 200;
+        p.queue.admit_per_s = 50.0;
+        p.draw.entries = 300;
+        p.draw.over_s = 10.0;
+        p.draw.winners = 10;
+        p.auction.bids = 60;
+        p.auction.ends_at_s = 20.0;
+        p.auction.last_s = 10.0;
+        p.duplicates = 0.05;
+        p.disorder = 0.05;
+        p.receiver.path = path.into();
+        p.receiver.groups = groups.into();
+        p.receiver.handler_ms = handler_ms;
+        p
+    }
+
+    fn run(profile: &Profile) -> Vec<report::Figures> {
+        let drop = std::sync::Arc::new(arrivals::generate(profile, &mut StdRng::seed_from_u64(7)));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let out = tokio::task::LocalSet::new()
+            .block_on(&runtime, run::simulate(profile, drop.clone(), 7));
+        report::figures(&drop, &out)
+    }
+
+    #[test]
+    fn every_event_of_a_small_drop_reaches_the_handler_on_either_path() {
+        for path in ["batch", "one-by-one"] {
+            for f in run(&small(path, "member", 0.0)) {
+                assert_eq!(f.handled, f.events, "{path} {}", f.family.name());
+                assert_eq!(f.never_handled + f.dead_lettered, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_hot_draw_in_one_group_lags_behind_its_entrants_in_groups_of_their_own() {
+        let lag = |groups| {
+            let figures = run(&small("batch", groups, 50.0));
+            figures
+                .iter()
+                .find(|f| f.family == arrivals::Family::Draw)
+                .unwrap()
+                .lag_p99_s
+        };
+        let (one_group, per_entrant) = (lag("entity"), lag("member"));
+        // 30 entries a second at 50 ms each cannot be served one at a time.
+        assert!(
+            one_group > 5.0 * per_entrant,
+            "{one_group} s against {per_entrant} s"
+        );
+    }
 }

@@ -3,8 +3,8 @@
 //! ten filled from as few groups as possible, a failed message back at its group's head after the
 //! visibility timeout, and to the dead-letter queue after `max_receive_count` receives.
 
-use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -68,7 +68,11 @@ impl Queue {
         s.next_seq += 1;
         s.depth += 1;
         let g = s.groups.entry(group.clone()).or_default();
-        g.messages.push_back(Message { event, receives: 0, seq });
+        g.messages.push_back(Message {
+            event,
+            receives: 0,
+            seq,
+        });
         if g.messages.len() == 1 && !g.busy && !g.hidden {
             s.ready.push_back(group.clone());
         }
@@ -85,7 +89,9 @@ impl Queue {
             if *until > now {
                 break;
             }
-            let Some(Reverse((_, _, group))) = s.hidden.pop() else { break };
+            let Some(Reverse((_, _, group))) = s.hidden.pop() else {
+                break;
+            };
             let g = s.groups.get_mut(&group).expect("a hidden group exists");
             g.hidden = false;
             if !g.messages.is_empty() && !g.busy {
@@ -94,11 +100,15 @@ impl Queue {
         }
         let mut batch = Batch::new();
         while batch.len() < BATCH_SIZE {
-            let Some(group) = s.ready.pop_front() else { break };
+            let Some(group) = s.ready.pop_front() else {
+                break;
+            };
             let g = s.groups.get_mut(&group).expect("a ready group exists");
             g.busy = true;
             while batch.len() < BATCH_SIZE {
-                let Some(mut m) = g.messages.pop_front() else { break };
+                let Some(mut m) = g.messages.pop_front() else {
+                    break;
+                };
                 m.receives += 1;
                 batch.push((group.clone(), m));
             }
@@ -171,5 +181,59 @@ impl Queue {
     pub fn finished(&self) -> bool {
         let s = self.state.lock().unwrap();
         s.closed && s.depth == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events(batch: &Batch) -> Vec<usize> {
+        batch.iter().map(|(_, m)| m.event).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_group_is_handed_out_in_order_one_batch_at_a_time() {
+        let q = Queue::new(Duration::from_secs(180), 5);
+        let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
+        for event in 0..12 {
+            q.send(&a, event);
+        }
+        q.send(&b, 100);
+        let first = q.receive().expect("a batch");
+        assert_eq!(
+            events(&first),
+            (0..10).collect::<Vec<_>>(),
+            "as many as possible from one group"
+        );
+        let second = q.receive().expect("the other group");
+        assert_eq!(
+            events(&second),
+            [100],
+            "a's rest waits while a is in flight"
+        );
+        assert!(q.receive().is_none());
+        q.complete(first, &[false; 10]);
+        assert_eq!(events(&q.receive().expect("a's rest")), [10, 11]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failure_blocks_its_group_for_the_visibility_timeout_then_dead_letters() {
+        let q = Queue::new(Duration::from_secs(180), 2);
+        let a: Arc<str> = "a".into();
+        q.send(&a, 1);
+        q.send(&a, 2);
+        let batch = q.receive().expect("a batch");
+        q.complete(batch, &[true, true]);
+        assert!(q.receive().is_none(), "hidden for the visibility timeout");
+        tokio::time::advance(Duration::from_secs(181)).await;
+        let again = q.receive().expect("visible again");
+        assert_eq!(events(&again), [1, 2], "back in order");
+        assert_eq!(
+            q.complete(again, &[true, false]),
+            [1],
+            "received twice: dead-lettered"
+        );
+        assert_eq!(q.depth(), 0);
     }
 }

@@ -39,7 +39,12 @@ pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
             let mut lags = Vec::new();
             let (mut events, mut last_arrival, mut last_handled) = (0, 0f64, 0f64);
             let (mut ack_only, mut dead, mut never) = (0, 0, 0);
-            for (i, _) in drop.events.iter().enumerate().filter(|(_, e)| e.family == family) {
+            for (i, _) in drop
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.family == family)
+            {
                 events += 1;
                 let arrived = out.arrived[i].unwrap_or(0.0);
                 last_arrival = last_arrival.max(arrived);
@@ -79,7 +84,11 @@ pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
 /// each drained within 30 s of its last arrival, nothing lost.
 pub fn goals_met(figures: &[Figures]) -> bool {
     figures.iter().all(|f| {
-        let p99_goal = if f.family == Family::Admission { 2.0 } else { 10.0 };
+        let p99_goal = if f.family == Family::Admission {
+            2.0
+        } else {
+            10.0
+        };
         f.events == 0 || (f.lag_p99_s <= p99_goal && f.drain_s <= 30.0 && f.never_handled == 0)
     })
 }
@@ -90,7 +99,11 @@ pub fn cost(profile: &Profile, figures: &[Figures], out: &Outcome) -> (f64, Stri
     let accepted = out.deliveries - out.throttled_429;
     let api = accepted as f64 / 1e6 * p.api_per_million;
     // SendMessage per queued delivery; ReceiveMessage and DeleteMessageBatch per invocation.
-    let queued: u64 = accepted - figures.iter().map(|f| f.acknowledged_only as u64).sum::<u64>();
+    let queued: u64 = accepted
+        - figures
+            .iter()
+            .map(|f| f.acknowledged_only as u64)
+            .sum::<u64>();
     let sqs = (queued + 2 * out.invocations) as f64 / 1e6 * p.sqs_fifo_per_million;
     let ingest_s = accepted as f64 * profile.receiver.ingest_ms / 1000.0;
     let lambda = (accepted + out.invocations) as f64 / 1e6 * p.lambda_per_million
@@ -112,7 +125,18 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
     );
     println!(
         "{:<11} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>6}",
-        "family", "events", "handled", "lag p50", "lag p99", "lag max", "backlog", "drain", "requests", "write u.", "throttled", "lost"
+        "family",
+        "events",
+        "handled",
+        "lag p50",
+        "lag p99",
+        "lag max",
+        "backlog",
+        "drain",
+        "requests",
+        "write u.",
+        "throttled",
+        "lost"
     );
     for f in figures {
         println!(
@@ -121,14 +145,19 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
             f.drain_s, f.requests, f.write_units, f.throttled, f.never_handled
         );
         if f.acknowledged_only + f.dead_lettered > 0 {
-            println!("{:<11} acknowledged only {}, dead-lettered {}", "", f.acknowledged_only, f.dead_lettered);
+            println!(
+                "{:<11} acknowledged only {}, dead-lettered {}",
+                "", f.acknowledged_only, f.dead_lettered
+            );
         }
     }
     let (total, detail) = cost(profile, figures, out);
+    let peak = out.arrivals.iter().max().copied().unwrap_or(0);
     println!(
-        "deliveries {} ({} answered 429 and retried), processor invocations {}, estimated cost ${total:.2} ({detail})",
-        out.deliveries, out.throttled_429, out.invocations
+        "deliveries {} (peak {peak}/s; {} answered 429 and retried by Fanfare, {} given up), processor invocations {}",
+        out.deliveries, out.throttled_429, out.given_up, out.invocations
     );
+    println!("estimated cost ${total:.2} ({detail})");
     println!(
         "goals (admissions p99 <= 2 s, draw and auction p99 <= 10 s, drained <= 30 s, nothing lost): {}",
         if goals_met(figures) { "met" } else { "MISSED" }
@@ -148,8 +177,14 @@ pub fn svg(drop: &Drop, out: &Outcome) -> String {
     }
     let _ = drop;
     let series: [(&str, Vec<f64>); 3] = [
-        ("deliveries per second", out.arrivals.iter().map(|&n| n as f64).collect()),
-        ("messages on the events queue", out.depth.iter().map(|&n| n as f64).collect()),
+        (
+            "deliveries per second",
+            out.arrivals.iter().map(|&n| n as f64).collect(),
+        ),
+        (
+            "messages on the events queue",
+            out.depth.iter().map(|&n| n as f64).collect(),
+        ),
         ("slowest arrival-to-handler lag (s)", lag),
     ];
     let (width, panel) = (960.0, 150.0);

@@ -83,6 +83,8 @@ pub struct Outcome {
     pub depth: Vec<usize>,
     pub deliveries: u64,
     pub throttled_429: u64,
+    /// Deliveries Fanfare gave up on after its last retry.
+    pub given_up: u64,
     pub invocations: u64,
     pub processor_seconds: f64,
 }
@@ -116,16 +118,31 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
         .iter()
         .map(|e| (e.id.clone(), (e.body.len() as u64 + 400).div_ceil(1024)))
         .collect();
-    let model = Arc::new(Model::new(r, StdRng::seed_from_u64(seed ^ 0x5eed), record_units));
+    let model = Arc::new(Model::new(
+        r,
+        StdRng::seed_from_u64(seed ^ 0x5eed),
+        record_units,
+    ));
     let handler = SimHandler {
         latency: Duration::from_secs_f64(r.handler_ms / 1000.0),
         start,
-        index: drop.events.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect(),
+        index: drop
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id.clone(), i))
+            .collect(),
         handled: Mutex::new(vec![None; drop.events.len()]),
     };
     let processor = Arc::new(Processor::new(
-        Simulated { inner: MemoryIdempotencyStore::default(), model: model.clone() },
-        Simulated { inner: MemoryStateStore::default(), model: model.clone() },
+        Simulated {
+            inner: MemoryIdempotencyStore::default(),
+            model: model.clone(),
+        },
+        Simulated {
+            inner: MemoryStateStore::default(),
+            model: model.clone(),
+        },
         handler,
         SimClock(start),
         ProcessorOptions::default(),
@@ -139,8 +156,14 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
     let invocations = Arc::new(Mutex::new((0u64, 0f64)));
     let workers: Vec<_> = (0..r.processor_concurrency)
         .map(|_| {
-            let (p, q, d, b, dead, inv) = (processor.clone(), queue.clone(), drop.clone(), backlog.clone(), dead.clone(), invocations.clone());
-            let start = start;
+            let (p, q, d, b, dead, inv) = (
+                processor.clone(),
+                queue.clone(),
+                drop.clone(),
+                backlog.clone(),
+                dead.clone(),
+                invocations.clone(),
+            );
             let overhead = Duration::from_secs_f64(r.invocation_overhead_ms / 1000.0);
             let one_by_one = r.path == "one-by-one";
             tokio::task::spawn_local(async move {
@@ -149,7 +172,11 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
                     tokio::time::sleep(overhead).await;
                     let deadline = T0_MS + start.elapsed().as_millis() as i64 + 30_000;
                     let failed = invoke(&p, &d, &batch, one_by_one, deadline).await;
-                    let families: Vec<(Family, bool)> = batch.iter().zip(&failed).map(|((_, m), f)| (d.events[m.event].family, *f)).collect();
+                    let families: Vec<(Family, bool)> = batch
+                        .iter()
+                        .zip(&failed)
+                        .map(|((_, m), f)| (d.events[m.event].family, *f))
+                        .collect();
                     let gone = q.complete(batch, &failed);
                     let mut b = b.lock().unwrap();
                     for (family, failed) in families {
@@ -199,6 +226,7 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
         depth: sampler.await.expect("the sampler ran to the end"),
         deliveries: ingest.deliveries,
         throttled_429: ingest.throttled,
+        given_up: ingest.given_up,
         invocations,
         processor_seconds,
     }
@@ -229,7 +257,13 @@ async fn next_batch(q: &Queue) -> Option<Batch> {
 }
 
 /// One invocation: the batch as Lambda hands it over, through the real processor. Which failed.
-async fn invoke(p: &SimProcessor, drop: &Drop, batch: &Batch, one_by_one: bool, deadline: i64) -> Vec<bool> {
+async fn invoke(
+    p: &SimProcessor,
+    drop: &Drop,
+    batch: &Batch,
+    one_by_one: bool,
+    deadline: i64,
+) -> Vec<bool> {
     if one_by_one {
         return before_hot_groups(p, drop, batch, deadline).await;
     }
@@ -240,17 +274,35 @@ async fn invoke(p: &SimProcessor, drop: &Drop, batch: &Batch, one_by_one: bool, 
             let mut record = SqsMessage::default();
             record.message_id = Some(format!("m{}", m.seq));
             record.body = Some(drop.events[m.event].body.to_string());
-            record.attributes.insert("MessageGroupId".into(), group.to_string());
+            record
+                .attributes
+                .insert("MessageGroupId".into(), group.to_string());
             record
         })
         .collect();
-    let response = p.process_batch(&event, deadline).await.expect("every record has an id");
-    let failed: Vec<String> = response.batch_item_failures.into_iter().map(|f| f.item_identifier).collect();
-    event.records.iter().map(|r| failed.iter().any(|f| Some(f) == r.message_id.as_ref())).collect()
+    let response = p
+        .process_batch(&event, deadline)
+        .await
+        .expect("every record has an id");
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect();
+    event
+        .records
+        .iter()
+        .map(|r| failed.iter().any(|f| Some(f) == r.message_id.as_ref()))
+        .collect()
 }
 
 /// The processor's batch rule before issue 19: each group one message at a time, groups at once.
-async fn before_hot_groups(p: &SimProcessor, drop: &Drop, batch: &Batch, deadline: i64) -> Vec<bool> {
+async fn before_hot_groups(
+    p: &SimProcessor,
+    drop: &Drop,
+    batch: &Batch,
+    deadline: i64,
+) -> Vec<bool> {
     let mut groups: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
     for (i, (group, _)) in batch.iter().enumerate() {
         match groups.iter_mut().find(|(g, _)| g == group) {
@@ -262,7 +314,11 @@ async fn before_hot_groups(p: &SimProcessor, drop: &Drop, batch: &Batch, deadlin
         let mut failed_from = None;
         for (n, &i) in members.iter().enumerate() {
             let body = &drop.events[batch[i].1.event].body;
-            if !p.process(IncomingMessage::raw(body), deadline).await.acknowledged() {
+            if !p
+                .process(IncomingMessage::raw(body), deadline)
+                .await
+                .acknowledged()
+            {
                 failed_from = Some(n);
                 break;
             }
@@ -281,35 +337,52 @@ async fn before_hot_groups(p: &SimProcessor, drop: &Drop, batch: &Batch, deadlin
     failed
 }
 
+/// Fanfare's retries after a failed attempt, in seconds (its longest documented schedule).
+const RETRY_AFTER_S: [u64; 7] = [60, 300, 1_800, 7_200, 21_600, 43_200, 86_400];
+/// The pending entry of a delivery ingest has sent to SQS.
+const QUEUED: usize = usize::MAX;
+
 struct Ingested {
     arrived: Vec<Option<f64>>,
     acknowledged_only: Vec<bool>,
     timeline: Vec<u64>,
     deliveries: u64,
     throttled: u64,
+    given_up: u64,
 }
 
 /// Fanfare's deliveries through API Gateway's route throttle and ingest's concurrency into the
-/// queue; a 429 comes back a minute later (Fanfare's second attempt).
-async fn ingest(profile: &Profile, drop: &Drop, queue: &Queue, backlog: &Mutex<Backlog>, start: Instant) -> Ingested {
+/// queue; a 429 comes back on Fanfare's retry schedule.
+async fn ingest(
+    profile: &Profile,
+    drop: &Drop,
+    queue: &Queue,
+    backlog: &Mutex<Backlog>,
+    start: Instant,
+) -> Ingested {
     let r = &profile.receiver;
     let micros = |ms: f64| (ms * 1000.0) as u64;
-    // (when, event, queued): a delivery reaching the route, or ingest's SendMessage returning.
-    let mut pending: BinaryHeap<Reverse<(u64, usize, bool)>> =
-        drop.deliveries.iter().map(|d| Reverse((micros(d.at_ms), d.event, false))).collect();
+    // (when, event, attempt): a delivery reaching the route (attempt 0 is Fanfare's first, later
+    // ones its retries after a 429), or with `QUEUED`, ingest's SendMessage returning.
+    let mut pending: BinaryHeap<Reverse<(u64, usize, usize)>> = drop
+        .deliveries
+        .iter()
+        .map(|d| Reverse((micros(d.at_ms), d.event, 0)))
+        .collect();
     let mut out = Ingested {
         arrived: vec![None; drop.events.len()],
         acknowledged_only: vec![false; drop.events.len()],
         timeline: Vec::new(),
         deliveries: 0,
         throttled: 0,
+        given_up: 0,
     };
     let (mut tokens, mut refilled) = (r.route_throttle_burst, 0.0f64);
     let mut in_flight: VecDeque<f64> = VecDeque::new();
-    while let Some(Reverse((at_us, event, queued))) = pending.pop() {
+    while let Some(Reverse((at_us, event, attempt))) = pending.pop() {
         tokio::time::sleep_until(start + Duration::from_micros(at_us)).await;
         let e = &drop.events[event];
-        if queued {
+        if attempt == QUEUED {
             backlog.lock().unwrap().add(e.family);
             queue.send(&e.group, event);
             continue;
@@ -321,24 +394,31 @@ async fn ingest(profile: &Profile, drop: &Drop, queue: &Queue, backlog: &Mutex<B
         }
         out.timeline[second] += 1;
         out.deliveries += 1;
-        tokens = (tokens + (at_ms - refilled) / 1000.0 * r.route_throttle_rate).min(r.route_throttle_burst);
+        // Lag counts from Fanfare's first attempt, 429s included.
+        out.arrived[event].get_or_insert(at_ms);
+        tokens = (tokens + (at_ms - refilled) / 1000.0 * r.route_throttle_rate)
+            .min(r.route_throttle_burst);
         refilled = at_ms;
         while in_flight.front().is_some_and(|&end| end <= at_ms) {
             in_flight.pop_front();
         }
         if tokens < 1.0 || in_flight.len() >= r.ingest_concurrency {
             out.throttled += 1;
-            pending.push(Reverse((at_us + 60_000_000, event, false)));
+            match RETRY_AFTER_S.get(attempt) {
+                Some(&delay) => {
+                    pending.push(Reverse((at_us + delay * 1_000_000, event, attempt + 1)))
+                }
+                None => out.given_up += 1,
+            }
             continue;
         }
         tokens -= 1.0;
         in_flight.push_back(at_ms + r.ingest_ms);
-        out.arrived[event].get_or_insert(at_ms);
         if r.ack_only_kinds.iter().any(|k| k == e.kind) {
             out.acknowledged_only[event] = true;
             continue;
         }
-        pending.push(Reverse((at_us + micros(r.ingest_ms), event, true)));
+        pending.push(Reverse((at_us + micros(r.ingest_ms), event, QUEUED)));
     }
     queue.close();
     out

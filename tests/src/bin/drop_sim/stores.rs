@@ -57,7 +57,10 @@ pub struct Throttled;
 impl Model {
     pub fn new(receiver: &Receiver, rng: StdRng, record_units: HashMap<Arc<str>, u64>) -> Model {
         // p99 of a log-normal is median * exp(2.326 sigma).
-        let sigma = (receiver.store_p99_ms / receiver.store_median_ms).max(1.0).ln() / 2.326;
+        let sigma = (receiver.store_p99_ms / receiver.store_median_ms)
+            .max(1.0)
+            .ln()
+            / 2.326;
         Model {
             rng: Mutex::new(rng),
             median_ms: receiver.store_median_ms,
@@ -99,7 +102,12 @@ impl Model {
 
     /// One request: its round trip, and for a write to a limited partition, the limit and the
     /// SDK's retries.
-    async fn call(&self, family: Family, partition: Option<&str>, units: u64) -> Result<(), Throttled> {
+    async fn call(
+        &self,
+        family: Family,
+        partition: Option<&str>,
+        units: u64,
+    ) -> Result<(), Throttled> {
         for attempt in 0..ATTEMPTS {
             let latency = self.latency();
             if self.real_time {
@@ -127,7 +135,10 @@ impl Model {
     }
 
     fn record(&self, event_id: &str) -> (Family, u64) {
-        (family_of(event_id), self.record_units.get(event_id).copied().unwrap_or(1))
+        (
+            family_of(event_id),
+            self.record_units.get(event_id).copied().unwrap_or(1),
+        )
     }
 }
 
@@ -164,22 +175,46 @@ fn unavailable_ids(e: Throttled) -> IdempotencyError {
 impl<T: IdempotencyStore> IdempotencyStore for Simulated<T> {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
         let (family, units) = self.model.record(&claim.event_id);
-        self.model.call(family, None, units).await.map_err(unavailable_ids)?;
+        self.model
+            .call(family, None, units)
+            .await
+            .map_err(unavailable_ids)?;
         self.inner.claim(claim).await
     }
-    async fn finish(&self, id: &str, owner: &str, status: Status, now: i64) -> Result<(), IdempotencyError> {
+    async fn finish(
+        &self,
+        id: &str,
+        owner: &str,
+        status: Status,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
         let (family, units) = self.model.record(id);
-        self.model.call(family, None, units).await.map_err(unavailable_ids)?;
+        self.model
+            .call(family, None, units)
+            .await
+            .map_err(unavailable_ids)?;
         self.inner.finish(id, owner, status, now).await
     }
-    async fn release(&self, id: &str, owner: &str, code: &str, now: i64) -> Result<(), IdempotencyError> {
+    async fn release(
+        &self,
+        id: &str,
+        owner: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
         let (family, units) = self.model.record(id);
-        self.model.call(family, None, units).await.map_err(unavailable_ids)?;
+        self.model
+            .call(family, None, units)
+            .await
+            .map_err(unavailable_ids)?;
         self.inner.release(id, owner, code, now).await
     }
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
         let (family, units) = self.model.record(&claim.event_id);
-        self.model.call(family, None, units).await.map_err(unavailable_ids)?;
+        self.model
+            .call(family, None, units)
+            .await
+            .map_err(unavailable_ids)?;
         self.inner.record_conflict(claim).await
     }
 }
