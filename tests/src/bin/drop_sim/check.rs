@@ -103,6 +103,15 @@ pub fn run() -> ExitCode {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+    if std::env::var_os("MOTO_ENDPOINT").is_some() {
+        let small_drop = crate::moto::agrees();
+        println!("a small drop on moto and its simulation agree within 30 %: {small_drop}");
+        agree &= small_drop;
+    } else {
+        println!(
+            "MOTO_ENDPOINT not set: the small drop on moto is not run (make drop-sim runs it)"
+        );
+    }
     if agree {
         println!("the model agrees with real time within 20 %");
         ExitCode::SUCCESS

@@ -9,6 +9,7 @@
 
 mod arrivals;
 mod check;
+mod moto;
 mod profile;
 mod queue;
 mod report;
@@ -188,6 +189,49 @@ mod tests {
         let out = tokio::task::LocalSet::new()
             .block_on(&runtime, run::simulate(profile, drop.clone(), 7));
         report::figures(&drop, &out)
+    }
+
+    /// The simulated receiver is the template's, unless a profile or an option says otherwise.
+    #[test]
+    fn the_receivers_defaults_are_the_templates() {
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
+                .unwrap();
+        let default_of = |name: &str| -> f64 {
+            let at = template
+                .find(&format!("\n  {name}:\n"))
+                .unwrap_or_else(|| panic!("{name}"));
+            let line = template[at..]
+                .lines()
+                .find(|l| l.trim_start().starts_with("Default:"))
+                .unwrap();
+            line.trim_start()
+                .trim_start_matches("Default:")
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        let r = profile::Receiver::default();
+        assert_eq!(
+            default_of("ProcessorMaximumConcurrency"),
+            r.processor_concurrency as f64
+        );
+        assert_eq!(
+            default_of("IngestReservedConcurrency"),
+            r.ingest_concurrency as f64
+        );
+        assert_eq!(default_of("RouteThrottleRate"), r.route_throttle_rate);
+        assert_eq!(default_of("RouteThrottleBurst"), r.route_throttle_burst);
+        let visibility = template.find("VisibilityTimeout: ").map(|at| {
+            template[at + 19..]
+                .lines()
+                .next()
+                .unwrap()
+                .trim()
+                .parse::<f64>()
+                .unwrap()
+        });
+        assert_eq!(visibility, Some(r.visibility_timeout_s));
     }
 
     #[test]

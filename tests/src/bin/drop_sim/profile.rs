@@ -53,7 +53,8 @@ pub struct AuctionDrop {
     pub last_s: f64,
 }
 
-/// The deployed receiver: the template's parameters and what AWS adds.
+/// The deployed receiver: the template's parameters (their defaults are the template's: a test
+/// checks) and what AWS adds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Receiver {
@@ -148,7 +149,7 @@ impl Default for Receiver {
     fn default() -> Self {
         Receiver {
             handler_ms: 0.0,
-            processor_concurrency: 10,
+            processor_concurrency: 40,
             invocation_overhead_ms: 15.0,
             store_median_ms: 5.0,
             store_p99_ms: 25.0,
@@ -156,9 +157,9 @@ impl Default for Receiver {
             visibility_timeout_s: 180.0,
             max_receive_count: 5,
             ingest_ms: 25.0,
-            route_throttle_rate: 1_000.0,
-            route_throttle_burst: 2_000.0,
-            ingest_concurrency: 50,
+            route_throttle_rate: 5_000.0,
+            route_throttle_burst: 5_000.0,
+            ingest_concurrency: 150,
             ack_only_kinds: Vec::new(),
             path: "batch".into(),
             groups: "member".into(),

@@ -10,6 +10,8 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, TimeZone, Utc};
 use fanfare_shared::adapters::memory::{MemoryIdempotencyStore, MemoryStateStore};
+use fanfare_shared::ports::idempotency::IdempotencyStore;
+use fanfare_shared::ports::state::StateStore;
 use fanfare_shared::ports::Clock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
 use fanfare_shared::processor::{IncomingMessage, Processor, ProcessorOptions};
@@ -66,8 +68,14 @@ macro_rules! sim_handler {
 }
 fanfare_shared::for_each_kind!(sim_handler);
 
-type SimProcessor =
-    Processor<Simulated<MemoryIdempotencyStore>, Simulated<MemoryStateStore>, SimHandler, SimClock>;
+type SimProcessor<I, S> = Processor<I, S, SimHandler, SimClock>;
+
+/// The stores a run uses, and how their usage is read back at the end.
+pub struct Stores<I, S> {
+    pub ids: I,
+    pub state: S,
+    pub usage: Box<dyn Fn() -> HashMap<Family, Usage>>,
+}
 
 /// What the run measured.
 pub struct Outcome {
@@ -110,19 +118,52 @@ impl Backlog {
     }
 }
 
+/// The drop on the in-memory stores behind the DynamoDB model.
 pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome {
-    let r = &profile.receiver;
-    let start = Instant::now();
+    simulate_measured(profile, drop, seed, Vec::new()).await
+}
+
+/// The same, drawing each round trip from `measured_ms` when it is not empty.
+pub async fn simulate_measured(
+    profile: &Profile,
+    drop: Arc<Drop>,
+    seed: u64,
+    measured_ms: Vec<f64>,
+) -> Outcome {
     let record_units = drop
         .events
         .iter()
         .map(|e| (e.id.clone(), (e.body.len() as u64 + 400).div_ceil(1024)))
         .collect();
-    let model = Arc::new(Model::new(
-        r,
+    let mut model = Model::new(
+        &profile.receiver,
         StdRng::seed_from_u64(seed ^ 0x5eed),
         record_units,
-    ));
+    );
+    model.measured_ms = measured_ms;
+    let model = Arc::new(model);
+    let stores = Stores {
+        ids: Simulated {
+            inner: MemoryIdempotencyStore::default(),
+            model: model.clone(),
+        },
+        state: Simulated {
+            inner: MemoryStateStore::default(),
+            model: model.clone(),
+        },
+        usage: Box::new(move || model.usage.lock().unwrap().clone()),
+    };
+    run_on(profile, drop, stores).await
+}
+
+/// The drop on the given stores (in virtual time under a paused clock, else in real time).
+pub async fn run_on<I, S>(profile: &Profile, drop: Arc<Drop>, stores: Stores<I, S>) -> Outcome
+where
+    I: IdempotencyStore + 'static,
+    S: StateStore + 'static,
+{
+    let r = &profile.receiver;
+    let start = Instant::now();
     let handler = SimHandler {
         latency: Duration::from_secs_f64(r.handler_ms / 1000.0),
         start,
@@ -135,14 +176,8 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
         handled: Mutex::new(vec![None; drop.events.len()]),
     };
     let processor = Arc::new(Processor::new(
-        Simulated {
-            inner: MemoryIdempotencyStore::default(),
-            model: model.clone(),
-        },
-        Simulated {
-            inner: MemoryStateStore::default(),
-            model: model.clone(),
-        },
+        stores.ids,
+        stores.state,
         handler,
         SimClock(start),
         ProcessorOptions::default(),
@@ -211,7 +246,7 @@ pub async fn simulate(profile: &Profile, drop: Arc<Drop>, seed: u64) -> Outcome 
         w.await.expect("a worker ran to the end");
     }
     let handled = std::mem::take(&mut *processor.handler().handled.lock().unwrap());
-    let usage = model.usage.lock().unwrap().clone();
+    let usage = (stores.usage)();
     let peak_backlog = backlog.lock().unwrap().peak.clone();
     let (invocations, processor_seconds) = *invocations.lock().unwrap();
     let dead_lettered = dead.lock().unwrap().clone();
@@ -257,8 +292,8 @@ async fn next_batch(q: &Queue) -> Option<Batch> {
 }
 
 /// One invocation: the batch as Lambda hands it over, through the real processor. Which failed.
-async fn invoke(
-    p: &SimProcessor,
+async fn invoke<I: IdempotencyStore, S: StateStore>(
+    p: &SimProcessor<I, S>,
     drop: &Drop,
     batch: &Batch,
     one_by_one: bool,
@@ -297,8 +332,8 @@ async fn invoke(
 }
 
 /// The processor's batch rule before issue 19: each group one message at a time, groups at once.
-async fn before_hot_groups(
-    p: &SimProcessor,
+async fn before_hot_groups<I: IdempotencyStore, S: StateStore>(
+    p: &SimProcessor<I, S>,
     drop: &Drop,
     batch: &Batch,
     deadline: i64,

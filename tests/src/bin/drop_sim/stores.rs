@@ -48,6 +48,8 @@ pub struct Model {
     record_units: HashMap<Arc<str>, u64>,
     /// Wait out round trips on a thread (real time, no timer tick) instead of tokio's clock.
     pub real_time: bool,
+    /// Round trips (ms) to draw from instead of the log-normal: a measured distribution.
+    pub measured_ms: Vec<f64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,11 +72,16 @@ impl Model {
             usage: Mutex::default(),
             record_units,
             real_time: false,
+            measured_ms: Vec::new(),
         }
     }
 
     fn latency(&self) -> Duration {
         let mut rng = self.rng.lock().unwrap();
+        if !self.measured_ms.is_empty() {
+            let ms = self.measured_ms[rng.random_range(0..self.measured_ms.len())];
+            return Duration::from_secs_f64(ms / 1000.0);
+        }
         // Box-Muller: one standard normal sample.
         let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
         let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
@@ -153,7 +160,7 @@ pub fn family_of(id: &str) -> Family {
     }
 }
 
-fn family_of_item(pk: &str) -> Family {
+pub fn family_of_item(pk: &str) -> Family {
     match pk.split('/').next() {
         Some("draw") => Family::Draw,
         Some("auction") => Family::Auction,
