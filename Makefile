@@ -87,9 +87,9 @@ sam-invoke: $(TOOLS)
 
 # The drop before the drop (tests/src/bin/drop_sim): the model checked against real time, then the
 # profile at each handler latency. DROP_SIM_ARGS passes more options (--concurrency, --ack-only, ...).
-drop-sim:
+drop-sim: $(TOOLS)
 	cargo build -p fanfare-integration-tests --bin drop_sim
-	target/debug/drop_sim --check
+	scripts/with-moto.sh target/debug/drop_sim --check
 	for ms in $${HANDLER_MS:-0 50}; do \
 	  target/debug/drop_sim --profile $${DROP_PROFILE:-profiles/default.json} --handler-ms $$ms \
 	    --svg target/drop-sim/plot-$$ms-ms.svg $(DROP_SIM_ARGS) || exit 1; \

@@ -127,10 +127,31 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .unwrap_or(run.len());
         let claimed = |i: usize| i < reach && claims[i].is_ok();
         let written = self.write_run(run, &claimed).await;
-        let mut outcomes: Vec<Option<(Outcome, f64)>> = vec![None; run.len()];
-        let done = |outcomes: &mut Vec<Option<(Outcome, f64)>>, i: usize, o: Outcome| {
-            outcomes[i] = Some((o, started.elapsed().as_secs_f64() * 1000.0));
+        let mut decided = Decided {
+            started,
+            outcomes: vec![None; run.len()],
         };
+        self.handle_run(run, &claims, &written, &mut decided).await;
+        self.release_not_reached(run, &decided.outcomes, &claimed)
+            .await;
+        let attempts: Vec<u32> = claims
+            .iter()
+            .map(|c| match c {
+                Ok(attempt) | Err((_, attempt)) => *attempt,
+            })
+            .collect();
+        report_run(run, &decided.outcomes, &attempts)
+    }
+
+    /// The handlers in order, each record finished while the next handler runs, until the first
+    /// failure.
+    async fn handle_run(
+        &self,
+        run: &[RunEvent<'_>],
+        claims: &[Result<u32, (Outcome, u32)>],
+        written: &WriteResults,
+        decided: &mut Decided,
+    ) {
         let finish = |i: usize, status: Status, outcome: Outcome| {
             let r = &run[i];
             async move {
@@ -141,18 +162,18 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let mut finishing = FuturesUnordered::new();
         for (i, r) in run.iter().enumerate() {
             // A record that could not be finished stops the group before its next handler.
-            if outcomes.iter().flatten().any(|(o, _)| !o.acknowledged()) {
+            if decided.any_failed() {
                 break;
             }
             let attempt = match claims[i] {
                 Ok(attempt) => attempt,
+                Err((settled, _)) if settled.acknowledged() => {
+                    decided.set(i, settled);
+                    continue;
+                }
                 Err((settled, _)) => {
-                    done(&mut outcomes, i, settled);
-                    if settled.acknowledged() {
-                        continue;
-                    } else {
-                        break;
-                    }
+                    decided.set(i, settled);
+                    break;
                 }
             };
             r.span.record("attempt", attempt);
@@ -160,50 +181,31 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 finishing.push(finish(i, Status::Ignored, Outcome::Ignored));
                 continue;
             }
-            let all_written: Option<Vec<Applied>> =
-                written[i].iter().map(|w| w.clone()?.ok()).collect();
-            let Some(all_written) = all_written else {
-                let failed = self
-                    .state_failed(&r.event, &r.claim.owner)
-                    .instrument(r.span.clone())
-                    .await;
-                done(&mut outcomes, i, failed);
+            let Some(primary) = primary_write(&written[i]) else {
+                let failed = self.state_failed(&r.event, &r.claim.owner);
+                decided.set(i, failed.instrument(r.span.clone()).await);
                 break;
             };
-            let primary = all_written.into_iter().next().unwrap_or(Applied::Fresh);
             let replay = replay_of(&r.event, &r.claim, r.message);
-            let handled = self.handle(
-                &r.event,
-                &r.claim.owner,
-                attempt,
-                relation(&r.plan, primary),
-                replay,
-            );
+            let relation = relation(&r.plan, primary);
+            let handled = self.handle(&r.event, &r.claim.owner, attempt, relation, replay);
             let handled = drive(
                 handled.instrument(r.span.clone()),
                 &mut finishing,
-                |(j, o)| done(&mut outcomes, j, o),
+                |(j, o)| decided.set(j, o),
             )
             .await;
             match handled {
                 Ok((status, outcome)) => finishing.push(finish(i, status, outcome)),
                 Err(failed) => {
-                    done(&mut outcomes, i, failed);
+                    decided.set(i, failed);
                     break;
                 }
             }
         }
         while let Some((j, o)) = finishing.next().await {
-            done(&mut outcomes, j, o);
+            decided.set(j, o);
         }
-        self.release_not_reached(run, &outcomes, &claimed).await;
-        let attempts: Vec<u32> = claims
-            .iter()
-            .map(|c| match c {
-                Ok(attempt) | Err((_, attempt)) => *attempt,
-            })
-            .collect();
-        report_run(run, &outcomes, &attempts)
     }
 
     /// Every item's writes of the run at once (merged where faithful), by event and plan place.
@@ -310,6 +312,31 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         )
         .await;
     }
+}
+
+/// Each event's outcome once decided, with the milliseconds from the run's start.
+struct Decided {
+    started: Instant,
+    outcomes: Vec<Option<(Outcome, f64)>>,
+}
+
+impl Decided {
+    fn set(&mut self, i: usize, outcome: Outcome) {
+        self.outcomes[i] = Some((outcome, self.started.elapsed().as_secs_f64() * 1000.0));
+    }
+
+    fn any_failed(&self) -> bool {
+        self.outcomes
+            .iter()
+            .flatten()
+            .any(|(o, _)| !o.acknowledged())
+    }
+}
+
+/// What the event's first write (its ordering gate) found, when every write of it succeeded.
+fn primary_write(written: &[Option<Result<Applied, ()>>]) -> Option<Applied> {
+    let all: Option<Vec<Applied>> = written.iter().map(|w| w.clone()?.ok()).collect();
+    Some(all?.into_iter().next().unwrap_or(Applied::Fresh))
 }
 
 /// Runs `work` while finishing what `finishing` holds, handing each finished record to `finished`.

@@ -9,6 +9,9 @@
 
 mod arrivals;
 mod check;
+mod handler;
+mod ingest;
+mod lambda;
 mod moto;
 mod profile;
 mod queue;

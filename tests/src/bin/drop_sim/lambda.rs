@@ -1,0 +1,178 @@
+//! Lambda's side: workers polling the queue and invoking the real processor with each batch.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use fanfare_shared::ports::idempotency::IdempotencyStore;
+use fanfare_shared::ports::state::StateStore;
+use fanfare_shared::processor::{IncomingMessage, Processor};
+use fanfare_shared::testing::T0_MS;
+use futures_util::future::join_all;
+use tokio::time::Instant;
+
+use crate::arrivals::{Drop, Family};
+use crate::handler::{SimClock, SimHandler};
+use crate::queue::{Batch, Queue};
+use crate::run::Backlog;
+
+pub type SimProcessor<I, S> = Processor<I, S, SimHandler, SimClock>;
+
+/// What the workers count: invocations, their seconds, dead-lettered events.
+pub struct Tally {
+    pub invocations: u64,
+    pub seconds: f64,
+    pub dead: Vec<bool>,
+}
+
+/// One processor instance: takes a batch, invokes, hands the outcome back to the queue.
+pub struct Worker<I, S> {
+    pub processor: Arc<SimProcessor<I, S>>,
+    pub queue: Arc<Queue>,
+    pub drop: Arc<Drop>,
+    pub backlog: Arc<Mutex<Backlog>>,
+    pub tally: Arc<Mutex<Tally>>,
+    pub overhead: Duration,
+    pub one_by_one: bool,
+    pub start: Instant,
+}
+
+impl<I: IdempotencyStore, S: StateStore> Worker<I, S> {
+    pub async fn run(self) {
+        while let Some(batch) = next_batch(&self.queue).await {
+            let began = Instant::now();
+            tokio::time::sleep(self.overhead).await;
+            let deadline = T0_MS + self.start.elapsed().as_millis() as i64 + 30_000;
+            let failed = invoke(
+                &self.processor,
+                &self.drop,
+                &batch,
+                self.one_by_one,
+                deadline,
+            )
+            .await;
+            let families: Vec<(Family, bool)> = batch
+                .iter()
+                .zip(&failed)
+                .map(|((_, m), f)| (self.drop.events[m.event].family, *f))
+                .collect();
+            let gone = self.queue.complete(batch, &failed);
+            let mut backlog = self.backlog.lock().unwrap();
+            for (family, _) in families.iter().filter(|(_, failed)| !failed) {
+                backlog.remove(*family);
+            }
+            let mut tally = self.tally.lock().unwrap();
+            for event in gone {
+                backlog.remove(self.drop.events[event].family);
+                tally.dead[event] = true;
+            }
+            tally.invocations += 1;
+            tally.seconds += began.elapsed().as_secs_f64();
+        }
+    }
+}
+
+/// The next batch, waiting for messages; `None` once the queue is closed and empty.
+async fn next_batch(q: &Queue) -> Option<Batch> {
+    loop {
+        let notified = q.wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Some(batch) = q.receive() {
+            return Some(batch);
+        }
+        if q.finished() {
+            return None;
+        }
+        match q.next_visible() {
+            Some(at) => {
+                tokio::select! {
+                    _ = notified => {}
+                    _ = tokio::time::sleep_until(at) => {}
+                }
+            }
+            None => notified.await,
+        }
+    }
+}
+
+/// One invocation: the batch as Lambda hands it over, through the real processor. Which failed.
+async fn invoke<I: IdempotencyStore, S: StateStore>(
+    p: &SimProcessor<I, S>,
+    drop: &Drop,
+    batch: &Batch,
+    one_by_one: bool,
+    deadline: i64,
+) -> Vec<bool> {
+    if one_by_one {
+        return before_hot_groups(p, drop, batch, deadline).await;
+    }
+    let mut event = SqsEvent::default();
+    event.records = batch
+        .iter()
+        .map(|(group, m)| {
+            let mut record = SqsMessage::default();
+            record.message_id = Some(format!("m{}", m.seq));
+            record.body = Some(drop.events[m.event].body.to_string());
+            record
+                .attributes
+                .insert("MessageGroupId".into(), group.to_string());
+            record
+        })
+        .collect();
+    let response = p
+        .process_batch(&event, deadline)
+        .await
+        .expect("every record has an id");
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect();
+    event
+        .records
+        .iter()
+        .map(|r| failed.iter().any(|f| Some(f) == r.message_id.as_ref()))
+        .collect()
+}
+
+/// The processor's batch rule before issue 19: each group one message at a time, groups at once.
+async fn before_hot_groups<I: IdempotencyStore, S: StateStore>(
+    p: &SimProcessor<I, S>,
+    drop: &Drop,
+    batch: &Batch,
+    deadline: i64,
+) -> Vec<bool> {
+    let mut groups: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
+    for (i, (group, _)) in batch.iter().enumerate() {
+        match groups.iter_mut().find(|(g, _)| g == group) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((group.clone(), vec![i])),
+        }
+    }
+    let results = join_all(groups.into_iter().map(|(_, members)| async move {
+        let mut failed_from = None;
+        for (n, &i) in members.iter().enumerate() {
+            let body = &drop.events[batch[i].1.event].body;
+            if !p
+                .process(IncomingMessage::raw(body), deadline)
+                .await
+                .acknowledged()
+            {
+                failed_from = Some(n);
+                break;
+            }
+        }
+        (members.clone(), failed_from)
+    }))
+    .await;
+    let mut failed = vec![false; batch.len()];
+    for (members, from) in results {
+        if let Some(n) = from {
+            for &i in &members[n..] {
+                failed[i] = true;
+            }
+        }
+    }
+    failed
+}
