@@ -86,14 +86,19 @@ sam-invoke: $(TOOLS)
 	python3 scripts/sam_invoke.py
 
 # The drop before the drop (tests/src/bin/drop_sim): the model checked against real time, then the
-# profile at each handler latency. DROP_SIM_ARGS passes more options (--concurrency, --ack-only, ...).
+# profile at each handler latency, side by side. DROP_SIM_ARGS passes more options (--concurrency,
+# --ack-only, ...).
 drop-sim: $(TOOLS)
 	cargo build -p fanfare-integration-tests --bin drop_sim
 	scripts/with-moto.sh target/debug/drop_sim --check
-	for ms in $${HANDLER_MS:-0 50}; do \
+	mkdir -p target/drop-sim
+	pids=""; for ms in $${HANDLER_MS:-0 50}; do \
 	  target/debug/drop_sim --profile $${DROP_PROFILE:-profiles/default.json} --handler-ms $$ms \
-	    --svg target/drop-sim/plot-$$ms-ms.svg $(DROP_SIM_ARGS) || exit 1; \
-	done
+	    --svg target/drop-sim/plot-$$ms-ms.svg $(DROP_SIM_ARGS) >target/drop-sim/report-$$ms-ms.txt 2>&1 & \
+	  pids="$$pids $$!"; \
+	done; \
+	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
+	for ms in $${HANDLER_MS:-0 50}; do cat target/drop-sim/report-$$ms-ms.txt; echo; done; exit $$status
 
 # The chaos soak (tests/src/bin/soak.rs): SOAK_EVENTS (default 10000) events with faults and kills.
 soak: $(TOOLS)

@@ -86,7 +86,8 @@ fn verify_prints_the_normalised_event_for_both_schemes() {
         assert_eq!(json["type"], "draw.entry_created");
         assert_eq!(json["kind"], "draw.entered");
         assert_eq!(json["occurredAt"], "2026-01-01T00:00:00.000Z");
-        assert_eq!(json["orderingKey"], "draw/drw_1");
+        // A draw's entrant is queued in a group of its own (issue 19).
+        assert_eq!(json["orderingKey"], "draw/drw_1/c");
     }
 }
 

@@ -68,12 +68,7 @@ impl StateStore for MemoryStateStore {
             item.entry((*name).into()).or_insert_with(|| value.clone());
         }
         drop(items);
-        let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
-        for (name, value) in &write.add_to_set {
-            sets.entry((write.pk.clone(), write.sk.clone(), (*name).to_string()))
-                .or_default()
-                .insert(value.clone());
-        }
+        self.add_to_sets(&write.pk, &write.sk, &write.add_to_set);
         Ok(applied)
     }
 
@@ -106,13 +101,19 @@ impl StateStore for MemoryStateStore {
             item.entry((*name).into()).or_insert_with(|| value.clone());
         }
         drop(items);
+        self.add_to_sets(&write.pk, &write.sk, &write.add_to_set);
+        Ok(MergedApplied::Applied(previous))
+    }
+}
+
+impl MemoryStateStore {
+    fn add_to_sets(&self, pk: &str, sk: &str, members: &[(&'static str, String)]) {
         let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
-        for (name, value) in &write.add_to_set {
-            sets.entry((write.pk.clone(), write.sk.clone(), (*name).to_string()))
+        for (name, value) in members {
+            sets.entry((pk.to_string(), sk.to_string(), (*name).to_string()))
                 .or_default()
                 .insert(value.clone());
         }
-        Ok(MergedApplied::Applied(previous))
     }
 }
 
