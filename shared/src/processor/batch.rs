@@ -42,26 +42,36 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         deadline_ms: i64,
     ) -> Vec<Unacknowledged> {
         let mut failed: Vec<Unacknowledged> = stream::iter(groups(messages))
-            .map(|members| async move {
-                let group: Vec<IncomingMessage<'_>> =
-                    members.iter().map(|&i| messages[i].message).collect();
-                let outcomes = self.process_group(&group, deadline_ms).await;
-                match outcomes.iter().position(|o| !o.acknowledged()) {
-                    Some(n) => {
-                        let retry_after = outcomes[n].retry_after();
-                        members[n..]
-                            .iter()
-                            .map(|&index| Unacknowledged { index, retry_after })
-                            .collect()
-                    }
-                    None => Vec::new(),
-                }
-            })
+            .map(move |members| self.process_members(messages, members, deadline_ms))
             .buffer_unordered(MAX_CONCURRENT_GROUPS)
             .concat()
             .await;
         failed.sort_unstable_by_key(|u| u.index);
         failed
+    }
+}
+
+impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
+    /// One group's messages: those not acknowledged, from the first failure on.
+    async fn process_members(
+        &self,
+        messages: &[GroupedMessage<'_>],
+        members: Vec<usize>,
+        deadline_ms: i64,
+    ) -> Vec<Unacknowledged> {
+        let group: Vec<IncomingMessage<'_>> =
+            members.iter().map(|&i| messages[i].message).collect();
+        let outcomes = self.process_group(&group, deadline_ms).await;
+        match outcomes.iter().position(|o| !o.acknowledged()) {
+            Some(n) => {
+                let retry_after = outcomes[n].retry_after();
+                members[n..]
+                    .iter()
+                    .map(|&index| Unacknowledged { index, retry_after })
+                    .collect()
+            }
+            None => Vec::new(),
+        }
     }
 }
 

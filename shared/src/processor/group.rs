@@ -117,7 +117,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let started = Instant::now();
         let claims = join_all(
             run.iter()
-                .map(|r| self.claim(&r.event, &r.claim).instrument(r.span.clone())),
+                .map(move |r| self.claim(&r.event, &r.claim).instrument(r.span.clone())),
         )
         .await;
         // Events after a claim that could not be settled are not reached, so not written.
@@ -125,7 +125,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .iter()
             .position(|c| matches!(c, Err((o, _)) if !o.acknowledged()))
             .unwrap_or(run.len());
-        let claimed = |i: usize| i < reach && claims[i].is_ok();
+        let claimed: Vec<bool> = (0..run.len())
+            .map(|i| i < reach && claims[i].is_ok())
+            .collect();
         let written = self.write_run(run, &claimed).await;
         let mut decided = Decided {
             started,
@@ -152,13 +154,6 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         written: &WriteResults,
         decided: &mut Decided,
     ) {
-        let finish = |i: usize, status: Status, outcome: Outcome| {
-            let r = &run[i];
-            async move {
-                let o = self.finish(&r.event, &r.claim.owner, status, outcome);
-                (i, o.instrument(r.span.clone()).await)
-            }
-        };
         let mut finishing = FuturesUnordered::new();
         for (i, r) in run.iter().enumerate() {
             // A record that could not be finished stops the group before its next handler.
@@ -178,7 +173,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             };
             r.span.record("attempt", attempt);
             if is_ignored(&r.event, &r.plan) {
-                finishing.push(finish(i, Status::Ignored, Outcome::Ignored));
+                finishing.push(self.finish_at(run, i, Status::Ignored, Outcome::Ignored));
                 continue;
             }
             let Some(primary) = primary_write(&written[i]) else {
@@ -196,7 +191,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             )
             .await;
             match handled {
-                Ok((status, outcome)) => finishing.push(finish(i, status, outcome)),
+                Ok((status, outcome)) => finishing.push(self.finish_at(run, i, status, outcome)),
                 Err(failed) => {
                     decided.set(i, failed);
                     break;
@@ -209,13 +204,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     }
 
     /// Every item's writes of the run at once (merged where faithful), by event and plan place.
-    async fn write_run(
-        &self,
-        run: &[RunEvent<'_>],
-        claimed: &(dyn Fn(usize) -> bool + Sync),
-    ) -> WriteResults {
+    async fn write_run(&self, run: &[RunEvent<'_>], claimed: &[bool]) -> WriteResults {
         let mut items: Vec<Vec<(usize, usize)>> = Vec::new();
-        for (i, r) in run.iter().enumerate().filter(|(i, _)| claimed(*i)) {
+        for (i, r) in run.iter().enumerate().filter(|(i, _)| claimed[*i]) {
             for (w, write) in r.plan.writes.iter().enumerate() {
                 let same_item = |members: &&mut Vec<(usize, usize)>| {
                     let (ei, wi) = members[0];
@@ -232,16 +223,11 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .iter()
             .map(|r| vec![None; r.plan.writes.len()])
             .collect();
-        let applied: Vec<_> = stream::iter(items)
-            .map(|members| async move {
-                let writes: Vec<RunWrite<'_>> = members
-                    .iter()
-                    .map(|&(i, w)| (&run[i].plan.writes[w], run[i].event.id.as_str()))
-                    .collect();
-                let span = run[members[0].0].span.clone();
-                let found = self.write_item(&writes).instrument(span).await;
-                (members, found)
-            })
+        let item_writes: Vec<_> = items
+            .into_iter()
+            .map(|members| self.write_members(run, members))
+            .collect();
+        let applied: Vec<_> = stream::iter(item_writes)
             .buffer_unordered(RUN_WRITES_AT_ONCE)
             .collect()
             .await;
@@ -251,6 +237,34 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             }
         }
         results
+    }
+
+    /// One item's writes, named by (event, plan place), and what each found.
+    async fn write_members(
+        &self,
+        run: &[RunEvent<'_>],
+        members: Vec<(usize, usize)>,
+    ) -> (Vec<(usize, usize)>, Vec<Result<Applied, ()>>) {
+        let writes: Vec<RunWrite<'_>> = members
+            .iter()
+            .map(|&(i, w)| (&run[i].plan.writes[w], run[i].event.id.as_str()))
+            .collect();
+        let span = run[members[0].0].span.clone();
+        let found = self.write_item(&writes).instrument(span).await;
+        (members, found)
+    }
+
+    /// Finishes the `i`th event's record: its index and outcome.
+    async fn finish_at(
+        &self,
+        run: &[RunEvent<'_>],
+        i: usize,
+        status: Status,
+        outcome: Outcome,
+    ) -> (usize, Outcome) {
+        let r = &run[i];
+        let finished = self.finish(&r.event, &r.claim.owner, status, outcome);
+        (i, finished.instrument(r.span.clone()).await)
     }
 
     /// One item's writes: merged, or one by one (stopping at the first failure) where merging is
@@ -293,7 +307,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         run: &[RunEvent<'_>],
         outcomes: &[Option<(Outcome, f64)>],
-        claimed: &(dyn Fn(usize) -> bool + Sync),
+        claimed: &[bool],
     ) {
         let Some(first_failed) = outcomes
             .iter()
@@ -303,8 +317,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         join_all(
             (first_failed + 1..run.len())
-                .filter(|&i| claimed(i) && outcomes[i].is_none())
-                .map(|i| {
+                .filter(|&i| claimed[i] && outcomes[i].is_none())
+                .map(move |i| {
                     let r = &run[i];
                     self.release(&r.event, &r.claim.owner, NOT_REACHED)
                         .instrument(r.span.clone())

@@ -277,8 +277,14 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         }
         // The first write is the ordering gate; the others touch items of their own (one per draw
         // winner), so all go out together. `buffered` keeps the results in plan order.
-        let applied: Vec<_> = stream::iter(&plan.writes)
+        // The futures are made before the stream runs, so no closure is held across an await
+        // (which would keep the batch's future from being `Send`).
+        let writes: Vec<_> = plan
+            .writes
+            .iter()
             .map(|write| self.state.apply(write, &event.id))
+            .collect();
+        let applied: Vec<_> = stream::iter(writes)
             .buffered(MAX_CONCURRENT_WRITES)
             .collect()
             .await;

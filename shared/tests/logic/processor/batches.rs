@@ -138,3 +138,13 @@ async fn message_groups_of_a_batch_run_at_the_same_time() {
     .unwrap();
     assert!(response.batch_item_failures.is_empty());
 }
+
+/// A batch's future can be spawned on a multi-threaded runtime (a brand's own runner, the soak).
+#[test]
+fn processing_a_batch_is_send() {
+    fn assert_send<T: Send>(_: T) {}
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let event = SqsEvent::default();
+    assert_send(p.process_batch(&event, 0));
+}
