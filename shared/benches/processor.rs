@@ -13,17 +13,12 @@ use fanfare_shared::adapters::memory::MemoryStateStore;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::StateOnly;
 use fanfare_shared::processor::{Processor, ProcessorOptions};
+use fanfare_shared::testing::{Hooked, StoreCall, StoreHook};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use fanfare_shared::ports::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
-};
-use fanfare_shared::ports::state::{
-    Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore,
-};
 
 const ROUND_TRIP: Duration = Duration::from_millis(5);
 
@@ -35,61 +30,37 @@ async fn round_trip() {
     tokio::time::sleep(ROUND_TRIP).await;
 }
 
-/// A store whose every call takes one round trip.
-#[derive(Default)]
-struct Delayed<T>(T);
+/// Every store call takes one round trip, and is counted.
+struct RoundTrip;
 
 #[async_trait]
-impl<T: IdempotencyStore> IdempotencyStore for Delayed<T> {
-    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
-        round_trip().await;
-        self.0.claim(claim).await
-    }
-    async fn finish(
+impl StoreHook for RoundTrip {
+    async fn before(
         &self,
-        id: &str,
-        owner: &str,
-        status: Status,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
+        _: StoreCall<'_>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         round_trip().await;
-        self.0.finish(id, owner, status, now).await
-    }
-    async fn release(
-        &self,
-        id: &str,
-        owner: &str,
-        code: &str,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
-        round_trip().await;
-        self.0.release(id, owner, code, now).await
-    }
-    async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
-        round_trip().await;
-        self.0.record_conflict(claim).await
+        Ok(())
     }
 }
 
-#[async_trait]
-impl<T: StateStore> StateStore for Delayed<T> {
-    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
-        round_trip().await;
-        self.0.apply(write, event_id).await
-    }
-    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
-        round_trip().await;
-        self.0.apply_merged(write).await
-    }
-}
-
-type DelayedBench =
-    Processor<Delayed<MemoryIdempotencyStore>, Delayed<MemoryStateStore>, StateOnly, FixedClock>;
+type DelayedBench = Processor<
+    Hooked<MemoryIdempotencyStore, RoundTrip>,
+    Hooked<MemoryStateStore, RoundTrip>,
+    StateOnly,
+    FixedClock,
+>;
 
 fn delayed_processor() -> DelayedBench {
     Processor::new(
-        Delayed::default(),
-        Delayed::default(),
+        Hooked {
+            inner: MemoryIdempotencyStore::default(),
+            hook: RoundTrip,
+        },
+        Hooked {
+            inner: MemoryStateStore::default(),
+            hook: RoundTrip,
+        },
         StateOnly,
         FixedClock(Utc.timestamp_opt(1_767_225_610, 0).unwrap()),
         ProcessorOptions::default(),

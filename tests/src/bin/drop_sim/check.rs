@@ -15,7 +15,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::profile::Receiver;
-use crate::stores::{Model, Simulated};
+use crate::stores::{Model, Modelled};
+use fanfare_shared::testing::Hooked;
 
 /// The bench's batches: ten consumers' admissions, or one consumer's ten position updates.
 fn shape(groups: usize) -> SqsEvent {
@@ -67,13 +68,13 @@ fn median_ms(paused: bool, event: &SqsEvent) -> f64 {
             model.real_time = !paused;
             let model = Arc::new(model);
             let p = processor_at(
-                Simulated {
+                Hooked {
                     inner: MemoryIdempotencyStore::default(),
-                    model: model.clone(),
+                    hook: Modelled(model.clone()),
                 },
-                Simulated {
+                Hooked {
                     inner: MemoryStateStore::default(),
-                    model,
+                    hook: Modelled(model),
                 },
                 StateOnly,
                 T0_MS,

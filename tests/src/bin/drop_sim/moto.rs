@@ -7,21 +7,15 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use fanfare_integration_tests::{create_tables, moto_config};
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
-use fanfare_shared::ports::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
-};
-use fanfare_shared::ports::state::{
-    Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore,
-};
+use fanfare_shared::testing::{Hooked, StoreCall, StoreHook};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use tokio::time::Instant;
 
 use crate::arrivals::{self, Family};
 use crate::profile::Profile;
 use crate::report;
 use crate::run::{self, Stores};
-use crate::stores::{family_of, family_of_item, Usage};
+use crate::stores::{family_of_call, Usage};
 
 /// Every call's round trip (ms) and the requests per family.
 #[derive(Default)]
@@ -30,69 +24,26 @@ struct Calls {
     usage: Mutex<HashMap<Family, Usage>>,
 }
 
-/// A real store, timed.
-struct Measured<T> {
-    inner: T,
-    calls: Arc<Calls>,
-}
+/// A hook that times every call of a real store and counts it for its family.
+struct Stopwatch(Arc<Calls>);
 
-impl<T> Measured<T> {
-    async fn time<R>(&self, family: Family, call: impl std::future::Future<Output = R>) -> R {
-        let started = Instant::now();
-        let out = call.await;
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        self.calls.latencies.lock().unwrap().push(ms);
-        self.calls
-            .usage
+#[async_trait]
+impl StoreHook for Stopwatch {
+    async fn before(
+        &self,
+        call: StoreCall<'_>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let mut usage = self.0.usage.lock().unwrap();
+        usage.entry(family_of_call(call)).or_default().requests += 1;
+        Ok(())
+    }
+
+    fn after(&self, _: StoreCall<'_>, took: std::time::Duration) {
+        self.0
+            .latencies
             .lock()
             .unwrap()
-            .entry(family)
-            .or_default()
-            .requests += 1;
-        out
-    }
-}
-
-#[async_trait]
-impl<T: IdempotencyStore> IdempotencyStore for Measured<T> {
-    async fn claim(&self, c: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
-        self.time(family_of(&c.event_id), self.inner.claim(c)).await
-    }
-    async fn finish(
-        &self,
-        id: &str,
-        owner: &str,
-        status: Status,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
-        self.time(family_of(id), self.inner.finish(id, owner, status, now))
-            .await
-    }
-    async fn release(
-        &self,
-        id: &str,
-        owner: &str,
-        code: &str,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
-        self.time(family_of(id), self.inner.release(id, owner, code, now))
-            .await
-    }
-    async fn record_conflict(&self, c: &Claim) -> Result<(), IdempotencyError> {
-        self.time(family_of(&c.event_id), self.inner.record_conflict(c))
-            .await
-    }
-}
-
-#[async_trait]
-impl<T: StateStore> StateStore for Measured<T> {
-    async fn apply(&self, w: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
-        self.time(family_of_item(&w.pk), self.inner.apply(w, event_id))
-            .await
-    }
-    async fn apply_merged(&self, w: &MergedWrite) -> Result<MergedApplied, StateError> {
-        self.time(family_of_item(&w.pk), self.inner.apply_merged(w))
-            .await
+            .push(took.as_secs_f64() * 1000.0);
     }
 }
 
@@ -148,13 +99,13 @@ pub fn agrees() -> bool {
         let (ids_table, state_table) = create_tables();
         let c = calls.clone();
         let stores = Stores {
-            ids: Measured {
+            ids: Hooked {
                 inner: DynamoIdempotencyStore::new(ddb.clone(), &ids_table),
-                calls: calls.clone(),
+                hook: Stopwatch(calls.clone()),
             },
-            state: Measured {
+            state: Hooked {
                 inner: DynamoStateStore::new(ddb, &state_table),
-                calls: calls.clone(),
+                hook: Stopwatch(calls.clone()),
             },
             usage: Box::new(move || c.usage.lock().unwrap().clone()),
         };

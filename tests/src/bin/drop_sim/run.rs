@@ -20,7 +20,8 @@ use crate::ingest::ingest;
 use crate::lambda::{Tally, Worker};
 use crate::profile::Profile;
 use crate::queue::Queue;
-use crate::stores::{Model, Simulated, Usage};
+use crate::stores::{Model, Modelled, Usage};
+use fanfare_shared::testing::Hooked;
 
 /// The stores a run uses, and how their usage is read back at the end.
 pub struct Stores<I, S> {
@@ -95,13 +96,13 @@ pub async fn simulate_measured(
     model.measured_ms = measured_ms;
     let model = Arc::new(model);
     let stores = Stores {
-        ids: Simulated {
+        ids: Hooked {
             inner: MemoryIdempotencyStore::default(),
-            model: model.clone(),
+            hook: Modelled(model.clone()),
         },
-        state: Simulated {
+        state: Hooked {
             inner: MemoryStateStore::default(),
-            model: model.clone(),
+            hook: Modelled(model.clone()),
         },
         usage: Box::new(move || model.usage.lock().unwrap().clone()),
     };

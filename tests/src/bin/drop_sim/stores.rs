@@ -1,4 +1,4 @@
-//! The stores as DynamoDB serves them, around the real in-memory stores: a round trip drawn from a
+//! The stores as DynamoDB serves them, as a hook (`Modelled`) around the real in-memory stores: a round trip drawn from a
 //! log-normal latency per call, the per-partition write limit with the SDK's retries, and every
 //! request and write unit counted per family.
 
@@ -7,12 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use fanfare_shared::ports::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
-};
-use fanfare_shared::ports::state::{
-    Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore,
-};
+use fanfare_shared::testing::{StoreCall, StoreHook};
 use rand::rngs::StdRng;
 use rand::Rng;
 use tokio::time::Instant;
@@ -141,16 +136,14 @@ impl Model {
         Err(Throttled)
     }
 
-    fn record(&self, event_id: &str) -> (Family, u64) {
-        (
-            family_of(event_id),
-            self.record_units.get(event_id).copied().unwrap_or(1),
-        )
+    /// The write units of the event's record (its archived body and bookkeeping).
+    fn record_units(&self, event_id: &str) -> u64 {
+        self.record_units.get(event_id).copied().unwrap_or(1)
     }
 }
 
 /// The family of one of the simulation's event ids.
-pub fn family_of(id: &str) -> Family {
+fn family_of(id: &str) -> Family {
     if id.starts_with("evt_entry") || id.starts_with("evt_draw") {
         Family::Draw
     } else if id.starts_with("evt_bid") || id.starts_with("evt_auction") {
@@ -160,7 +153,7 @@ pub fn family_of(id: &str) -> Family {
     }
 }
 
-pub fn family_of_item(pk: &str) -> Family {
+fn family_of_item(pk: &str) -> Family {
     match pk.split('/').next() {
         Some("draw") => Family::Draw,
         Some("auction") => Family::Auction,
@@ -168,80 +161,36 @@ pub fn family_of_item(pk: &str) -> Family {
     }
 }
 
-/// A store behind the model.
-pub struct Simulated<T> {
-    pub inner: T,
-    pub model: Arc<Model>,
+/// The family a store call serves, from its event id or its item's partition key.
+pub fn family_of_call(call: StoreCall<'_>) -> Family {
+    match call {
+        StoreCall::Claim { event_id }
+        | StoreCall::Finish { event_id }
+        | StoreCall::Release { event_id }
+        | StoreCall::RecordConflict { event_id } => family_of(event_id),
+        StoreCall::Apply { pk } | StoreCall::ApplyMerged { pk } => family_of_item(pk),
+    }
 }
 
-fn unavailable_ids(e: Throttled) -> IdempotencyError {
-    IdempotencyError::Unavailable(Box::new(e))
-}
-
-#[async_trait]
-impl<T: IdempotencyStore> IdempotencyStore for Simulated<T> {
-    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
-        let (family, units) = self.model.record(&claim.event_id);
-        self.model
-            .call(family, None, units)
-            .await
-            .map_err(unavailable_ids)?;
-        self.inner.claim(claim).await
-    }
-    async fn finish(
-        &self,
-        id: &str,
-        owner: &str,
-        status: Status,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
-        let (family, units) = self.model.record(id);
-        self.model
-            .call(family, None, units)
-            .await
-            .map_err(unavailable_ids)?;
-        self.inner.finish(id, owner, status, now).await
-    }
-    async fn release(
-        &self,
-        id: &str,
-        owner: &str,
-        code: &str,
-        now: i64,
-    ) -> Result<(), IdempotencyError> {
-        let (family, units) = self.model.record(id);
-        self.model
-            .call(family, None, units)
-            .await
-            .map_err(unavailable_ids)?;
-        self.inner.release(id, owner, code, now).await
-    }
-    async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
-        let (family, units) = self.model.record(&claim.event_id);
-        self.model
-            .call(family, None, units)
-            .await
-            .map_err(unavailable_ids)?;
-        self.inner.record_conflict(claim).await
-    }
-}
+/// The model as a hook around a store: records are per event (never a hot partition), state writes
+/// share their entity's partition.
+pub struct Modelled(pub Arc<Model>);
 
 #[async_trait]
-impl<T: StateStore> StateStore for Simulated<T> {
-    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
-        let family = family_of_item(&write.pk);
-        self.model
-            .call(family, Some(&write.pk), 1)
-            .await
-            .map_err(|e| StateError::Unavailable(Box::new(e)))?;
-        self.inner.apply(write, event_id).await
-    }
-    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
-        let family = family_of_item(&write.pk);
-        self.model
-            .call(family, Some(&write.pk), 1)
-            .await
-            .map_err(|e| StateError::Unavailable(Box::new(e)))?;
-        self.inner.apply_merged(write).await
+impl StoreHook for Modelled {
+    async fn before(
+        &self,
+        call: StoreCall<'_>,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let family = family_of_call(call);
+        let (partition, units) = match call {
+            StoreCall::Apply { pk } | StoreCall::ApplyMerged { pk } => (Some(pk), 1),
+            StoreCall::Claim { event_id }
+            | StoreCall::Finish { event_id }
+            | StoreCall::Release { event_id }
+            | StoreCall::RecordConflict { event_id } => (None, self.0.record_units(event_id)),
+        };
+        self.0.call(family, partition, units).await?;
+        Ok(())
     }
 }

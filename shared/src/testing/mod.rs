@@ -17,6 +17,10 @@
 //! # }
 //! ```
 
+mod hooked;
+
+pub use hooked::{Hooked, StoreCall, StoreHook};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,116 @@
+//! A store behind a hook that runs around each call: a fixed delay (benchmarks), a modelled round
+//! trip with throttling (the drop simulation), a stopwatch (its calibration on moto). The ports'
+//! methods are listed once, here, so each wrapper says only what it adds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use crate::ports::state::{Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Which call a hook sees: the record's event id, or the state item's partition key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreCall<'a> {
+    Claim { event_id: &'a str },
+    Finish { event_id: &'a str },
+    Release { event_id: &'a str },
+    RecordConflict { event_id: &'a str },
+    Apply { pk: &'a str },
+    ApplyMerged { pk: &'a str },
+}
+
+#[async_trait]
+pub trait StoreHook: Send + Sync {
+    /// Before the call: wait, count, or refuse it (the store then answers unavailable).
+    async fn before(&self, call: StoreCall<'_>) -> Result<(), BoxError>;
+
+    /// After the call, with how long the store took.
+    fn after(&self, call: StoreCall<'_>, took: Duration) {
+        let _ = (call, took);
+    }
+}
+
+/// `inner` with `hook` around every call.
+pub struct Hooked<T, K> {
+    pub inner: T,
+    pub hook: K,
+}
+
+impl<T, K: StoreHook> Hooked<T, K> {
+    async fn run<R>(
+        &self,
+        call: StoreCall<'_>,
+        work: impl Future<Output = R>,
+    ) -> Result<R, BoxError> {
+        self.hook.before(call).await?;
+        let started = Instant::now();
+        let out = work.await;
+        self.hook.after(call, started.elapsed());
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl<T: IdempotencyStore, K: StoreHook> IdempotencyStore for Hooked<T, K> {
+    async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
+        let call = StoreCall::Claim {
+            event_id: &claim.event_id,
+        };
+        self.run(call, self.inner.claim(claim))
+            .await
+            .map_err(IdempotencyError::Unavailable)?
+    }
+    async fn finish(
+        &self,
+        id: &str,
+        owner: &str,
+        status: Status,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
+        let work = self.inner.finish(id, owner, status, now);
+        self.run(StoreCall::Finish { event_id: id }, work)
+            .await
+            .map_err(IdempotencyError::Unavailable)?
+    }
+    async fn release(
+        &self,
+        id: &str,
+        owner: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<(), IdempotencyError> {
+        let work = self.inner.release(id, owner, code, now);
+        self.run(StoreCall::Release { event_id: id }, work)
+            .await
+            .map_err(IdempotencyError::Unavailable)?
+    }
+    async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
+        let call = StoreCall::RecordConflict {
+            event_id: &claim.event_id,
+        };
+        self.run(call, self.inner.record_conflict(claim))
+            .await
+            .map_err(IdempotencyError::Unavailable)?
+    }
+}
+
+#[async_trait]
+impl<T: StateStore, K: StoreHook> StateStore for Hooked<T, K> {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        let work = self.inner.apply(write, event_id);
+        self.run(StoreCall::Apply { pk: &write.pk }, work)
+            .await
+            .map_err(StateError::Unavailable)?
+    }
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
+        let work = self.inner.apply_merged(write);
+        self.run(StoreCall::ApplyMerged { pk: &write.pk }, work)
+            .await
+            .map_err(StateError::Unavailable)?
+    }
+}
