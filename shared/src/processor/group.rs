@@ -65,7 +65,13 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let mut outcomes = Vec::new();
         while outcomes.len() < messages.len() {
             let rest = &messages[outcomes.len()..];
-            let run = self.prepare_run(rest, deadline_ms);
+            // A lone message (the common case) goes straight to the one-by-one path: preparing a
+            // run would parse, redact and plan it twice.
+            let run = if rest.len() > 1 {
+                self.prepare_run(rest, deadline_ms)
+            } else {
+                Vec::new()
+            };
             let done = if run.len() > 1 {
                 self.process_run(&run).await
             } else {

@@ -51,6 +51,20 @@ fn lifecycle() -> Vec<String> {
     ]
 }
 
+/// The consumer's state item.
+fn admission_state(state: &State) -> BTreeMap<String, Attr> {
+    let items = state.items.lock().unwrap();
+    items[&("admission/x/c".to_string(), "STATE".to_string())].clone()
+}
+
+/// `order` with a copy of event `e` inserted at `at` for each `(e, at)`.
+fn with_copies(mut order: Vec<usize>, copies: Vec<(usize, usize)>) -> Vec<usize> {
+    for (event, at) in copies {
+        order.insert(at.min(order.len()), event);
+    }
+    order
+}
+
 async fn final_state(order: &[usize]) -> BTreeMap<String, Attr> {
     let events = lifecycle();
     let (ids, state) = stores();
@@ -59,8 +73,7 @@ async fn final_state(order: &[usize]) -> BTreeMap<String, Attr> {
         let outcome = p.process(msg(&events[i]), 0).await;
         assert!(outcome.acknowledged(), "{outcome:?}");
     }
-    let items = state.items.lock().unwrap();
-    items[&("admission/x/c".to_string(), "STATE".to_string())].clone()
+    admission_state(&state)
 }
 
 proptest! {
@@ -71,10 +84,7 @@ proptest! {
         duplicates in proptest::collection::vec((0..6usize, 0..12usize), 0..6),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let mut delivered = order.clone();
-        for (event, at) in duplicates {
-            delivered.insert(at.min(delivered.len()), event);
-        }
+        let delivered = with_copies(order, duplicates);
         let expected = runtime.block_on(final_state(&[0, 1, 2, 3, 4, 5]));
         let got = runtime.block_on(final_state(&delivered));
         prop_assert_eq!(&got["status"], &Attr::s("completed"));
@@ -104,8 +114,7 @@ async fn final_state_in_batches(order: &[usize], sizes: &[usize]) -> BTreeMap<St
         let failed = p.process_messages(&messages, 0).await;
         assert!(failed.is_empty(), "{failed:?}");
     }
-    let items = state.items.lock().unwrap();
-    items[&("admission/x/c".to_string(), "STATE".to_string())].clone()
+    admission_state(&state)
 }
 
 proptest! {
@@ -117,10 +126,7 @@ proptest! {
         sizes in proptest::collection::vec(1..=10usize, 1..4),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let mut delivered = order.clone();
-        for (event, at) in duplicates {
-            delivered.insert(at.min(delivered.len()), event);
-        }
+        let delivered = with_copies(order, duplicates);
         let expected = runtime.block_on(final_state(&[0, 1, 2, 3, 4, 5]));
         let got = runtime.block_on(final_state_in_batches(&delivered, &sizes));
         prop_assert_eq!(got, expected);
