@@ -17,9 +17,11 @@ use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerEr
 use fanfare_shared::processor::{IncomingMessage, Outcome, Processor};
 
 mod hot_group;
+mod item_size;
 
 pub use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 pub use hot_group::*;
+pub use item_size::*;
 const DATA: &str = r#"{"experienceId":"x","consumerId":"c","orderId":"o1"}"#;
 
 /// A pair of fresh, empty stores, and a way to read a state item back.
@@ -33,6 +35,8 @@ pub trait Backend: Send + Sync + Sized {
     /// One state item's attributes as text (numbers as their decimal text), without bookkeeping
     /// that names the last writer.
     async fn item(&self, pk: &str, sk: &str) -> BTreeMap<String, String>;
+    /// The largest state item, its key and its size in bytes as DynamoDB bills it.
+    async fn largest_item(&self) -> (String, String, usize);
 }
 
 /// Counts handler runs (shared between processors racing for one event).

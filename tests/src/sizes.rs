@@ -42,6 +42,27 @@ fn value_size(value: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
     }
 }
 
+/// A state item of the in-memory store, sized by the same rules (its key attributes included).
+pub fn state_item_size(
+    pk: &str,
+    sk: &str,
+    item: &std::collections::BTreeMap<String, fanfare_shared::ports::state::Attr>,
+) -> usize {
+    use fanfare_shared::ports::state::{fields, Attr};
+    let key = fields::PK.len() + pk.len() + fields::SK.len() + sk.len();
+    key + item
+        .iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    Attr::S(s) => s.len(),
+                    Attr::N(n) => number_size(n),
+                    Attr::Bool(_) => 1,
+                }
+        })
+        .sum::<usize>()
+}
+
 /// Write units for a write of an item of `bytes` (1 per started KB).
 pub fn write_units(bytes: usize) -> usize {
     bytes.div_ceil(1024).max(1)

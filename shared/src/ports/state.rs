@@ -95,9 +95,9 @@ pub struct ItemWrite {
     /// Removed when the write is not stale (e.g. personal data on `consumer.deleted`).
     pub remove: Vec<&'static str>,
     /// Set only where absent: what an event reports about the entity, whatever the order.
+    /// Nothing accumulates on an item (no sets, no lists): what each event adds is an item of its
+    /// own, so no item grows with its entity's events (DynamoDB bills a write by the item's size).
     pub facts: Vec<(&'static str, Attr)>,
-    /// Added to a string set (idempotent accumulation, e.g. bid ids).
-    pub add_to_set: Vec<(&'static str, String)>,
 }
 
 impl ItemWrite {
@@ -109,7 +109,6 @@ impl ItemWrite {
             moving: Vec::new(),
             remove: Vec::new(),
             facts: Vec::new(),
-            add_to_set: Vec::new(),
         }
     }
 
@@ -175,8 +174,6 @@ pub struct MergedWrite {
     pub moving: Vec<(&'static str, Option<Attr>, Version)>,
     /// Each fact once: the first writer's value, set where absent.
     pub facts: Vec<(&'static str, Attr)>,
-    /// Values added to string sets.
-    pub add_to_set: Vec<(&'static str, String)>,
 }
 
 /// What the item held before a merged write.

@@ -25,13 +25,12 @@ pub(super) fn merge(writes: &[RunWrite<'_>]) -> Option<MergedWrite> {
         newest: None,
         moving: Vec::new(),
         facts: Vec::new(),
-        add_to_set: Vec::new(),
     };
     for (write, event_id) in writes {
         let version = match &write.gate {
             Gate::Versioned(v) => v,
             Gate::Unversioned if write.moving.is_empty() && write.remove.is_empty() => {
-                add_facts_and_sets(&mut merged, write);
+                add_facts(&mut merged, write);
                 continue;
             }
             Gate::Unversioned => return None,
@@ -56,7 +55,7 @@ pub(super) fn merge(writes: &[RunWrite<'_>]) -> Option<MergedWrite> {
                 None => merged.moving.push((name, value, version.clone())),
             }
         }
-        add_facts_and_sets(&mut merged, write);
+        add_facts(&mut merged, write);
     }
     let mixed = merged
         .facts
@@ -65,22 +64,18 @@ pub(super) fn merge(writes: &[RunWrite<'_>]) -> Option<MergedWrite> {
     (!mixed).then_some(merged)
 }
 
-fn add_facts_and_sets(merged: &mut MergedWrite, write: &ItemWrite) {
+fn add_facts(merged: &mut MergedWrite, write: &ItemWrite) {
     for (name, value) in &write.facts {
         if !merged.facts.iter().any(|(n, _)| n == name) {
             merged.facts.push((name, value.clone()));
         }
     }
-    merged.add_to_set.extend(write.add_to_set.iter().cloned());
 }
 
 impl MergedWrite {
-    /// Nothing to write (unversioned writes without facts or sets).
+    /// Nothing to write (unversioned writes without facts).
     pub(super) fn is_empty(&self) -> bool {
-        self.newest.is_none()
-            && self.moving.is_empty()
-            && self.facts.is_empty()
-            && self.add_to_set.is_empty()
+        self.newest.is_none() && self.moving.is_empty() && self.facts.is_empty()
     }
 }
 

@@ -64,14 +64,6 @@ pub async fn reference_state(events: &[GeneratedEvent]) -> (StateSnapshot, Vec<O
         }
     }
     drop(items);
-    let sets = state.sets.lock().unwrap_or_else(|p| p.into_inner());
-    for ((pk, sk, name), members) in sets.iter() {
-        let members: Vec<&str> = members.iter().map(String::as_str).collect();
-        snapshot
-            .entry((pk.clone(), sk.clone()))
-            .or_default()
-            .insert(name.clone(), format!("SS:{}", members.join(",")));
-    }
     (snapshot, outcomes)
 }
 

@@ -76,3 +76,61 @@ async fn failed_events_are_listed_by_time_until_they_succeed() {
         .unwrap()
         .is_empty());
 }
+
+/// A mass failure spreads over the failed index's key values (one value is one index partition,
+/// and a throttled index throttles the table), and the list reads every one, newest first.
+#[tokio::test]
+async fn failures_spread_over_the_index_shards_and_list_newest_first() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use fanfare_shared::adapters::dynamodb::record;
+    let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
+    let (idempotency_table, state_table) = create_tables();
+    let store = DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table);
+    for i in 0..40i64 {
+        let p = Processor::new(
+            DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table),
+            DynamoStateStore::new(ddb.clone(), &state_table),
+            Erp { down: true.into() },
+            FixedClock(Utc.timestamp_millis_opt(T0 + i * 1_000).unwrap()),
+            ProcessorOptions::default(),
+        );
+        let paid = format!(
+            r#"{{"id":"evt_paid_{i}","type":"order.paid","created":1767225600,"data":{{"orderId":"o{i}"}}}}"#
+        );
+        assert!(matches!(
+            p.process(IncomingMessage::raw(&paid), 0).await,
+            Outcome::Failed(_)
+        ));
+    }
+    // A record failed before the index was sharded still carries the one old value.
+    ddb.update_item()
+        .table_name(&idempotency_table)
+        .key(record::EVENT_ID, AttributeValue::S("evt_paid_0".into()))
+        .update_expression("SET failedFlag = :f")
+        .expression_attribute_values(":f", AttributeValue::S(record::FAILED.into()))
+        .send()
+        .await
+        .unwrap();
+    let items = ddb
+        .scan()
+        .table_name(&idempotency_table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    let shards: std::collections::BTreeSet<String> = items
+        .iter()
+        .filter_map(|item| item.get(record::FAILED_FLAG)?.as_s().ok().cloned())
+        .collect();
+    assert!(shards.len() >= 8, "40 failures on {shards:?}");
+
+    let listed = store.failed_since(T0 - 3_600_000, 100).await.unwrap();
+    let ids: Vec<String> = listed.iter().map(|r| r.event_id.clone()).collect();
+    let expected: Vec<String> = (0..40).rev().map(|i| format!("evt_paid_{i}")).collect();
+    assert_eq!(ids, expected, "every shard read, newest first");
+    let newest = store.failed_since(T0 - 3_600_000, 5).await.unwrap();
+    assert_eq!(newest.len(), 5);
+    assert_eq!(newest[0].event_id, "evt_paid_39");
+    assert_eq!(newest[4].event_id, "evt_paid_35");
+}

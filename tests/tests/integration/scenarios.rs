@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use fanfare_integration_tests::scenarios::{self, Backend};
 use fanfare_integration_tests::{create_tables, moto_config};
+use fanfare_integration_tests::{item_size, state_item_size};
 use fanfare_shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use fanfare_shared::adapters::memory::{MemoryIdempotencyStore, MemoryStateStore};
 use fanfare_shared::ports::state::{fields, Attr};
@@ -48,6 +49,14 @@ impl Backend for Memory {
                 (name.clone(), text)
             })
             .collect()
+    }
+    async fn largest_item(&self) -> (String, String, usize) {
+        let items = self.state.items.lock().unwrap_or_else(|p| p.into_inner());
+        items
+            .iter()
+            .map(|((pk, sk), item)| (pk.clone(), sk.clone(), state_item_size(pk, sk, item)))
+            .max_by_key(|(_, _, bytes)| *bytes)
+            .unwrap_or_default()
     }
 }
 
@@ -104,6 +113,29 @@ impl Backend for Dynamo {
             })
             .collect()
     }
+    async fn largest_item(&self) -> (String, String, usize) {
+        let items = self
+            .ddb
+            .scan()
+            .table_name(&self.state_table)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("moto answers");
+        items
+            .iter()
+            .map(|item| {
+                let key = |name: &str| match item.get(name) {
+                    Some(AttributeValue::S(v)) => v.clone(),
+                    _ => String::new(),
+                };
+                (key(fields::PK), key(fields::SK), item_size(item))
+            })
+            .max_by_key(|(_, _, bytes)| *bytes)
+            .unwrap_or_default()
+    }
 }
 
 /// Each scenario, once per backend.
@@ -130,4 +162,5 @@ on_both_backends!(
     a_hot_batch_with_duplicates_and_disorder_matches_one_by_one,
     a_hot_auction_batch_matches_one_by_one,
     a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group,
+    no_item_grows_with_its_entitys_events,
 );

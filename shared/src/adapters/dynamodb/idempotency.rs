@@ -220,7 +220,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let mut e = Expr::default();
         e.set(record::STATUS, s(Status::Failed.as_str()));
         e.set(record::LAST_ERROR, s(error_code));
-        e.set(record::FAILED_FLAG, s(record::FAILED));
+        e.set(record::FAILED_FLAG, s(record::failed_flag(event_id)));
         e.set(record::UPDATED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);
         self.close(event_id, owner, e).await

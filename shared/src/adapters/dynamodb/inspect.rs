@@ -71,9 +71,28 @@ pub struct ArchivedEvent {
 
 impl DynamoIdempotencyStore {
     /// Records whose last attempt failed at or after `since_ms`, newest first, at most `limit`:
-    /// a query of the sparse failed index, never a scan of the table.
+    /// a query of each of the sparse failed index's key values (never a scan of the table), the
+    /// newest `limit` of each merged.
     pub async fn failed_since(
         &self,
+        since_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<FailedRecord>, IdempotencyError> {
+        let mut found = Vec::new();
+        for flag in record::failed_flags() {
+            found.extend(self.failed_in(&flag, since_ms, limit).await?);
+        }
+        found.sort_by(|a, b| {
+            (b.last_attempt_ms, &b.event_id).cmp(&(a.last_attempt_ms, &a.event_id))
+        });
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// The newest `limit` failed records under one of the index's key values.
+    async fn failed_in(
+        &self,
+        flag_value: &str,
         since_ms: i64,
         limit: usize,
     ) -> Result<Vec<FailedRecord>, IdempotencyError> {
@@ -83,7 +102,7 @@ impl DynamoIdempotencyStore {
             let mut e = Expr::default();
             let flag = e.name(record::FAILED_FLAG);
             let updated = e.name(record::UPDATED_AT_MS);
-            let failed = e.value(s(record::FAILED));
+            let failed = e.value(s(flag_value));
             let since = e.value(n(since_ms));
             let out = self
                 .client

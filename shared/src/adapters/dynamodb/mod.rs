@@ -43,10 +43,34 @@ pub mod record {
     pub const CONFLICT_COUNT: &str = "conflictCount";
     pub const CONFLICT_OF: &str = "conflictOf";
     pub const REPLAY_ID: &str = "replayId";
-    /// `failed` while the record's last attempt failed, absent otherwise: the partition key of the
-    /// sparse index [`FAILED_INDEX`], which only failed records enter (`fanfare-webhooks events`).
+    /// `failed#<shard>` while the record's last attempt failed, absent otherwise: the partition
+    /// key of the sparse index [`FAILED_INDEX`](super::FAILED_INDEX), which only failed records
+    /// enter (`fanfare-webhooks events`).
     pub const FAILED_FLAG: &str = "failedFlag";
+    /// What records failed before the index was sharded carry (still read).
     pub const FAILED: &str = "failed";
+
+    /// Key values the failed index is spread over. One value would put every failing record of a
+    /// mass failure on one index partition (1,000 write units a second), and a throttled index
+    /// throttles the table's own writes: claims and releases of every event.
+    pub const FAILED_SHARDS: u32 = 16;
+
+    /// The failed index's key value for an event: a stable hash of its id picks the shard.
+    pub fn failed_flag(event_id: &str) -> String {
+        // FNV-1a: stable across builds and platforms (std's hasher is not).
+        let hash = event_id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        format!("{FAILED}#{:02}", hash % FAILED_SHARDS)
+    }
+
+    /// Every key value the failed index holds: the shards, and the one value of records failed
+    /// before it was sharded.
+    pub fn failed_flags() -> impl Iterator<Item = String> {
+        (0..FAILED_SHARDS)
+            .map(|shard| format!("{FAILED}#{shard:02}"))
+            .chain(std::iter::once(FAILED.to_string()))
+    }
 }
 
 /// The idempotency table's sparse index of failed records, newest attempt last (`updatedAtMs`).

@@ -70,12 +70,9 @@ impl DynamoStateStore {
     }
 }
 
-fn add_facts_and_sets(e: &mut Expr, write: &ItemWrite) {
+fn add_facts(e: &mut Expr, write: &ItemWrite) {
     for (name, value) in &write.facts {
         e.set_if_absent(name, attr(value));
-    }
-    for (name, value) in &write.add_to_set {
-        e.add(name, AttributeValue::Ss(vec![value.clone()]));
     }
 }
 
@@ -91,7 +88,7 @@ impl StateStore for DynamoStateStore {
                 for name in &write.remove {
                     e.remove(name);
                 }
-                add_facts_and_sets(&mut e, write);
+                add_facts(&mut e, write);
                 if !e.is_empty() {
                     self.send(e.apply(self.update(write), None)).await?;
                 }
@@ -112,7 +109,7 @@ impl StateStore for DynamoStateStore {
             e.remove(name);
             e.set(&fields::field_version(name), s(version));
         }
-        add_facts_and_sets(&mut e, write);
+        add_facts(&mut e, write);
         let version_name = e.name(fields::VERSION);
         let ours = e.value(s(version));
         let condition = format!("attribute_not_exists({version_name}) OR {version_name} <= {ours}");
@@ -145,7 +142,7 @@ impl StateStore for DynamoStateStore {
                 .await?;
         }
         let mut e = Expr::default();
-        add_facts_and_sets(&mut e, write);
+        add_facts(&mut e, write);
         if !e.is_empty() {
             self.send(e.apply(self.update(write), None)).await?;
         }
@@ -168,18 +165,6 @@ impl StateStore for DynamoStateStore {
         }
         for (name, value) in &write.facts {
             e.set_if_absent(name, attr(value));
-        }
-        // One ADD per set: an expression may name an attribute once.
-        let mut sets: Vec<(&str, Vec<String>)> = Vec::new();
-        for (name, value) in &write.add_to_set {
-            match sets.iter_mut().find(|(n, _)| n == name) {
-                Some((_, values)) if !values.contains(value) => values.push(value.clone()),
-                Some(_) => {}
-                None => sets.push((name, vec![value.clone()])),
-            }
-        }
-        for (name, values) in sets {
-            e.add(name, AttributeValue::Ss(values));
         }
         let condition = write.floor.as_ref().map(|floor| {
             let version_name = e.name(fields::VERSION);

@@ -1,6 +1,6 @@
 //! The state store in memory, with the same semantics as the DynamoDB one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -17,7 +17,6 @@ pub type Item = BTreeMap<String, Attr>;
 #[derive(Default)]
 pub struct MemoryStateStore {
     pub items: Mutex<BTreeMap<(String, String), Item>>,
-    pub sets: Mutex<BTreeMap<(String, String, String), BTreeSet<String>>>,
 }
 
 #[async_trait]
@@ -67,8 +66,6 @@ impl StateStore for MemoryStateStore {
         for (name, value) in &write.facts {
             item.entry((*name).into()).or_insert_with(|| value.clone());
         }
-        drop(items);
-        self.add_to_sets(&write.pk, &write.sk, &write.add_to_set);
         Ok(applied)
     }
 
@@ -100,20 +97,7 @@ impl StateStore for MemoryStateStore {
         for (name, value) in &write.facts {
             item.entry((*name).into()).or_insert_with(|| value.clone());
         }
-        drop(items);
-        self.add_to_sets(&write.pk, &write.sk, &write.add_to_set);
         Ok(MergedApplied::Applied(previous))
-    }
-}
-
-impl MemoryStateStore {
-    fn add_to_sets(&self, pk: &str, sk: &str, members: &[(&'static str, String)]) {
-        let mut sets = self.sets.lock().unwrap_or_else(|p| p.into_inner());
-        for (name, value) in members {
-            sets.entry((pk.to_string(), sk.to_string(), (*name).to_string()))
-                .or_default()
-                .insert(value.clone());
-        }
     }
 }
 

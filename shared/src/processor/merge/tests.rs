@@ -10,27 +10,20 @@ use crate::ports::state::{Attr, MergedApplied, StateStore};
 const MOVING: [&str; 3] = ["status", "position", "email"];
 const FACTS: [&str; 2] = ["enteredAt", "experienceId"];
 
-/// A write's shape: gate (time, rank), moving fields, an email removal, facts, a set member.
-type Shape = (
-    Option<(i64, u8)>,
-    Vec<(usize, u8)>,
-    bool,
-    Vec<(usize, u8)>,
-    Option<u8>,
-);
+/// A write's shape: gate (time, rank), moving fields, an email removal, facts.
+type Shape = (Option<(i64, u8)>, Vec<(usize, u8)>, bool, Vec<(usize, u8)>);
 
-/// A write as a plan makes one: versioned (or not), moving fields, removals, facts, set members.
+/// A write as a plan makes one: versioned (or not), moving fields, removals, facts.
 fn write_strategy() -> impl Strategy<Value = Shape> {
     (
         prop::option::weighted(0.85, (0i64..6, 0u8..3)),
         prop::collection::vec((0usize..2, 0u8..4), 0..3),
         any::<bool>(),
         prop::collection::vec((0usize..2, 0u8..4), 0..2),
-        prop::option::of(0u8..3),
     )
 }
 
-fn build(n: usize, (gate, moving, remove_email, facts, member): Shape) -> (ItemWrite, String) {
+fn build(n: usize, (gate, moving, remove_email, facts): Shape) -> (ItemWrite, String) {
     let id = format!("evt_{n}");
     let gate = match gate {
         Some((t, rank)) => Gate::Versioned(Version::of(t, rank, &id)),
@@ -50,9 +43,6 @@ fn build(n: usize, (gate, moving, remove_email, facts, member): Shape) -> (ItemW
     }
     for (field, value) in facts {
         w = w.fact(FACTS[field], Attr::s(format!("{id}-{value}")));
-    }
-    if let Some(m) = member {
-        w.add_to_set.push(("bidIds", format!("bid_{m}")));
     }
     (w, id)
 }
@@ -84,7 +74,6 @@ proptest! {
             MergedApplied::Applied(previous) => {
                 prop_assert_eq!(applied_in_order(&writes, previous), found);
                 prop_assert_eq!(&*at_once.items.lock().unwrap(), &*one_by_one.items.lock().unwrap());
-                prop_assert_eq!(&*at_once.sets.lock().unwrap(), &*one_by_one.sets.lock().unwrap());
             }
             MergedApplied::Newer => {
                 // Declined only when the item is newer than the run's oldest write; nothing written.

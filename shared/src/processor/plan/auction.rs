@@ -1,13 +1,15 @@
-//! Auctions: bids accumulate and the high bid moves only up; each bidder's outbid status is its own
-//! item; the outcome (won, then settled) is one item.
+//! Auctions: each bid is an item of its own (`BID#<bid id>`) and the high bid on the auction's item
+//! moves only up; each bidder's outbid status is its own item; the outcome (won, then settled) is
+//! one item. Nothing accumulates on the auction's item, so a bid costs the same write units at the
+//! 10,000th bid as at the first.
 
 use super::{money, n, s, text, time, Ctx, Plan, STATE_SK};
-use crate::model::EventKind::*;
+use crate::model::{key_segment, EventKind::*};
 use crate::ports::state::{Attr, Gate, ItemWrite, Version};
 
 pub(super) fn plan(ctx: &Ctx<'_>) -> Plan {
     match ctx.event.kind {
-        AuctionBidPlaced => Plan::unordered(vec![bid(ctx)]),
+        AuctionBidPlaced => Plan::unordered(bid(ctx)),
         AuctionOutbid => Plan::unordered(vec![ItemWrite::new(
             ctx.pk.clone(),
             format!("BIDDER#{}", ctx.member()),
@@ -23,11 +25,12 @@ pub(super) fn plan(ctx: &Ctx<'_>) -> Plan {
     }
 }
 
-/// A bid: its id joins the set, and it becomes the high bid if its amount is the highest yet.
-fn bid(ctx: &Ctx<'_>) -> ItemWrite {
+/// A bid: an item of its own, and the auction's high bid if its amount is the highest yet.
+fn bid(ctx: &Ctx<'_>) -> Vec<ItemWrite> {
     let e = ctx.event;
     let bid_id = e.id_field("bidId").unwrap_or_else(|| e.id.clone());
     let amount = e.money_field(&["bidAmount", "amount"]).and_then(Result::ok);
+    let bid_time = time(e, "bidTime").or(Some(ctx.at.clone()));
     let gate = match amount {
         Some(a) => Gate::Versioned(Version::by_amount(
             a,
@@ -36,18 +39,27 @@ fn bid(ctx: &Ctx<'_>) -> ItemWrite {
         )),
         None => Gate::Unversioned,
     };
-    let mut w = ItemWrite::new(ctx.pk.clone(), STATE_SK, gate)
+    let mut high = ItemWrite::new(ctx.pk.clone(), STATE_SK, gate)
         .fact("experienceId", s(e.experience_id.clone()))
         .fact("currencyCode", text(e, "currencyCode"));
     if let Some(a) = amount {
-        w = w
+        high = high
             .moving("highBid", Attr::money(a))
             .moving("highBidderId", s(ctx.consumer.clone()))
             .moving("highBidId", Attr::s(bid_id.clone()))
-            .moving("highBidAt", time(e, "bidTime").or(Some(ctx.at.clone())));
+            .moving("highBidAt", bid_time.clone());
     }
-    w.add_to_set.push(("bidIds", bid_id));
-    w
+    let own = ItemWrite::new(
+        ctx.pk.clone(),
+        format!("BID#{}", key_segment(&bid_id)),
+        Gate::Unversioned,
+    )
+    .fact("bidId", Attr::s(bid_id))
+    .fact("bidderId", s(ctx.consumer.clone()))
+    .fact("amount", amount.map(Attr::money))
+    .fact("bidAt", bid_time)
+    .fact("eventId", Attr::s(e.id.clone()));
+    vec![high, own]
 }
 
 /// `auction.won`, then `auction.settled`.
