@@ -48,6 +48,20 @@ def resolve(value, refs):
     return str(value)
 
 
+def warm_throughput(props, write_units=None):
+    """A table's or index's WarmThroughput with the template's parameter defaults (or `write_units`),
+    as numbers: moto keeps it and answers it in DescribeTable (`fanfare-webhooks doctor` reads it)."""
+    warm = props.get("WarmThroughput")
+    if not warm:
+        return {}
+    defaults = {name: p.get("Default") for name, p in load_template()["Parameters"].items()}
+    value = lambda v: int(defaults[v["Ref"]]) if isinstance(v, dict) and "Ref" in v else int(v)
+    resolved = {key: value(v) for key, v in warm.items()}
+    if write_units is not None:
+        resolved["WriteUnitsPerSecond"] = int(write_units)
+    return {"WarmThroughput": resolved}
+
+
 def create(session, endpoint, names, overrides=None):
     """The template's queues and tables in moto under `names` (logical id -> name); returns
     {logical id: queue URL or table name}. `overrides`: {(logical id, attribute): value}."""
@@ -78,8 +92,12 @@ def create(session, endpoint, names, overrides=None):
         props = res["Properties"]
         table = names[name]
         if table not in ddb.list_tables()["TableNames"]:
-            extra = {"GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"]} \
-                if "GlobalSecondaryIndexes" in props else {}
+            extra = {}
+            if "GlobalSecondaryIndexes" in props:
+                extra["GlobalSecondaryIndexes"] = [
+                    {**index, **warm_throughput(index, overrides.get((name, index["IndexName"])))}
+                    for index in props["GlobalSecondaryIndexes"]]
+            extra.update(warm_throughput(props, overrides.get((name, "WarmThroughput"))))
             ddb.create_table(TableName=table, BillingMode=props["BillingMode"],
                              AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
                              **extra)

@@ -13,15 +13,27 @@ use crate::ports::state::{Applied, ItemWrite, MergedApplied, MergedWrite, StateE
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Which call a hook sees: the record's event id, or the state item's partition key.
+/// Which call a hook sees: the record's event id, or the state write (what a model of DynamoDB's
+/// billing needs: the item's key and the attributes written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreCall<'a> {
     Claim { event_id: &'a str },
     Finish { event_id: &'a str },
     Release { event_id: &'a str },
     RecordConflict { event_id: &'a str },
-    Apply { pk: &'a str },
-    ApplyMerged { pk: &'a str },
+    Apply { write: &'a ItemWrite },
+    ApplyMerged { write: &'a MergedWrite },
+}
+
+impl StoreCall<'_> {
+    /// The state item's partition key (None for a record).
+    pub fn state_pk(&self) -> Option<&str> {
+        match self {
+            StoreCall::Apply { write } => Some(&write.pk),
+            StoreCall::ApplyMerged { write } => Some(&write.pk),
+            _ => None,
+        }
+    }
 }
 
 #[async_trait]
@@ -103,13 +115,13 @@ impl<T: IdempotencyStore, K: StoreHook> IdempotencyStore for Hooked<T, K> {
 impl<T: StateStore, K: StoreHook> StateStore for Hooked<T, K> {
     async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
         let work = self.inner.apply(write, event_id);
-        self.run(StoreCall::Apply { pk: &write.pk }, work)
+        self.run(StoreCall::Apply { write }, work)
             .await
             .map_err(StateError::Unavailable)?
     }
     async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
         let work = self.inner.apply_merged(write);
-        self.run(StoreCall::ApplyMerged { pk: &write.pk }, work)
+        self.run(StoreCall::ApplyMerged { write }, work)
             .await
             .map_err(StateError::Unavailable)?
     }

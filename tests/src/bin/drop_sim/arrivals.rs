@@ -14,18 +14,46 @@ use crate::profile::Profile;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
     Admission,
+    Order,
     Draw,
     Auction,
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [Family::Admission, Family::Draw, Family::Auction];
+    pub const ALL: [Family; 4] = [
+        Family::Admission,
+        Family::Order,
+        Family::Draw,
+        Family::Auction,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Family::Admission => "admissions",
+            Family::Order => "orders",
             Family::Draw => "draw",
             Family::Auction => "auction",
+        }
+    }
+
+    /// The family of one of the simulation's event ids (`evt_<prefix>_...`).
+    pub fn of_event_id(id: &str) -> Family {
+        let prefix = id.split('_').nth(1).unwrap_or_default();
+        match prefix {
+            "entry" | "draw" => Family::Draw,
+            "bid" | "auction" => Family::Auction,
+            "order" => Family::Order,
+            _ => Family::Admission,
+        }
+    }
+
+    /// The family of a state item, from its partition key.
+    pub fn of_item(pk: &str) -> Family {
+        match pk.split('/').next() {
+            Some("draw") => Family::Draw,
+            Some("auction") => Family::Auction,
+            Some("order") => Family::Order,
+            _ => Family::Admission,
         }
     }
 }
@@ -38,6 +66,8 @@ pub struct SimEvent {
     pub family: Family,
     /// The canonical kind (for `AcknowledgeOnlyKinds`).
     pub kind: &'static str,
+    /// Its handler fails the first attempt (`handler_failure_rate`).
+    pub fails_once: bool,
 }
 
 /// One delivery of an event: when it reaches ingest (ms from the drop's start).
@@ -59,6 +89,7 @@ struct Builder<'r> {
     deliveries: Vec<Delivery>,
     duplicates: f64,
     disorder: f64,
+    failure_rate: f64,
     entity_groups: bool,
 }
 
@@ -78,6 +109,7 @@ impl Builder<'_> {
             },
             family,
             kind: event.kind.as_str(),
+            fails_once: self.rng.random_bool(self.failure_rate.clamp(0.0, 1.0)),
         });
         let late = if self.rng.random_bool(self.disorder) {
             self.rng.random_range(200.0..5_000.0)
@@ -105,6 +137,7 @@ pub fn generate(profile: &Profile, rng: &mut StdRng) -> Drop {
         deliveries: Vec::new(),
         duplicates: profile.duplicates,
         disorder: profile.disorder,
+        failure_rate: profile.handler_failure_rate,
         entity_groups: profile.receiver.groups == "entity",
     };
     queue(&mut b, profile);
@@ -127,7 +160,9 @@ fn queue(b: &mut Builder<'_>, profile: &Profile) {
                 r#"{{"experienceId":"exp_drop","queueId":"que_1","consumerId":"con_{i}"{extra}}}"#
             )
         };
-        let entered = q.enter_within_s * i as f64 / q.consumers.max(1) as f64;
+        let entered = q
+            .rush
+            .at(i as f64 / q.consumers.max(1) as f64, q.enter_within_s);
         let admitted = (q.admit_after_s + i as f64 / q.admit_per_s).max(entered + 1.0);
         b.event(
             Family::Admission,
@@ -164,6 +199,9 @@ fn queue(b: &mut Builder<'_>, profile: &Profile) {
                 at,
                 data(&format!(r#","orderId":"ord_{i}""#)),
             );
+            if b.rng.random_bool(profile.orders.share.clamp(0.0, 1.0)) {
+                order(b, profile, i, at);
+            }
         } else {
             b.event(
                 Family::Admission,
@@ -176,13 +214,30 @@ fn queue(b: &mut Builder<'_>, profile: &Profile) {
     }
 }
 
+/// A completed admission's order: created, paid, fulfilled.
+fn order(b: &mut Builder<'_>, profile: &Profile, i: u64, at: f64) {
+    let o = &profile.orders;
+    let data = format!(
+        r#"{{"experienceId":"exp_drop","orderId":"ord_{i}","consumerId":"con_{i}","totalAmount":"49.00","currencyCode":"USD"}}"#
+    );
+    let steps = [
+        ("created", "order.created", 0.0),
+        ("paid", "order.paid", o.paid_after_s),
+        ("fulfilled", "order.fulfilled", o.fulfilled_after_s),
+    ];
+    for (step, ty, after) in steps {
+        let id = format!("evt_order_{step}_{i}");
+        b.event(Family::Order, id, ty, at + after, data.clone());
+    }
+}
+
 fn draw(b: &mut Builder<'_>, profile: &Profile) {
     let d = &profile.draw;
     if d.entries == 0 {
         return;
     }
     for j in 0..d.entries {
-        let at = d.over_s * j as f64 / d.entries as f64;
+        let at = d.rush.at(j as f64 / d.entries as f64, d.over_s);
         let data = format!(
             r#"{{"experienceId":"exp_drop","drawId":"drw_1","consumerId":"con_d{j}","entrantNumber":{}}}"#,
             j + 1
@@ -236,7 +291,8 @@ fn auction(b: &mut Builder<'_>, profile: &Profile) {
     }
     let start = a.ends_at_s - a.last_s;
     for n in 0..a.bids {
-        let at = start + a.last_s * n as f64 / a.bids as f64;
+        // The rush is at the end: counted back from it.
+        let at = start + a.last_s - a.rush.at(1.0 - n as f64 / a.bids as f64, a.last_s);
         let bidder = b.rng.random_range(0..a.bidders.max(1));
         let amount = 100 + n * 5 + b.rng.random_range(0..5);
         let data = format!(

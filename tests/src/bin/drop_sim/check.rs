@@ -14,6 +14,7 @@ use fanfare_shared::testing::{body_at, processor_at, T0_MS};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
+use crate::billing::Billing;
 use crate::profile::Receiver;
 use crate::stores::{Model, Modelled};
 use fanfare_shared::testing::Hooked;
@@ -62,7 +63,9 @@ fn median_ms(paused: bool, event: &SqsEvent) -> f64 {
                 .start_paused(paused)
                 .build()
                 .expect("a runtime");
-            let mut model = Model::new(&receiver, StdRng::seed_from_u64(seed), HashMap::new());
+            let state = Arc::new(MemoryStateStore::default());
+            let billing = Billing::new(state.clone(), HashMap::new());
+            let mut model = Model::new(&receiver, StdRng::seed_from_u64(seed), billing);
             // Real time: each round trip a thread's sleep, so tokio's 1 ms timer tick is not
             // measured as if it were DynamoDB's.
             model.real_time = !paused;
@@ -73,7 +76,7 @@ fn median_ms(paused: bool, event: &SqsEvent) -> f64 {
                     hook: Modelled(model.clone()),
                 },
                 Hooked {
-                    inner: MemoryStateStore::default(),
+                    inner: state,
                     hook: Modelled(model),
                 },
                 StateOnly,

@@ -22,11 +22,14 @@ impl Clock for SimClock {
     }
 }
 
-/// The brand's handler: takes `handler_ms`, and notes when each event's first successful run ended.
+/// The brand's handler: takes `handler_ms`, fails the first attempt of the events the profile's
+/// failure rate picked, and notes when each event's first successful run ended.
 pub struct SimHandler {
     latency: Duration,
     start: Instant,
     index: HashMap<Arc<str>, usize>,
+    /// Events whose next attempt fails.
+    failing: Mutex<Vec<bool>>,
     pub handled: Mutex<Vec<Option<f64>>>,
 }
 
@@ -36,6 +39,9 @@ impl SimHandler {
             tokio::time::sleep(self.latency).await;
         }
         if let Some(&i) = self.index.get(ctx.event.id.as_str()) {
+            if std::mem::take(&mut self.failing.lock().unwrap()[i]) {
+                return Err(HandlerError::new("simulated_failure"));
+            }
             let at = self.start.elapsed().as_secs_f64() * 1000.0;
             let mut handled = self.handled.lock().unwrap();
             handled[i].get_or_insert(at);
@@ -65,6 +71,7 @@ impl SimHandler {
                 .enumerate()
                 .map(|(i, e)| (e.id.clone(), i))
                 .collect(),
+            failing: Mutex::new(drop.events.iter().map(|e| e.fails_once).collect()),
             handled: Mutex::new(vec![None; drop.events.len()]),
         }
     }

@@ -18,11 +18,15 @@ use crate::run::Backlog;
 
 pub type SimProcessor<I, S> = Processor<I, S, SimHandler, SimClock>;
 
-/// What the workers count: invocations, their seconds, dead-lettered events.
+/// What the workers count: invocations (and those in which every record failed), their seconds,
+/// dead-lettered events.
 pub struct Tally {
     pub invocations: u64,
+    pub failed_invocations: u64,
     pub seconds: f64,
     pub dead: Vec<bool>,
+    /// Most pollers at once.
+    pub peak_pollers: usize,
 }
 
 /// One processor instance: takes a batch, invokes, hands the outcome back to the queue.
@@ -67,9 +71,70 @@ impl<I: IdempotencyStore, S: StateStore> Worker<I, S> {
                 tally.dead[event] = true;
             }
             tally.invocations += 1;
+            if failed.iter().all(|f| *f) {
+                tally.failed_invocations += 1;
+            }
             tally.seconds += began.elapsed().as_secs_f64();
         }
     }
+}
+
+impl<I, S> Clone for Worker<I, S> {
+    fn clone(&self) -> Self {
+        Worker {
+            processor: self.processor.clone(),
+            queue: self.queue.clone(),
+            drop: self.drop.clone(),
+            backlog: self.backlog.clone(),
+            tally: self.tally.clone(),
+            overhead: self.overhead,
+            one_by_one: self.one_by_one,
+            start: self.start,
+        }
+    }
+}
+
+/// Lambda's SQS event source: `initial` concurrent batches, then, each second messages wait, up to
+/// `per_minute / 60` more (in proportion to the invocations that did not fail), up to `max`.
+/// (Pollers are never taken away: AWS scales down in quiet minutes, so a second burst ramps again
+/// there; the model keeps its pollers and is optimistic only in that.)
+pub async fn event_source<I, S>(
+    worker: Worker<I, S>,
+    initial: usize,
+    per_minute: f64,
+    max: usize,
+) -> Vec<tokio::task::JoinHandle<()>>
+where
+    I: IdempotencyStore + 'static,
+    S: StateStore + 'static,
+{
+    let mut pollers: Vec<_> = (0..initial.min(max).max(1))
+        .map(|_| tokio::task::spawn_local(worker.clone().run()))
+        .collect();
+    let (mut credit, mut seen, mut seen_failed) = (0.0, 0, 0);
+    while !worker.queue.finished() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (invocations, failed) = {
+            let mut t = worker.tally.lock().unwrap();
+            t.peak_pollers = t.peak_pollers.max(pollers.len());
+            (t.invocations, t.failed_invocations)
+        };
+        let share_ok = match invocations - seen {
+            0 => 1.0,
+            n => 1.0 - (failed - seen_failed) as f64 / n as f64,
+        };
+        (seen, seen_failed) = (invocations, failed);
+        if !worker.queue.waiting() || pollers.len() >= max {
+            credit = 0.0;
+            continue;
+        }
+        credit += per_minute / 60.0 * share_ok;
+        while credit >= 1.0 && pollers.len() < max {
+            pollers.push(tokio::task::spawn_local(worker.clone().run()));
+            credit -= 1.0;
+        }
+    }
+    pollers
 }
 
 /// The next batch, waiting for messages; `None` once the queue is closed and empty.

@@ -8,6 +8,8 @@
 //! same shapes in real time.
 
 mod arrivals;
+mod billing;
+mod capacity;
 mod check;
 mod handler;
 mod ingest;
@@ -59,6 +61,22 @@ struct Args {
     /// `member` (today's message groups) or `entity` (one group per draw or auction, as before).
     #[arg(long)]
     groups: Option<String>,
+    /// The stack the drop meets: `new` (a new stack with the template's warm throughput), `bare`
+    /// (a new stack without warm throughput: each table and index at a new table's 4,000 write
+    /// units a second), or `warmed` (its tables have seen a far higher peak before).
+    #[arg(long, default_value = "new")]
+    stack: String,
+    /// Warm throughput of the tables and the failed index (write units a second), as the
+    /// template's parameters set it.
+    #[arg(long)]
+    idempotency_warm: Option<f64>,
+    #[arg(long)]
+    state_warm: Option<f64>,
+    #[arg(long)]
+    failed_index_warm: Option<f64>,
+    /// Share of events whose handler fails its first attempt.
+    #[arg(long)]
+    handler_failure_rate: Option<f64>,
     /// Kinds ingest acknowledges without queueing (AcknowledgeOnlyKinds), comma-separated.
     #[arg(long, value_delimiter = ',')]
     ack_only: Option<Vec<String>>,
@@ -152,6 +170,30 @@ fn apply(args: &Args, profile: &mut Profile) {
     if let Some(v) = &args.ack_only {
         r.ack_only_kinds = v.clone();
     }
+    r.stack = args.stack.clone();
+    match args.stack.as_str() {
+        "bare" => {
+            r.idempotency_warm_write_units = 0.0;
+            r.state_warm_write_units = 0.0;
+            r.failed_index_warm_write_units = 0.0;
+        }
+        // Twice a peak this high is far above anything a drop here reaches.
+        "warmed" => r.previous_peak_write_units = 1e7,
+        _ => {}
+    }
+    let warm = [
+        (args.idempotency_warm, &mut r.idempotency_warm_write_units),
+        (args.state_warm, &mut r.state_warm_write_units),
+        (args.failed_index_warm, &mut r.failed_index_warm_write_units),
+    ];
+    for (arg, field) in warm {
+        if let Some(v) = arg {
+            *field = v;
+        }
+    }
+    if let Some(v) = args.handler_failure_rate {
+        profile.handler_failure_rate = v;
+    }
     let scale = |n: &mut u64| *n = ((*n as f64) * args.scale).round() as u64;
     scale(&mut profile.queue.consumers);
     scale(&mut profile.draw.entries);
@@ -160,108 +202,4 @@ fn apply(args: &Args, profile: &mut Profile) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A drop small enough for a unit test, with many duplicates and late copies.
-    fn small(path: &str, groups: &str, handler_ms: f64) -> Profile {
-        let mut p = Profile::default();
-        p.queue.consumers = 200;
-        p.queue.admit_per_s = 50.0;
-        p.draw.entries = 300;
-        p.draw.over_s = 10.0;
-        p.draw.winners = 10;
-        p.auction.bids = 60;
-        p.auction.ends_at_s = 20.0;
-        p.auction.last_s = 10.0;
-        p.duplicates = 0.05;
-        p.disorder = 0.05;
-        p.receiver.path = path.into();
-        p.receiver.groups = groups.into();
-        p.receiver.handler_ms = handler_ms;
-        p
-    }
-
-    fn run(profile: &Profile) -> Vec<report::Figures> {
-        let drop = std::sync::Arc::new(arrivals::generate(profile, &mut StdRng::seed_from_u64(7)));
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        let out = tokio::task::LocalSet::new()
-            .block_on(&runtime, run::simulate(profile, drop.clone(), 7));
-        report::figures(&drop, &out)
-    }
-
-    /// The simulated receiver is the template's, unless a profile or an option says otherwise.
-    #[test]
-    fn the_receivers_defaults_are_the_templates() {
-        let template =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
-                .unwrap();
-        let default_of = |name: &str| -> f64 {
-            let at = template
-                .find(&format!("\n  {name}:\n"))
-                .unwrap_or_else(|| panic!("{name}"));
-            let line = template[at..]
-                .lines()
-                .find(|l| l.trim_start().starts_with("Default:"))
-                .unwrap();
-            line.trim_start()
-                .trim_start_matches("Default:")
-                .trim()
-                .parse()
-                .unwrap()
-        };
-        let r = profile::Receiver::default();
-        assert_eq!(
-            default_of("ProcessorMaximumConcurrency"),
-            r.processor_concurrency as f64
-        );
-        assert_eq!(
-            default_of("IngestReservedConcurrency"),
-            r.ingest_concurrency as f64
-        );
-        assert_eq!(default_of("RouteThrottleRate"), r.route_throttle_rate);
-        assert_eq!(default_of("RouteThrottleBurst"), r.route_throttle_burst);
-        let visibility = template.find("VisibilityTimeout: ").map(|at| {
-            template[at + 19..]
-                .lines()
-                .next()
-                .unwrap()
-                .trim()
-                .parse::<f64>()
-                .unwrap()
-        });
-        assert_eq!(visibility, Some(r.visibility_timeout_s));
-    }
-
-    #[test]
-    fn every_event_of_a_small_drop_reaches_the_handler_on_either_path() {
-        for path in ["batch", "one-by-one"] {
-            for f in run(&small(path, "member", 0.0)) {
-                assert_eq!(f.handled, f.events, "{path} {}", f.family.name());
-                assert_eq!(f.never_handled + f.dead_lettered, 0);
-            }
-        }
-    }
-
-    #[test]
-    fn a_hot_draw_in_one_group_lags_behind_its_entrants_in_groups_of_their_own() {
-        let lag = |groups| {
-            let figures = run(&small("batch", groups, 50.0));
-            figures
-                .iter()
-                .find(|f| f.family == arrivals::Family::Draw)
-                .unwrap()
-                .lag_p99_s
-        };
-        let (one_group, per_entrant) = (lag("entity"), lag("member"));
-        // 30 entries a second at 50 ms each cannot be served one at a time.
-        assert!(
-            one_group > 5.0 * per_entrant,
-            "{one_group} s against {per_entrant} s"
-        );
-    }
-}
+mod tests;

@@ -108,6 +108,7 @@ pub fn agrees() -> bool {
                 hook: Stopwatch(calls.clone()),
             },
             usage: Box::new(move || c.usage.lock().unwrap().clone()),
+            peaks: Box::new(Vec::new),
         };
         run::run_on(&profile, drop.clone(), stores).await
     });

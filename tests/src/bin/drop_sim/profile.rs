@@ -11,6 +11,9 @@ pub struct Profile {
     pub queue: QueueDrop,
     pub draw: DrawDrop,
     pub auction: AuctionDrop,
+    pub orders: OrderDrop,
+    /// Share of events whose handler fails its first attempt (it succeeds on the retry).
+    pub handler_failure_rate: f64,
     /// Share of deliveries Fanfare sends twice (a retry after a timeout), 1 s to 60 s later.
     pub duplicates: f64,
     /// Share of deliveries that arrive late (a retry after a failure), 0.2 s to 5 s later.
@@ -19,12 +22,45 @@ pub struct Profile {
     pub prices: Prices,
 }
 
+/// A front-loaded rush: `share` of a family's arrivals in its first `within_s` seconds, the rest
+/// spread evenly after them (an auction's bids: in its last `within_s`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rush {
+    pub share: f64,
+    pub within_s: f64,
+}
+
+impl Rush {
+    /// When the arrival at `fraction` (0 to 1) of a family's arrivals over `over_s` happens.
+    pub fn at(&self, fraction: f64, over_s: f64) -> f64 {
+        let (share, within) = (self.share.clamp(0.0, 1.0), self.within_s.min(over_s));
+        if share <= 0.0 || within <= 0.0 {
+            over_s * fraction
+        } else if fraction < share {
+            within * fraction / share
+        } else {
+            within + (over_s - within) * (fraction - share) / (1.0 - share).max(f64::EPSILON)
+        }
+    }
+}
+
+impl Default for Rush {
+    fn default() -> Self {
+        Rush {
+            share: 0.0,
+            within_s: 0.0,
+        }
+    }
+}
+
 /// A virtual queue: consumers enter, move up, are admitted, then complete or let admission expire.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QueueDrop {
     pub consumers: u64,
     pub enter_within_s: f64,
+    pub rush: Rush,
     pub position_updates: u64,
     /// Admission starts this long after the first entry, then admits `admit_per_s` in entry order.
     pub admit_after_s: f64,
@@ -40,7 +76,19 @@ pub struct QueueDrop {
 pub struct DrawDrop {
     pub entries: u64,
     pub over_s: f64,
+    pub rush: Rush,
     pub winners: u64,
+}
+
+/// The orders of the consumers who complete their admission: created when they complete, paid and
+/// fulfilled after it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderDrop {
+    /// Share of completed admissions that become an order.
+    pub share: f64,
+    pub paid_after_s: f64,
+    pub fulfilled_after_s: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +99,8 @@ pub struct AuctionDrop {
     /// The auction ends this long after the drop starts; the bids come in its last `last_s`.
     pub ends_at_s: f64,
     pub last_s: f64,
+    /// The bids' rush towards the end: `share` of them in the auction's last `within_s`.
+    pub rush: Rush,
 }
 
 /// The deployed receiver: the template's parameters (their defaults are the template's: a test
@@ -66,6 +116,22 @@ pub struct Receiver {
     pub store_p99_ms: f64,
     /// DynamoDB's limit per partition (per partition key here: a hot entity's items share one).
     pub partition_write_units_per_s: f64,
+    /// What a table (and each index) sustains before it has seen a peak: a new on-demand table's
+    /// 4,000 write units a second.
+    pub new_table_write_units_per_s: f64,
+    /// The stack's warm throughput (template parameters; a table sustains the larger of this and a
+    /// new table's rate, and twice its peak of more than 30 minutes before).
+    pub idempotency_warm_write_units: f64,
+    pub state_warm_write_units: f64,
+    pub failed_index_warm_write_units: f64,
+    /// A stack that has already seen a peak this high on every table (0: a new stack).
+    pub previous_peak_write_units: f64,
+    /// What the stack is, for the report: `new`, `bare` or `warmed` (see `--stack`).
+    pub stack: String,
+    /// Lambda's SQS event source: concurrent batches at the start, and how many it adds a minute
+    /// while messages wait (fewer after failed invocations). Provisioned mode scales faster.
+    pub lambda_initial_concurrency: usize,
+    pub lambda_scale_per_minute: f64,
     pub visibility_timeout_s: f64,
     pub max_receive_count: u32,
     /// Ingest's time from request to message in SQS.
@@ -101,6 +167,8 @@ impl Default for Profile {
             queue: QueueDrop::default(),
             draw: DrawDrop::default(),
             auction: AuctionDrop::default(),
+            orders: OrderDrop::default(),
+            handler_failure_rate: 0.0,
             duplicates: 0.01,
             disorder: 0.01,
             receiver: Receiver::default(),
@@ -114,6 +182,7 @@ impl Default for QueueDrop {
         QueueDrop {
             consumers: 100_000,
             enter_within_s: 120.0,
+            rush: Rush::default(),
             position_updates: 3,
             admit_after_s: 30.0,
             admit_per_s: 250.0,
@@ -129,7 +198,18 @@ impl Default for DrawDrop {
         DrawDrop {
             entries: 50_000,
             over_s: 300.0,
+            rush: Rush::default(),
             winners: 1_000,
+        }
+    }
+}
+
+impl Default for OrderDrop {
+    fn default() -> Self {
+        OrderDrop {
+            share: 0.0,
+            paid_after_s: 20.0,
+            fulfilled_after_s: 120.0,
         }
     }
 }
@@ -141,6 +221,7 @@ impl Default for AuctionDrop {
             bidders: 300,
             ends_at_s: 600.0,
             last_s: 60.0,
+            rush: Rush::default(),
         }
     }
 }
@@ -154,6 +235,14 @@ impl Default for Receiver {
             store_median_ms: 5.0,
             store_p99_ms: 25.0,
             partition_write_units_per_s: 1_000.0,
+            new_table_write_units_per_s: 4_000.0,
+            idempotency_warm_write_units: 10_000.0,
+            state_warm_write_units: 6_000.0,
+            failed_index_warm_write_units: 4_000.0,
+            previous_peak_write_units: 0.0,
+            stack: "new".into(),
+            lambda_initial_concurrency: 5,
+            lambda_scale_per_minute: 300.0,
             visibility_timeout_s: 180.0,
             max_receive_count: 5,
             ingest_ms: 25.0,
@@ -184,5 +273,23 @@ impl Profile {
     pub fn load(path: &std::path::Path) -> Result<Profile, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rush;
+
+    #[test]
+    fn a_rush_puts_its_share_in_its_first_seconds() {
+        let rush = Rush {
+            share: 0.5,
+            within_s: 30.0,
+        };
+        assert_eq!(rush.at(0.0, 300.0), 0.0);
+        assert_eq!(rush.at(0.25, 300.0), 15.0);
+        assert_eq!(rush.at(0.5, 300.0), 30.0);
+        assert_eq!(rush.at(0.75, 300.0), 165.0);
+        assert_eq!(Rush::default().at(0.5, 300.0), 150.0, "no rush: evenly spaced");
     }
 }

@@ -168,6 +168,16 @@ impl Queue {
         dead
     }
 
+    /// A message could be handed out now: what makes Lambda's event source add pollers.
+    pub fn waiting(&self) -> bool {
+        let s = self.state.lock().unwrap();
+        let now = Instant::now();
+        !s.ready.is_empty()
+            || s.hidden
+                .peek()
+                .is_some_and(|Reverse((until, _, _))| *until <= now)
+    }
+
     pub fn depth(&self) -> usize {
         self.state.lock().unwrap().depth
     }

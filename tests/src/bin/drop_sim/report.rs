@@ -1,5 +1,6 @@
 //! The figures a brand plans with, per family, the drop's estimated cost, and the plot.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::arrivals::{Drop, Family};
@@ -17,6 +18,11 @@ pub struct Figures {
     pub peak_backlog: usize,
     pub drain_s: f64,
     pub acknowledged_only: usize,
+    /// Events whose handler failed once, and those queued behind them in their message group while
+    /// they waited out the visibility timeout: their lag is the retry's, not the receiver's pace,
+    /// so the lag and drain figures above leave them out and these count them.
+    pub held_back: usize,
+    pub held_back_lag_max_s: f64,
     pub dead_lettered: usize,
     /// Queued, not dead-lettered, and its handler never ran: must be 0.
     pub never_handled: usize,
@@ -32,13 +38,40 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
+/// Per event: whether a handler failure held it back (it failed, or it arrived in the failed
+/// event's group while that one waited for its retry).
+fn held_back(drop: &Drop, out: &Outcome) -> Vec<bool> {
+    let mut failures: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
+    for (i, e) in drop.events.iter().enumerate() {
+        if let (true, Some(arrived)) = (e.fails_once, out.arrived[i]) {
+            let until = out.handled[i].unwrap_or(f64::INFINITY);
+            failures.entry(&e.group).or_default().push((arrived, until));
+        }
+    }
+    drop.events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let arrived = out.arrived[i].unwrap_or(0.0);
+            e.fails_once
+                || failures.get(&*e.group).is_some_and(|spans| {
+                    spans
+                        .iter()
+                        .any(|(from, until)| arrived >= *from && arrived <= *until)
+                })
+        })
+        .collect()
+}
+
 pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
+    let held = held_back(drop, out);
     Family::ALL
         .iter()
         .map(|&family| {
             let mut lags = Vec::new();
             let (mut events, mut last_arrival, mut last_handled) = (0, 0f64, 0f64);
             let (mut ack_only, mut dead, mut never) = (0, 0, 0);
+            let (mut held_count, mut held_max) = (0, 0f64);
             for (i, _) in drop
                 .events
                 .iter()
@@ -47,9 +80,13 @@ pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
             {
                 events += 1;
                 let arrived = out.arrived[i].unwrap_or(0.0);
-                last_arrival = last_arrival.max(arrived);
                 match out.handled[i] {
+                    Some(at) if held[i] => {
+                        held_count += 1;
+                        held_max = held_max.max((at - arrived) / 1000.0);
+                    }
                     Some(at) => {
+                        last_arrival = last_arrival.max(arrived);
                         lags.push((at - arrived) / 1000.0);
                         last_handled = last_handled.max(at);
                     }
@@ -63,7 +100,9 @@ pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
             Figures {
                 family,
                 events,
-                handled: lags.len(),
+                handled: lags.len() + held_count,
+                held_back: held_count,
+                held_back_lag_max_s: held_max,
                 lag_p50_s: quantile(&lags, 0.5),
                 lag_p99_s: quantile(&lags, 0.99),
                 lag_max_s: lags.last().copied().unwrap_or(0.0),
@@ -120,11 +159,11 @@ pub fn cost(profile: &Profile, figures: &[Figures], out: &Outcome) -> (f64, Stri
 pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
     let r = &profile.receiver;
     println!(
-        "drop-sim: profile {}, path {}, handler {} ms, processor concurrency {}, store median {} ms p99 {} ms",
-        profile.name, r.path, r.handler_ms, r.processor_concurrency, r.store_median_ms, r.store_p99_ms
+        "drop-sim: profile {}, {} stack, path {}, handler {} ms, processor concurrency {}, store median {} ms p99 {} ms",
+        profile.name, r.stack, r.path, r.handler_ms, r.processor_concurrency, r.store_median_ms, r.store_p99_ms
     );
     println!(
-        "{:<11} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>9} {:>6}",
+        "{:<11} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>7} {:>9} {:>6}",
         "family",
         "events",
         "handled",
@@ -135,19 +174,21 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         "drain",
         "requests",
         "write u.",
+        "u./evt",
         "throttled",
         "lost"
     );
     for f in figures {
         println!(
-            "{:<11} {:>8} {:>8} {:>8.2}s {:>8.2}s {:>8.2}s {:>9} {:>8.1}s {:>10} {:>10} {:>9} {:>6}",
+            "{:<11} {:>8} {:>8} {:>8.2}s {:>8.2}s {:>8.2}s {:>9} {:>8.1}s {:>10} {:>10} {:>7.1} {:>9} {:>6}",
             f.family.name(), f.events, f.handled, f.lag_p50_s, f.lag_p99_s, f.lag_max_s, f.peak_backlog,
-            f.drain_s, f.requests, f.write_units, f.throttled, f.never_handled
+            f.drain_s, f.requests, f.write_units, f.write_units as f64 / f.events.max(1) as f64,
+            f.throttled, f.never_handled
         );
-        if f.acknowledged_only + f.dead_lettered > 0 {
+        if f.acknowledged_only + f.dead_lettered + f.held_back > 0 {
             println!(
-                "{:<11} acknowledged only {}, dead-lettered {}",
-                "", f.acknowledged_only, f.dead_lettered
+                "{:<11} acknowledged only {}, dead-lettered {}, held back by a handler failure {} (lag up to {:.0} s: the visibility timeout)",
+                "", f.acknowledged_only, f.dead_lettered, f.held_back, f.held_back_lag_max_s
             );
         }
     }
@@ -158,6 +199,13 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         out.deliveries, out.throttled_429, out.given_up, out.invocations
     );
     println!("estimated cost ${total:.2} ({detail})");
+    for (table, peak, limit) in &out.table_peaks {
+        println!("{table}: busiest second {peak:.0} write units (limit at the start {limit:.0}/s)");
+    }
+    println!(
+        "processor pollers: at most {} (Lambda's event source: {} at the start, +{:.0} a minute, maximum {})",
+        out.peak_pollers, r.lambda_initial_concurrency, r.lambda_scale_per_minute, r.processor_concurrency
+    );
     println!(
         "goals (admissions p99 <= 2 s, draw and auction p99 <= 10 s, drained <= 30 s, nothing lost): {}",
         if goals_met(figures) { "met" } else { "MISSED" }

@@ -15,19 +15,24 @@ use rand::SeedableRng;
 use tokio::time::Instant;
 
 use crate::arrivals::{Drop, Family};
+use crate::billing::Billing;
 use crate::handler::{SimClock, SimHandler};
 use crate::ingest::ingest;
-use crate::lambda::{Tally, Worker};
+use crate::lambda::{event_source, Tally, Worker};
 use crate::profile::Profile;
 use crate::queue::Queue;
 use crate::stores::{Model, Modelled, Usage};
 use fanfare_shared::testing::Hooked;
+
+/// Each table's and index's busiest second (write units) and the rate it started with.
+pub type TablePeaks = Vec<(&'static str, f64, f64)>;
 
 /// The stores a run uses, and how their usage is read back at the end.
 pub struct Stores<I, S> {
     pub ids: I,
     pub state: S,
     pub usage: Box<dyn Fn() -> HashMap<Family, Usage>>,
+    pub peaks: Box<dyn Fn() -> TablePeaks>,
 }
 
 /// What the run measured.
@@ -38,6 +43,7 @@ pub struct Outcome {
     pub dead_lettered: Vec<bool>,
     pub acknowledged_only: Vec<bool>,
     pub usage: HashMap<Family, Usage>,
+    pub table_peaks: TablePeaks,
     pub peak_backlog: HashMap<Family, usize>,
     /// Per second: deliveries arriving, and messages on the queue at its end.
     pub arrivals: Vec<u64>,
@@ -48,6 +54,7 @@ pub struct Outcome {
     pub given_up: u64,
     pub invocations: u64,
     pub processor_seconds: f64,
+    pub peak_pollers: usize,
 }
 
 /// Per family: messages on the queue now, and the most there were.
@@ -88,23 +95,26 @@ pub async fn simulate_measured(
         .iter()
         .map(|e| (e.id.clone(), (e.body.len() as u64 + 400).div_ceil(1024)))
         .collect();
+    let state = Arc::new(MemoryStateStore::default());
     let mut model = Model::new(
         &profile.receiver,
         StdRng::seed_from_u64(seed ^ 0x5eed),
-        record_units,
+        Billing::new(state.clone(), record_units),
     );
     model.measured_ms = measured_ms;
     let model = Arc::new(model);
+    let read = model.clone();
     let stores = Stores {
         ids: Hooked {
             inner: MemoryIdempotencyStore::default(),
             hook: Modelled(model.clone()),
         },
         state: Hooked {
-            inner: MemoryStateStore::default(),
+            inner: state,
             hook: Modelled(model.clone()),
         },
         usage: Box::new(move || model.usage.lock().unwrap().clone()),
+        peaks: Box::new(move || read.peaks()),
     };
     run_on(profile, drop, stores).await
 }
@@ -132,38 +142,44 @@ where
     let backlog = Arc::new(Mutex::new(Backlog::default()));
     let tally = Arc::new(Mutex::new(Tally {
         invocations: 0,
+        failed_invocations: 0,
         seconds: 0.0,
         dead: vec![false; drop.events.len()],
+        peak_pollers: 0,
     }));
-    let workers: Vec<_> = (0..r.processor_concurrency)
-        .map(|_| {
-            let worker = Worker {
-                processor: processor.clone(),
-                queue: queue.clone(),
-                drop: drop.clone(),
-                backlog: backlog.clone(),
-                tally: tally.clone(),
-                overhead: Duration::from_secs_f64(r.invocation_overhead_ms / 1000.0),
-                one_by_one: r.path == "one-by-one",
-                start,
-            };
-            tokio::task::spawn_local(worker.run())
-        })
-        .collect();
+    let worker = Worker {
+        processor: processor.clone(),
+        queue: queue.clone(),
+        drop: drop.clone(),
+        backlog: backlog.clone(),
+        tally: tally.clone(),
+        overhead: Duration::from_secs_f64(r.invocation_overhead_ms / 1000.0),
+        one_by_one: r.path == "one-by-one",
+        start,
+    };
+    let pollers = tokio::task::spawn_local(event_source(
+        worker,
+        r.lambda_initial_concurrency,
+        r.lambda_scale_per_minute,
+        r.processor_concurrency,
+    ));
     let sampler = tokio::task::spawn_local(sample_depth(queue.clone()));
     let ingest = ingest(profile, &drop, &queue, &backlog, start).await;
-    for w in workers {
+    for w in pollers.await.expect("the event source ran to the end") {
         w.await.expect("a worker ran to the end");
     }
     let handled = std::mem::take(&mut *processor.handler().handled.lock().unwrap());
     let usage = (stores.usage)();
+    let table_peaks = (stores.peaks)();
     let peak_backlog = backlog.lock().unwrap().peak.clone();
     let tally = std::mem::replace(
         &mut *tally.lock().unwrap(),
         Tally {
             invocations: 0,
+            failed_invocations: 0,
             seconds: 0.0,
             dead: Vec::new(),
+            peak_pollers: 0,
         },
     );
     Outcome {
@@ -172,6 +188,7 @@ where
         dead_lettered: tally.dead,
         acknowledged_only: ingest.acknowledged_only,
         usage,
+        table_peaks,
         peak_backlog,
         arrivals: ingest.timeline,
         depth: sampler.await.expect("the sampler ran to the end"),
@@ -180,6 +197,7 @@ where
         given_up: ingest.given_up,
         invocations: tally.invocations,
         processor_seconds: tally.seconds,
+        peak_pollers: tally.peak_pollers,
     }
 }
 

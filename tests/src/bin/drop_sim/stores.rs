@@ -1,18 +1,21 @@
-//! The stores as DynamoDB serves them, as a hook (`Modelled`) around the real in-memory stores: a round trip drawn from a
-//! log-normal latency per call, the per-partition write limit with the SDK's retries, and every
-//! request and write unit counted per family.
+//! The stores as DynamoDB serves them, as a hook (`Modelled`) around the real in-memory stores: each
+//! call becomes the requests the DynamoDB adapter would send (`billing`), each with a round trip
+//! drawn from a log-normal latency, billed by item size, and admitted by the partition, table and
+//! index limits (`capacity`) or throttled and retried as the SDK does; every request and write unit
+//! is counted per family.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use fanfare_shared::testing::{StoreCall, StoreHook};
 use rand::rngs::StdRng;
 use rand::Rng;
-use tokio::time::Instant;
 
 use crate::arrivals::Family;
+use crate::billing::{Billing, Request, FAILED_INDEX, IDEMPOTENCY, STATE};
+use crate::capacity::Capacity;
 use crate::profile::Receiver;
 
 /// The SDK's standard retry: 3 attempts, full-jitter backoff from 1 s.
@@ -27,20 +30,13 @@ pub struct Usage {
     pub throttled: u64,
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
 pub struct Model {
     rng: Mutex<StdRng>,
     median_ms: f64,
     sigma: f64,
-    partition_rate: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    capacity: Mutex<Capacity>,
+    billing: Billing,
     pub usage: Mutex<HashMap<Family, Usage>>,
-    /// Each event's record size in write units (its archived body and bookkeeping).
-    record_units: HashMap<Arc<str>, u64>,
     /// Wait out round trips on a thread (real time, no timer tick) instead of tokio's clock.
     pub real_time: bool,
     /// Round trips (ms) to draw from instead of the log-normal: a measured distribution.
@@ -48,24 +44,42 @@ pub struct Model {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("throttled: the partition's write limit, after the SDK's retries")]
+#[error("throttled: a partition's, table's or index's write limit, after the SDK's retries")]
 pub struct Throttled;
 
+/// Each table's and index's starting rate: its warm throughput, a new table's rate, or twice the
+/// peak a stack that has run before saw.
+pub fn table_rates(r: &Receiver) -> [(&'static str, f64); 3] {
+    let rate = |warm: f64| {
+        warm.max(r.new_table_write_units_per_s)
+            .max(2.0 * r.previous_peak_write_units)
+    };
+    [
+        (IDEMPOTENCY, rate(r.idempotency_warm_write_units)),
+        (STATE, rate(r.state_warm_write_units)),
+        (FAILED_INDEX, rate(r.failed_index_warm_write_units)),
+    ]
+}
+
 impl Model {
-    pub fn new(receiver: &Receiver, rng: StdRng, record_units: HashMap<Arc<str>, u64>) -> Model {
+    pub fn new(receiver: &Receiver, rng: StdRng, billing: Billing) -> Model {
         // p99 of a log-normal is median * exp(2.326 sigma).
         let sigma = (receiver.store_p99_ms / receiver.store_median_ms)
             .max(1.0)
             .ln()
             / 2.326;
+        let capacity = Capacity::new(
+            tokio::time::Instant::now(),
+            receiver.partition_write_units_per_s,
+            &table_rates(receiver),
+        );
         Model {
             rng: Mutex::new(rng),
             median_ms: receiver.store_median_ms,
             sigma,
-            partition_rate: receiver.partition_write_units_per_s,
-            buckets: Mutex::default(),
+            capacity: Mutex::new(capacity),
+            billing,
             usage: Mutex::default(),
-            record_units,
             real_time: false,
             measured_ms: Vec::new(),
         }
@@ -83,33 +97,8 @@ impl Model {
         Duration::from_secs_f64(self.median_ms * (self.sigma * z).exp() / 1000.0)
     }
 
-    /// Takes `units` from the partition's bucket (refilled at the limit, holding one second's).
-    fn admit(&self, partition: &str, units: f64) -> bool {
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap();
-        let bucket = buckets.entry(partition.to_string()).or_insert(Bucket {
-            tokens: self.partition_rate,
-            at: now,
-        });
-        let refill = now.duration_since(bucket.at).as_secs_f64() * self.partition_rate;
-        bucket.tokens = (bucket.tokens + refill).min(self.partition_rate);
-        bucket.at = now;
-        if bucket.tokens >= units {
-            bucket.tokens -= units;
-            true
-        } else {
-            false
-        }
-    }
-
-    /// One request: its round trip, and for a write to a limited partition, the limit and the
-    /// SDK's retries.
-    async fn call(
-        &self,
-        family: Family,
-        partition: Option<&str>,
-        units: u64,
-    ) -> Result<(), Throttled> {
+    /// One request: its round trip, the limits it must pass, and the SDK's retries.
+    async fn send(&self, family: Family, request: &Request) -> Result<(), Throttled> {
         for attempt in 0..ATTEMPTS {
             let latency = self.latency();
             if self.real_time {
@@ -118,13 +107,13 @@ impl Model {
             } else {
                 tokio::time::sleep(latency).await;
             }
-            let admitted = partition.is_none_or(|p| self.admit(p, units as f64));
+            let admitted = self.capacity.lock().unwrap().admit(&request.charges);
             {
                 let mut usage = self.usage.lock().unwrap();
                 let u = usage.entry(family).or_default();
                 u.requests += 1;
                 if admitted {
-                    u.write_units += units;
+                    u.write_units += request.units;
                     return Ok(());
                 }
                 u.throttled += 1;
@@ -136,28 +125,9 @@ impl Model {
         Err(Throttled)
     }
 
-    /// The write units of the event's record (its archived body and bookkeeping).
-    fn record_units(&self, event_id: &str) -> u64 {
-        self.record_units.get(event_id).copied().unwrap_or(1)
-    }
-}
-
-/// The family of one of the simulation's event ids.
-fn family_of(id: &str) -> Family {
-    if id.starts_with("evt_entry") || id.starts_with("evt_draw") {
-        Family::Draw
-    } else if id.starts_with("evt_bid") || id.starts_with("evt_auction") {
-        Family::Auction
-    } else {
-        Family::Admission
-    }
-}
-
-fn family_of_item(pk: &str) -> Family {
-    match pk.split('/').next() {
-        Some("draw") => Family::Draw,
-        Some("auction") => Family::Auction,
-        _ => Family::Admission,
+    /// Each table's and index's busiest second and its starting rate.
+    pub fn peaks(&self) -> Vec<(&'static str, f64, f64)> {
+        self.capacity.lock().unwrap().peaks()
     }
 }
 
@@ -167,14 +137,15 @@ pub fn family_of_call(call: StoreCall<'_>) -> Family {
         StoreCall::Claim { event_id }
         | StoreCall::Finish { event_id }
         | StoreCall::Release { event_id }
-        | StoreCall::RecordConflict { event_id } => family_of(event_id),
-        StoreCall::Apply { pk } | StoreCall::ApplyMerged { pk } => family_of_item(pk),
+        | StoreCall::RecordConflict { event_id } => Family::of_event_id(event_id),
+        StoreCall::Apply { .. } | StoreCall::ApplyMerged { .. } => {
+            Family::of_item(call.state_pk().unwrap_or_default())
+        }
     }
 }
 
-/// The model as a hook around a store: records are per event (never a hot partition), state writes
-/// share their entity's partition.
-pub struct Modelled(pub Arc<Model>);
+/// The model as a hook around a store: the call's requests, one after another, before it runs.
+pub struct Modelled(pub std::sync::Arc<Model>);
 
 #[async_trait]
 impl StoreHook for Modelled {
@@ -183,14 +154,9 @@ impl StoreHook for Modelled {
         call: StoreCall<'_>,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let family = family_of_call(call);
-        let (partition, units) = match call {
-            StoreCall::Apply { pk } | StoreCall::ApplyMerged { pk } => (Some(pk), 1),
-            StoreCall::Claim { event_id }
-            | StoreCall::Finish { event_id }
-            | StoreCall::Release { event_id }
-            | StoreCall::RecordConflict { event_id } => (None, self.0.record_units(event_id)),
-        };
-        self.0.call(family, partition, units).await?;
+        for request in self.0.billing.requests(call) {
+            self.0.send(family, &request).await?;
+        }
         Ok(())
     }
 }

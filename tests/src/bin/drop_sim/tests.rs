@@ -1,0 +1,182 @@
+//! The simulation's own tests: the receiver is the template's, small drops reach every handler,
+//! and what AWS adds (the event source's ramp, a new table's limit) shows in the lag.
+
+use super::*;
+
+/// A drop small enough for a unit test, with many duplicates and late copies.
+fn small(path: &str, groups: &str, handler_ms: f64) -> Profile {
+    let mut p = Profile::default();
+    p.queue.consumers = 200;
+    p.queue.admit_per_s = 50.0;
+    p.draw.entries = 300;
+    p.draw.over_s = 10.0;
+    p.draw.winners = 10;
+    p.auction.bids = 60;
+    p.auction.ends_at_s = 20.0;
+    p.auction.last_s = 10.0;
+    p.duplicates = 0.05;
+    p.disorder = 0.05;
+    p.receiver.path = path.into();
+    p.receiver.groups = groups.into();
+    p.receiver.handler_ms = handler_ms;
+    p
+}
+
+fn run(profile: &Profile) -> Vec<report::Figures> {
+    let drop = std::sync::Arc::new(arrivals::generate(profile, &mut StdRng::seed_from_u64(7)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let out = tokio::task::LocalSet::new()
+        .block_on(&runtime, run::simulate(profile, drop.clone(), 7));
+    report::figures(&drop, &out)
+}
+
+/// The simulated receiver is the template's, unless a profile or an option says otherwise.
+#[test]
+fn the_receivers_defaults_are_the_templates() {
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
+            .unwrap();
+    let default_of = |name: &str| -> f64 {
+        let at = template
+            .find(&format!("\n  {name}:\n"))
+            .unwrap_or_else(|| panic!("{name}"));
+        let line = template[at..]
+            .lines()
+            .find(|l| l.trim_start().starts_with("Default:"))
+            .unwrap();
+        line.trim_start()
+            .trim_start_matches("Default:")
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let r = profile::Receiver::default();
+    assert_eq!(
+        default_of("ProcessorMaximumConcurrency"),
+        r.processor_concurrency as f64
+    );
+    assert_eq!(
+        default_of("IngestReservedConcurrency"),
+        r.ingest_concurrency as f64
+    );
+    assert_eq!(default_of("RouteThrottleRate"), r.route_throttle_rate);
+    assert_eq!(default_of("RouteThrottleBurst"), r.route_throttle_burst);
+    assert_eq!(
+        default_of("IdempotencyTableWarmWriteUnits"),
+        r.idempotency_warm_write_units
+    );
+    assert_eq!(
+        default_of("StateTableWarmWriteUnits"),
+        r.state_warm_write_units
+    );
+    assert_eq!(
+        default_of("FailedIndexWarmWriteUnits"),
+        r.failed_index_warm_write_units
+    );
+    let visibility = template.find("VisibilityTimeout: ").map(|at| {
+        template[at + 19..]
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .parse::<f64>()
+            .unwrap()
+    });
+    assert_eq!(visibility, Some(r.visibility_timeout_s));
+}
+
+#[test]
+fn every_event_of_a_small_drop_reaches_the_handler_on_either_path() {
+    for path in ["batch", "one-by-one"] {
+        for f in run(&small(path, "member", 0.0)) {
+            assert_eq!(f.handled, f.events, "{path} {}", f.family.name());
+            assert_eq!(f.never_handled + f.dead_lettered, 0);
+        }
+    }
+}
+
+#[test]
+fn a_hot_draw_in_one_group_lags_behind_its_entrants_in_groups_of_their_own() {
+    let lag = |groups| {
+        let figures = run(&small("batch", groups, 50.0));
+        figures
+            .iter()
+            .find(|f| f.family == arrivals::Family::Draw)
+            .unwrap()
+            .lag_p99_s
+    };
+    let (one_group, per_entrant) = (lag("entity"), lag("member"));
+    // 30 entries a second at 50 ms each cannot be served one at a time.
+    assert!(
+        one_group > 5.0 * per_entrant,
+        "{one_group} s against {per_entrant} s"
+    );
+}
+
+/// A burst that waits for Lambda's event source: 5 pollers at first, 5 more a second.
+fn burst(ramp: bool) -> f64 {
+    let mut p = small("batch", "member", 50.0);
+    p.queue.consumers = 2_000;
+    p.queue.enter_within_s = 1.0;
+    p.queue.position_updates = 0;
+    p.queue.admit_after_s = 600.0;
+    p.draw.entries = 0;
+    p.auction.bids = 0;
+    if !ramp {
+        p.receiver.lambda_initial_concurrency = p.receiver.processor_concurrency;
+    }
+    let figures = run(&p);
+    figures[0].lag_p99_s
+}
+
+#[test]
+fn the_event_sources_ramp_slows_a_burst() {
+    let (ramped, at_once) = (burst(true), burst(false));
+    assert!(ramped > 1.5 * at_once, "{ramped} s against {at_once} s");
+}
+
+/// A new stack's tables sustain 4,000 write units a second; the same burst on a warmed stack
+/// is not throttled.
+#[test]
+fn a_new_tables_limit_throttles_a_burst_a_warmed_one_does_not() {
+    let throttled = |warm: f64| {
+        let mut p = small("batch", "member", 0.0);
+        p.queue.consumers = 2_000;
+        p.queue.enter_within_s = 1.0;
+        p.queue.position_updates = 0;
+        p.queue.admit_after_s = 600.0;
+        p.receiver.lambda_initial_concurrency = 40;
+        p.receiver.route_throttle_rate = 1e6;
+        p.receiver.route_throttle_burst = 1e6;
+        p.receiver.ingest_concurrency = 10_000;
+        p.receiver.idempotency_warm_write_units = warm;
+        p.receiver.state_warm_write_units = warm;
+        // A tenth of a new table's rate, for a tenth of the burst.
+        p.receiver.new_table_write_units_per_s = 400.0;
+        run(&p).iter().map(|f| f.throttled).sum::<u64>()
+    };
+    assert!(throttled(0.0) > 0);
+    assert_eq!(throttled(1e6), 0);
+}
+
+#[test]
+fn orders_follow_completed_admissions_and_failures_are_held_back_then_handled() {
+    let mut p = small("batch", "member", 0.0);
+    p.orders.share = 1.0;
+    p.handler_failure_rate = 0.05;
+    let figures = run(&p);
+    let orders = figures
+        .iter()
+        .find(|f| f.family == arrivals::Family::Order)
+        .unwrap();
+    assert!(orders.events > 300, "{} order events", orders.events);
+    for f in &figures {
+        assert_eq!(f.handled, f.events, "{}", f.family.name());
+        assert!(f.held_back > 0, "{} had failures", f.family.name());
+        assert!(f.held_back_lag_max_s >= 180.0, "a failure waits out the visibility timeout");
+    }
+}
