@@ -25,8 +25,13 @@ pub struct DoctorArgs {
     /// How long the probe may take to reach its record.
     #[arg(long, default_value_t = 60)]
     probe_timeout_secs: u64,
+    /// Instead of the day-one checks: the stack against a drop's needs (the file `drop_sim
+    /// --recommend` writes): warm throughput, concurrency and the route throttle.
+    #[arg(long, value_name = "NEEDS")]
+    drop: Option<std::path::PathBuf>,
 }
 
+mod capacity;
 mod stack;
 
 /// One line of the checklist: what was checked, and what was found or what to do.
@@ -37,6 +42,11 @@ struct Check {
 
 pub async fn doctor(target: &Target, args: DoctorArgs) -> CliResult {
     let config = target.sdk_config().await;
+    if let Some(path) = &args.drop {
+        let needs = capacity::read_needs(path)?;
+        let checks = capacity::capacity(target, &config, &needs).await;
+        return capacity::report(&checks, &needs);
+    }
     let mut checks = Vec::new();
     let secret = signing_secret(target, &config).await;
     checks.push(Check {

@@ -5,7 +5,9 @@
 //! - `dev_stack`: `make dev`'s stack end to end.
 //! - `operator`: `dlq list` and `replay --event-id` against moto.
 //! - `stack_send`: `send --stack` against a stack and a secret on moto.
+//! - `capacity`: `doctor --drop` against the template's tables on moto.
 
+mod capacity;
 mod dev_stack;
 mod local_mapping;
 mod operator;

@@ -17,6 +17,7 @@ mod lambda;
 mod moto;
 mod profile;
 mod queue;
+mod recommend;
 mod report;
 mod run;
 mod stores;
@@ -91,6 +92,13 @@ struct Args {
     /// Check the model against real time instead.
     #[arg(long)]
     check: bool,
+    /// Find the template's parameter values that meet the goals for the profile instead, and
+    /// write them where `fanfare-webhooks doctor --drop` reads them.
+    #[arg(long)]
+    recommend: bool,
+    /// Where `--recommend` writes the needs.
+    #[arg(long, default_value = "target/drop-sim/needs.json")]
+    needs: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -106,17 +114,16 @@ fn main() -> ExitCode {
         }
     };
     apply(&args, &mut profile);
+    if args.recommend {
+        return match recommend::recommend(&profile, args.seed, &args.needs) {
+            true => ExitCode::SUCCESS,
+            false => ExitCode::FAILURE,
+        };
+    }
     let mut rng = StdRng::seed_from_u64(args.seed);
     let drop = std::sync::Arc::new(arrivals::generate(&profile, &mut rng));
     let started = std::time::Instant::now();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a runtime");
-    let local = tokio::task::LocalSet::new();
-    let out = local.block_on(&runtime, run::simulate(&profile, drop.clone(), args.seed));
-    let figures = report::figures(&drop, &out);
+    let (out, figures) = recommend::simulate(&profile, &drop, args.seed);
     report::print(&profile, &figures, &out);
     if let Some(dir) = args.svg.parent() {
         let _ = std::fs::create_dir_all(dir);

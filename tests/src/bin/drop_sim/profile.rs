@@ -290,6 +290,10 @@ mod tests {
         assert_eq!(rush.at(0.25, 300.0), 15.0);
         assert_eq!(rush.at(0.5, 300.0), 30.0);
         assert_eq!(rush.at(0.75, 300.0), 165.0);
-        assert_eq!(Rush::default().at(0.5, 300.0), 150.0, "no rush: evenly spaced");
+        assert_eq!(
+            Rush::default().at(0.5, 300.0),
+            150.0,
+            "no rush: evenly spaced"
+        );
     }
 }

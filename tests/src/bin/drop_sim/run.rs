@@ -90,6 +90,18 @@ pub async fn simulate_measured(
     seed: u64,
     measured_ms: Vec<f64>,
 ) -> Outcome {
+    simulate_keeping_state(profile, drop, seed, measured_ms)
+        .await
+        .0
+}
+
+/// The same, with the state the drop left and each event's record as the model billed it.
+pub async fn simulate_keeping_state(
+    profile: &Profile,
+    drop: Arc<Drop>,
+    seed: u64,
+    measured_ms: Vec<f64>,
+) -> (Outcome, Arc<MemoryStateStore>, HashMap<Arc<str>, u64>) {
     let record_units = drop
         .events
         .iter()
@@ -101,6 +113,7 @@ pub async fn simulate_measured(
         StdRng::seed_from_u64(seed ^ 0x5eed),
         Billing::new(state.clone(), record_units),
     );
+    let kept = (state.clone(), model.record_units().clone());
     model.measured_ms = measured_ms;
     let model = Arc::new(model);
     let read = model.clone();
@@ -116,7 +129,8 @@ pub async fn simulate_measured(
         usage: Box::new(move || model.usage.lock().unwrap().clone()),
         peaks: Box::new(move || read.peaks()),
     };
-    run_on(profile, drop, stores).await
+    let outcome = run_on(profile, drop, stores).await;
+    (outcome, kept.0, kept.1)
 }
 
 /// The drop on the given stores (in virtual time under a paused clock, else in real time).

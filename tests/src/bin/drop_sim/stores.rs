@@ -125,6 +125,11 @@ impl Model {
         Err(Throttled)
     }
 
+    /// Each event's record as billed, in write units.
+    pub fn record_units(&self) -> &HashMap<std::sync::Arc<str>, u64> {
+        &self.billing.record_units
+    }
+
     /// Each table's and index's busiest second and its starting rate.
     pub fn peaks(&self) -> Vec<(&'static str, f64, f64)> {
         self.capacity.lock().unwrap().peaks()

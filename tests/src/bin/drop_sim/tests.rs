@@ -29,8 +29,8 @@ fn run(profile: &Profile) -> Vec<report::Figures> {
         .start_paused(true)
         .build()
         .unwrap();
-    let out = tokio::task::LocalSet::new()
-        .block_on(&runtime, run::simulate(profile, drop.clone(), 7));
+    let out =
+        tokio::task::LocalSet::new().block_on(&runtime, run::simulate(profile, drop.clone(), 7));
     report::figures(&drop, &out)
 }
 
@@ -38,8 +38,7 @@ fn run(profile: &Profile) -> Vec<report::Figures> {
 #[test]
 fn the_receivers_defaults_are_the_templates() {
     let template =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
-            .unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
     let default_of = |name: &str| -> f64 {
         let at = template
             .find(&format!("\n  {name}:\n"))
@@ -177,6 +176,9 @@ fn orders_follow_completed_admissions_and_failures_are_held_back_then_handled() 
     for f in &figures {
         assert_eq!(f.handled, f.events, "{}", f.family.name());
         assert!(f.held_back > 0, "{} had failures", f.family.name());
-        assert!(f.held_back_lag_max_s >= 180.0, "a failure waits out the visibility timeout");
+        assert!(
+            f.held_back_lag_max_s >= 180.0,
+            "a failure waits out the visibility timeout"
+        );
     }
 }

@@ -18,6 +18,7 @@ use fanfare_shared::processor::plan::{plan, PlanOptions};
 use fanfare_shared::processor::{IncomingMessage, Outcome, Processor, ProcessorOptions};
 
 mod archive;
+mod bid_units;
 mod hot_group;
 
 use fanfare_shared::testing::{body_at as body, T0_MS as T0};
