@@ -11,6 +11,21 @@ use tokio::time::Instant;
 /// How long a peak takes to count towards an on-demand table's limit.
 const PEAK_COUNTS_AFTER_S: usize = 30 * 60;
 
+/// What a table or index consumed, second by second, and the limit it started with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableLoad {
+    pub name: &'static str,
+    pub per_second: Vec<f64>,
+    pub limit: f64,
+}
+
+impl TableLoad {
+    /// Its busiest second, in write units.
+    pub fn peak(&self) -> f64 {
+        self.per_second.iter().copied().fold(0.0, f64::max)
+    }
+}
+
 /// A table or index, or one partition of one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -123,18 +138,19 @@ impl Capacity {
         true
     }
 
-    /// Each table's and index's busiest second (write units), and the rate it started with.
-    pub fn peaks(&self) -> Vec<(&'static str, f64, f64)> {
-        let mut peaks: Vec<_> = self
+    /// Each table's and index's write units in every second, and the rate it started with.
+    pub fn loads(&self) -> Vec<TableLoad> {
+        let mut loads: Vec<_> = self
             .tables
             .iter()
-            .map(|(name, t)| {
-                let peak = t.per_second.iter().copied().fold(0.0, f64::max);
-                (*name, peak, t.base)
+            .map(|(name, t)| TableLoad {
+                name,
+                per_second: t.per_second.clone(),
+                limit: t.base,
             })
             .collect();
-        peaks.sort_by(|a, b| a.0.cmp(b.0));
-        peaks
+        loads.sort_by(|a, b| a.name.cmp(b.name));
+        loads
     }
 }
 
@@ -155,7 +171,12 @@ mod tests {
         assert!(!c.admit(&[table(10), (Scope::Table("i"), 2.0)]));
         assert!(c.admit(&[table(4_000)]));
         // A bucket holds one second's units, so a calendar second can see more than the rate.
-        assert_eq!(c.peaks(), [("i", 0.0, 1.0), ("t", 6_000.0, 4_000.0)]);
+        let peaks: Vec<_> = c
+            .loads()
+            .iter()
+            .map(|l| (l.name, l.peak(), l.limit))
+            .collect();
+        assert_eq!(peaks, [("i", 0.0, 1.0), ("t", 6_000.0, 4_000.0)]);
     }
 
     #[tokio::test(start_paused = true)]

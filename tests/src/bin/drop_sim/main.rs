@@ -15,6 +15,7 @@ mod handler;
 mod ingest;
 mod lambda;
 mod moto;
+mod plot;
 mod profile;
 mod queue;
 mod recommend;
@@ -128,7 +129,8 @@ fn main() -> ExitCode {
     if let Some(dir) = args.svg.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    match std::fs::write(&args.svg, report::svg(&drop, &out)) {
+    let plotted = plot::svg(&drop, &out).map_err(|e| e.to_string());
+    match plotted.and_then(|svg| std::fs::write(&args.svg, svg).map_err(|e| e.to_string())) {
         Ok(()) => println!("plot: {}", args.svg.display()),
         Err(e) => eprintln!("drop-sim: cannot write {}: {e}", args.svg.display()),
     }

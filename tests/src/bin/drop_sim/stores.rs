@@ -130,9 +130,9 @@ impl Model {
         &self.billing.record_units
     }
 
-    /// Each table's and index's busiest second and its starting rate.
-    pub fn peaks(&self) -> Vec<(&'static str, f64, f64)> {
-        self.capacity.lock().unwrap().peaks()
+    /// Each table's and index's write units per second and its starting rate.
+    pub fn loads(&self) -> Vec<crate::capacity::TableLoad> {
+        self.capacity.lock().unwrap().loads()
     }
 }
 
