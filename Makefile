@@ -17,7 +17,8 @@ help:
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
 	@echo "make drop-sim      will it keep up on drop day? DROP_PROFILE (profiles/default.json) simulated with"
-	@echo "                   the real processor at HANDLER_MS (0 and 50), after checking the model against real time"
+	@echo "                   the real processor on a new and a warmed stack at HANDLER_MS (0 and 50), after"
+	@echo "                   checking the model against moto; drop_sim --recommend prints the parameters"
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120), redaction included"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
@@ -85,20 +86,11 @@ invoke-local: $(TOOLS)
 sam-invoke: $(TOOLS)
 	python3 scripts/sam_invoke.py
 
-# The drop before the drop (tests/src/bin/drop_sim): the model checked against real time, then the
-# profile at each handler latency, side by side. DROP_SIM_ARGS passes more options (--concurrency,
-# --ack-only, ...).
+# The drop before the drop (tests/src/bin/drop_sim): the model checked against moto, then the
+# profile on a new stack (the template's defaults) and a warmed one at each handler latency
+# (scripts/drop_sim.sh). DROP_SIM_ARGS passes more options (--concurrency, --ack-only, ...).
 drop-sim: $(TOOLS)
-	cargo build -p fanfare-integration-tests --bin drop_sim
-	scripts/with-moto.sh target/debug/drop_sim --check
-	mkdir -p target/drop-sim
-	pids=""; for ms in $${HANDLER_MS:-0 50}; do \
-	  target/debug/drop_sim --profile $${DROP_PROFILE:-profiles/default.json} --handler-ms $$ms \
-	    --svg target/drop-sim/plot-$$ms-ms.svg $(DROP_SIM_ARGS) >target/drop-sim/report-$$ms-ms.txt 2>&1 & \
-	  pids="$$pids $$!"; \
-	done; \
-	status=0; for pid in $$pids; do wait $$pid || status=1; done; \
-	for ms in $${HANDLER_MS:-0 50}; do cat target/drop-sim/report-$$ms-ms.txt; echo; done; exit $$status
+	scripts/drop_sim.sh
 
 # The chaos soak (tests/src/bin/soak.rs): SOAK_EVENTS (default 10000) events with faults and kills.
 soak: $(TOOLS)

@@ -1,11 +1,11 @@
 //! `make drop-sim`: the drop before the drop. Runs the real processor code on the in-memory stores
-//! under tokio's paused clock (an hour of drop in seconds) with what it cannot run modelled: Lambda's
-//! FIFO event source, DynamoDB's latency and per-partition write limit with the SDK's retries, and
+//! under tokio's paused clock (twenty minutes of drop in under a minute) with what it cannot run
+//! modelled as AWS bills and throttles it: Lambda's FIFO event source and its ramp, DynamoDB's
+//! round trips, item-size billing and partition, table and index limits with the SDK's retries, and
 //! ingest behind the route throttle. Prints per family the lag from arrival to handler, the peak
 //! backlog, the drain time, requests, write units and the estimated cost; writes a plot.
 //!
-//! `--check` compares the model with reality: the `make bench` shapes in virtual time against the
-//! same shapes in real time.
+//! `--check` compares the model with moto; `--recommend` finds the template's values for a profile.
 
 mod arrivals;
 mod billing;

@@ -116,13 +116,19 @@ fn a_hot_draw_in_one_group_lags_behind_its_entrants_in_groups_of_their_own() {
     );
 }
 
-/// A burst that waits for Lambda's event source: 5 pollers at first, 5 more a second.
-fn burst(ramp: bool) -> f64 {
-    let mut p = small("batch", "member", 50.0);
+/// 2,000 consumers entering a queue within a second, nothing else for ten minutes.
+fn entry_burst(handler_ms: f64) -> Profile {
+    let mut p = small("batch", "member", handler_ms);
     p.queue.consumers = 2_000;
     p.queue.enter_within_s = 1.0;
     p.queue.position_updates = 0;
     p.queue.admit_after_s = 600.0;
+    p
+}
+
+/// A burst that waits for Lambda's event source: 5 pollers at first, 5 more a second.
+fn burst(ramp: bool) -> f64 {
+    let mut p = entry_burst(50.0);
     p.draw.entries = 0;
     p.auction.bids = 0;
     if !ramp {
@@ -143,11 +149,7 @@ fn the_event_sources_ramp_slows_a_burst() {
 #[test]
 fn a_new_tables_limit_throttles_a_burst_a_warmed_one_does_not() {
     let throttled = |warm: f64| {
-        let mut p = small("batch", "member", 0.0);
-        p.queue.consumers = 2_000;
-        p.queue.enter_within_s = 1.0;
-        p.queue.position_updates = 0;
-        p.queue.admit_after_s = 600.0;
+        let mut p = entry_burst(0.0);
         p.receiver.lambda_initial_concurrency = 40;
         p.receiver.route_throttle_rate = 1e6;
         p.receiver.route_throttle_burst = 1e6;
