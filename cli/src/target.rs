@@ -47,6 +47,9 @@ pub struct Target {
     /// The stack's SigningSecretArn output (`send --stack`).
     #[arg(skip)]
     signing_secret_arn: Option<String>,
+    /// The stack's parameters as deployed (`doctor --drop`).
+    #[arg(skip)]
+    stack_parameters: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +88,16 @@ impl Target {
         self.signing_secret_arn.as_deref()
     }
 
-    /// Fills what flags left open from the stack's outputs, when `--stack` is given.
+    /// The deployed stack's parameter `name` (with `--stack`).
+    pub fn stack_parameter(&self, name: &str) -> Option<&str> {
+        self.stack_parameters
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Fills what flags left open from the stack's outputs, and keeps its parameters, when
+    /// `--stack` is given.
     pub async fn resolve(mut self) -> Result<Target, TargetError> {
         let Some(stack) = self.stack.clone() else {
             return Ok(self);
@@ -97,11 +109,14 @@ impl Target {
             .send()
             .await
             .map_err(|e| TargetError::Stack(stack.clone(), Box::new(e)))?;
-        let outputs = described
-            .stacks()
-            .first()
-            .map(|s| s.outputs())
-            .unwrap_or_default();
+        let stack_description = described.stacks().first();
+        self.stack_parameters = stack_description
+            .map(|s| s.parameters())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.into(), p.parameter_value()?.into())))
+            .collect();
+        let outputs = stack_description.map(|s| s.outputs()).unwrap_or_default();
         for output in outputs {
             let (Some(key), Some(value)) = (output.output_key(), output.output_value()) else {
                 continue;

@@ -1,7 +1,7 @@
 //! `doctor --drop NEEDS`: a stack against what a drop needs, as `drop_sim --recommend` writes it
 //! (template parameter names and values). The tables' and the failed index's warm throughput are
 //! read from the tables themselves (DescribeTable); with `--stack`, the parameters that size Lambda
-//! and the route are read from the stack (DescribeStacks). Each shortfall says what to raise, to
+//! and the route are the stack's (read with its outputs when the target is resolved). Each shortfall says what to raise, to
 //! what. The account's concurrency quota is not read here (Lambda's GetAccountSettings): the note
 //! says how to compare it.
 
@@ -97,19 +97,15 @@ pub(super) async fn capacity(target: &Target, config: &SdkConfig, needs: &Needs)
         },
     );
     match target.stack() {
-        Some(stack) => match stack_parameters(config, stack).await {
-            Ok(parameters) => {
-                for (parameter, name) in STACK_PARAMETERS {
-                    let have = parameters
-                        .iter()
-                        .find(|(k, _)| k == parameter)
-                        .and_then(|(_, v)| v.parse::<f64>().ok())
-                        .map(|v| v as i64);
-                    push(name, compare(needs, parameter, have));
-                }
+        Some(_) => {
+            for (parameter, name) in STACK_PARAMETERS {
+                let have = target
+                    .stack_parameter(parameter)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .map(|v| v as i64);
+                push(name, compare(needs, parameter, have));
             }
-            Err(e) => push("stack parameters", Some(Err(e))),
-        },
+        }
         None => push(
             "stack parameters",
             Some(Ok("skipped: not a deployed stack (use --stack NAME)".into())),
@@ -118,40 +114,9 @@ pub(super) async fn capacity(target: &Target, config: &SdkConfig, needs: &Needs)
     checks
 }
 
-async fn stack_parameters(
-    config: &SdkConfig,
-    stack: &str,
-) -> Result<Vec<(String, String)>, String> {
-    let described = aws_sdk_cloudformation::Client::new(config)
-        .describe_stacks()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(|e| format!("{stack} cannot be described ({e})"))?;
-    let parameters = described
-        .stacks()
-        .first()
-        .map(|s| s.parameters())
-        .unwrap_or_default();
-    Ok(parameters
-        .iter()
-        .filter_map(|p| {
-            Some((
-                p.parameter_key()?.to_string(),
-                p.parameter_value()?.to_string(),
-            ))
-        })
-        .collect())
-}
-
 /// Prints the checks and the quota note; fails while something falls short.
 pub(super) fn report(checks: &[Check], needs: &Needs) -> CliResult {
-    for check in checks {
-        match &check.result {
-            Ok(detail) => println!("ok    {}: {detail}", check.name),
-            Err(what) => println!("FAIL  {}: {what}", check.name),
-        }
-    }
+    let failed = super::print(checks);
     let concurrency = ["IngestReservedConcurrency", "ProcessorMaximumConcurrency"]
         .iter()
         .filter_map(|p| needs.get(*p)?.as_i64())
@@ -162,7 +127,7 @@ pub(super) fn report(checks: &[Check], needs: &Needs) -> CliResult {
          Lambda keeps unreserved)",
         concurrency + 100
     );
-    match checks.iter().filter(|c| c.result.is_err()).count() {
+    match failed {
         0 => Ok(()),
         n => Err(CliError::refused(format!(
             "{n} capacity check(s) fall short of the drop"

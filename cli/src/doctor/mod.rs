@@ -71,17 +71,21 @@ pub async fn doctor(target: &Target, args: DoctorArgs) -> CliResult {
     });
     checks.extend(stack::queues(target, &config).await);
     checks.extend(stack::alarms_and_logs(target, &config).await);
-    let failed = checks.iter().filter(|c| c.result.is_err()).count();
-    for check in &checks {
+    match print(&checks) {
+        0 => Ok(()),
+        n => Err(CliError::refused(format!("{n} check(s) failed"))),
+    }
+}
+
+/// Prints the checklist, a line a check; returns how many failed.
+fn print(checks: &[Check]) -> usize {
+    for check in checks {
         match &check.result {
             Ok(detail) => println!("ok    {}: {detail}", check.name),
             Err(what) => println!("FAIL  {}: {what}", check.name),
         }
     }
-    match failed {
-        0 => Ok(()),
-        n => Err(CliError::refused(format!("{n} check(s) failed"))),
-    }
+    checks.iter().filter(|c| c.result.is_err()).count()
 }
 
 /// The secret ingest verifies with: the stack's, else make dev's.
