@@ -28,6 +28,12 @@ pub const HANDLER_SECRET_ARN: &str = "HANDLER_SECRET_ARN";
 pub const ACK_ONLY_KINDS: &str = "ACK_ONLY_KINDS";
 pub const REDRIVE_MIN_AGE_SECONDS: &str = "REDRIVE_MIN_AGE_SECONDS";
 pub const REDRIVE_MAX_ATTEMPTS: &str = "REDRIVE_MAX_ATTEMPTS";
+/// Handler failures before the processor dead-letters an event.
+pub const RETRY_BUDGET: &str = "RETRY_BUDGET";
+pub const RETRY_BACKOFF_BASE_SECONDS: &str = "RETRY_BACKOFF_BASE_SECONDS";
+pub const RETRY_BACKOFF_MAX_SECONDS: &str = "RETRY_BACKOFF_MAX_SECONDS";
+/// The event source's maximum concurrency: divides each downstream's in-flight limit.
+pub const PROCESSOR_MAX_CONCURRENCY: &str = "PROCESSOR_MAX_CONCURRENCY";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -99,8 +105,10 @@ impl IngestConfig {
 pub struct ProcessorConfig {
     pub idempotency_table: String,
     pub state_table: String,
-    /// The events queue, where a handler's `retry_after` changes a message's visibility.
+    /// The events queue, where backoff, `retry_after` and deferrals change a message's visibility.
     pub events_queue_url: Option<String>,
+    /// Where the processor sends an event whose retry budget is spent.
+    pub dead_letter_queue_url: Option<String>,
     pub options: crate::processor::ProcessorOptions,
     /// What the brand's handler is given at start.
     pub handler: crate::prelude::HandlerSettings,
@@ -130,6 +138,7 @@ impl ProcessorConfig {
             idempotency_table: vars.required(IDEMPOTENCY_TABLE)?,
             state_table: vars.required(STATE_TABLE)?,
             events_queue_url: vars.get(EVENTS_QUEUE_URL),
+            dead_letter_queue_url: vars.get(DEAD_LETTER_QUEUE_URL),
             handler: crate::prelude::HandlerSettings {
                 config: vars.get(HANDLER_CONFIG),
                 secret_arn: vars.get(HANDLER_SECRET_ARN),
@@ -139,9 +148,30 @@ impl ProcessorConfig {
                 plan: crate::processor::plan::PlanOptions {
                     retention: retention(&vars)?,
                 },
+                retry: retry_policy(&vars)?,
+                instances: vars.parse_or(PROCESSOR_MAX_CONCURRENCY, 1u32)?.max(1),
             },
         })
     }
+}
+
+fn retry_policy<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<crate::processor::RetryPolicy, ConfigError> {
+    let defaults = crate::processor::RetryPolicy::default();
+    let seconds = std::time::Duration::from_secs;
+    let budget: u32 = vars.parse_or(RETRY_BUDGET, defaults.budget)?;
+    if budget == 0 {
+        return Err(ConfigError::Invalid {
+            name: RETRY_BUDGET,
+            reason: "must be at least 1".into(),
+        });
+    }
+    Ok(crate::processor::RetryPolicy {
+        budget,
+        base: seconds(vars.parse_or(RETRY_BACKOFF_BASE_SECONDS, defaults.base.as_secs())?),
+        max: seconds(vars.parse_or(RETRY_BACKOFF_MAX_SECONDS, defaults.max.as_secs())?),
+    })
 }
 
 /// The redrive function's configuration.

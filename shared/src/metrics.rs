@@ -16,6 +16,8 @@ pub const SERVICE: &str = "Service";
 pub const KIND: &str = "Kind";
 /// The dimension of ingest's rejections and quarantines: the stable error code.
 pub const REASON: &str = "Reason";
+/// The dimension of deferrals: the downstream whose pace had no slot.
+pub const DOWNSTREAM: &str = "Downstream";
 
 /// Metric names.
 pub mod name {
@@ -29,6 +31,14 @@ pub mod name {
     pub const CONFLICT: &str = "Conflict";
     /// Processor: not acknowledged (retried, then dead-lettered).
     pub const FAILED: &str = "Failed";
+    /// Processor: the handler said the event can never be processed (`rejected`, not retried).
+    pub const HANDLER_REJECTED: &str = "HandlerRejected";
+    /// Processor: back later for a downstream's pace, by `Downstream` (not a failure).
+    pub const DEFERRED: &str = "Deferred";
+    /// Processor: a failure spent the event's retry budget; sent to the dead-letter queue.
+    pub const DEAD_LETTERED: &str = "DeadLettered";
+    /// Processor: the handler panicked (counted as a failure of its event only).
+    pub const HANDLER_PANICKED: &str = "HandlerPanicked";
     /// Processor: Fanfare reported that it gave up delivering an event.
     pub const DELIVERY_FAILED: &str = "DeliveryFailed";
     /// Processor: milliseconds from a record's decoding to its outcome.
@@ -54,6 +64,10 @@ pub mod name {
         IGNORED,
         CONFLICT,
         FAILED,
+        HANDLER_REJECTED,
+        DEFERRED,
+        DEAD_LETTERED,
+        HANDLER_PANICKED,
         DELIVERY_FAILED,
         HANDLER_LATENCY,
         ACCEPTED,

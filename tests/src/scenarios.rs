@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use fanfare_shared::contract::envelope::parse_event;
 use fanfare_shared::ports::idempotency::{
-    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status,
+    Claim, ClaimOutcome, Claimed, IdempotencyError, IdempotencyStore, Release, Status,
 };
 use fanfare_shared::ports::state::StateStore;
 use fanfare_shared::ports::FixedClock;
@@ -144,7 +144,7 @@ pub async fn a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected<B
     };
     assert_eq!(
         ids.claim(&crashed).await.expect("store up"),
-        ClaimOutcome::Claimed { attempt: 1 }
+        ClaimOutcome::Claimed(Claimed::first())
     );
     let runs = Runs::default();
     let early = processor(&backend, &runs, T0 + 500);
@@ -158,8 +158,13 @@ pub async fn a_crashed_owners_lease_lapses_and_its_late_completion_is_rejected<B
         Err(IdempotencyError::NotOwner)
     ));
     assert!(matches!(
-        ids.release(&event.id, "crashed-owner", "x", T0 + 2_000)
-            .await,
+        ids.release(
+            &event.id,
+            "crashed-owner",
+            &Release::failed("x"),
+            T0 + 2_000
+        )
+        .await,
         Err(IdempotencyError::NotOwner)
     ));
     // The record stays the second owner's: a later delivery is a duplicate.

@@ -85,7 +85,12 @@ async fn dead_lettered(config: &aws_config::SdkConfig, at: &Resources) {
     };
     store.claim(&claim).await.unwrap();
     store
-        .release("evt_dlq", "o", "erp_unreachable", 1_767_225_601_000)
+        .release(
+            "evt_dlq",
+            "o",
+            &fanfare_shared::ports::idempotency::Release::failed("erp_unreachable"),
+            1_767_225_601_000,
+        )
         .await
         .unwrap();
     let event_id = aws_sdk_sqs::types::MessageAttributeValue::builder()

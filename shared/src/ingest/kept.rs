@@ -8,7 +8,9 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
-use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyStore, Status, KEPT_MARKER_KIND};
+use crate::ports::idempotency::{
+    Claim, ClaimOutcome, IdempotencyStore, Release, Status, KEPT_MARKER_KIND,
+};
 use crate::telemetry::Causes;
 
 /// How long a kept delivery is remembered: far past any signature tolerance, after which a re-send
@@ -71,7 +73,7 @@ impl KeptMarkers {
                 .release(
                     &claim.event_id,
                     &claim.owner,
-                    "quarantine_unavailable",
+                    &Release::failed("quarantine_unavailable"),
                     now_ms,
                 )
                 .await

@@ -4,11 +4,13 @@ mod entity;
 pub mod kind;
 mod money;
 pub mod payload;
+mod relation;
 mod values;
 
 pub use entity::{key_segment, Entity, StateKey};
 pub use kind::{EventKind, Family};
 pub use money::{Money, MoneyError};
+pub use relation::Relation;
 pub use values::{id_string, parse_iso8601};
 
 use chrono::{DateTime, Utc};

@@ -9,6 +9,8 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
+use crate::model::Relation;
+
 /// The record's status as stored and shown by `fanfare-webhooks status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +21,11 @@ pub enum Status {
     /// The handler ran, but a newer event of the entity had been applied first.
     Superseded,
     Failed,
+    /// Waiting for a downstream's pace (`lastError` names it): claimable again, not a failure.
+    Deferred,
+    /// The handler said the event can never be processed (`HandlerError::permanent`): final, only
+    /// a forced replay runs it again.
+    Rejected,
     /// Written by receivers before handlers ran for superseded events: final, handler not run.
     SkippedStale,
     Ignored,
@@ -31,6 +38,8 @@ impl Status {
             Status::Completed => "completed",
             Status::Superseded => "superseded",
             Status::Failed => "failed",
+            Status::Deferred => "deferred",
+            Status::Rejected => "rejected",
             Status::SkippedStale => "skipped_stale",
             Status::Ignored => "ignored",
         }
@@ -42,6 +51,8 @@ impl Status {
             "completed" => Status::Completed,
             "superseded" => Status::Superseded,
             "failed" => Status::Failed,
+            "deferred" => Status::Deferred,
+            "rejected" => Status::Rejected,
             "skipped_stale" => Status::SkippedStale,
             "ignored" => Status::Ignored,
             _ => return None,
@@ -49,17 +60,21 @@ impl Status {
     }
 
     /// The statuses of a finished record.
-    pub const FINAL: [Status; 4] = [
+    pub const FINAL: [Status; 5] = [
         Status::Completed,
         Status::Superseded,
         Status::SkippedStale,
         Status::Ignored,
+        Status::Rejected,
     ];
 
     /// A finished record short-circuits later deliveries.
     pub fn is_final(self) -> bool {
         Self::FINAL.contains(&self)
     }
+
+    /// The statuses a claim may take again (for the same payload).
+    pub const RETRYABLE: [Status; 2] = [Status::Failed, Status::Deferred];
 }
 
 /// The `kind` of a record that marks a kept delivery (ingest's quarantine, by a digest of the signed
@@ -126,11 +141,67 @@ impl HeldRecord {
     }
 }
 
+/// A claim that was taken: what the record says about the event's earlier attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    /// 1 on the first claim, more on each later one (deferrals and redeliveries included).
+    pub attempt: u32,
+    /// Handler failures so far that spent the retry budget (since the last dead-lettering).
+    pub failures: u32,
+    /// The relation kept by an earlier attempt that wrote the event's state but did not finish.
+    pub relation: Option<Relation>,
+}
+
+impl Claimed {
+    /// A first claim.
+    pub fn first() -> Self {
+        Self {
+            attempt: 1,
+            failures: 0,
+            relation: None,
+        }
+    }
+}
+
+/// What releasing a claim records: the record becomes `status` with `code` as its `lastError`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// `Failed` (retried), `Deferred` (waits for a downstream) or `Rejected` (final).
+    pub status: Status,
+    /// A stable code, never free text.
+    pub code: String,
+    pub budget: Budget,
+    /// The relation this attempt was told or would have been told, kept for the next claim.
+    pub relation: Option<Relation>,
+}
+
+impl Release {
+    /// A failure that is not the handler's (a store, a queue): retried, the budget kept.
+    pub fn failed(code: &str) -> Self {
+        Self {
+            status: Status::Failed,
+            code: code.to_string(),
+            budget: Budget::Keep,
+            relation: None,
+        }
+    }
+}
+
+/// What a release does to the record's retry budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Not a failure of the event's own (a deferral, a `retry_after`, an earlier event failed).
+    Keep,
+    /// A handler failure: one more.
+    Spend,
+    /// The failure that spent the budget: the event goes to the dead-letter queue, and its count
+    /// starts again for a redrive or a replay (`deadLetters` counts how often).
+    Exhausted,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimOutcome {
-    Claimed {
-        attempt: u32,
-    },
+    Claimed(Claimed),
     /// The condition failed: the record as it is (returned by the failed write itself).
     Held(HeldRecord),
 }
@@ -155,13 +226,13 @@ pub trait IdempotencyStore: Send + Sync {
         status: Status,
         now_ms: i64,
     ) -> Result<(), IdempotencyError>;
-    /// Marks a claimed record failed so a retry can claim it again; owner-conditional. `error_code`
-    /// becomes the record's `lastError` (a stable code, never free text).
+    /// Gives a claimed record back as [`Release`] says; owner-conditional. A failed or deferred
+    /// record can be claimed again; a rejected one is final.
     async fn release(
         &self,
         event_id: &str,
         owner: &str,
-        error_code: &str,
+        release: &Release,
         now_ms: i64,
     ) -> Result<(), IdempotencyError>;
     /// Keeps a payload that arrived under an existing id with a different content.
@@ -186,10 +257,10 @@ impl<T: IdempotencyStore + ?Sized> IdempotencyStore for std::sync::Arc<T> {
         &self,
         event_id: &str,
         owner: &str,
-        error_code: &str,
+        release: &Release,
         now_ms: i64,
     ) -> Result<(), IdempotencyError> {
-        (**self).release(event_id, owner, error_code, now_ms).await
+        (**self).release(event_id, owner, release, now_ms).await
     }
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
         (**self).record_conflict(claim).await

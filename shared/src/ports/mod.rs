@@ -4,15 +4,19 @@
 //! - [`EventQueue`], [`Quarantine`], [`DeadLetterQueue`], [`MessageVisibility`]: the queues (`queue`);
 //! - [`IdempotencyStore`]: one record per event id, claimed before anything runs (`idempotency`);
 //! - [`StateStore`]: conditional writes of materialised state (`state`);
+//! - [`PaceStore`]: tickets that pace the calls to a brand's downstreams (`pace`);
 //! - [`Clock`].
 
 pub mod idempotency;
+pub mod pace;
 pub mod queue;
 pub mod state;
 
 pub use idempotency::{IdempotencyError, IdempotencyStore};
+pub use pace::{PaceError, PaceStore};
 pub use queue::{
-    DeadLetter, DeadLetterQueue, EventQueue, MessageVisibility, Quarantine, QueueError,
+    DeadLetter, DeadLetterQueue, DeadLetterSink, EventQueue, MessageVisibility, Quarantine,
+    QueueError,
 };
 pub use state::{StateError, StateStore};
 

@@ -58,6 +58,14 @@ pub trait DeadLetterQueue: Send + Sync {
     async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
 }
 
+/// Where the processor sends a message whose event spent its retry budget (the dead-letter queue):
+/// body, group, deduplication id and attributes as received, so that redrive reads it like one
+/// SQS dead-lettered.
+#[async_trait]
+pub trait DeadLetterSink: Send + Sync {
+    async fn dead_letter(&self, message: &DeadLetter) -> Result<(), QueueError>;
+}
+
 /// Changes when a received message comes back: a handler that asked for time (a downstream
 /// answered 429) gets its message, and the rest of its group, back after that delay.
 #[async_trait]

@@ -19,8 +19,11 @@ pub const MAX_CONCURRENT_GROUPS: usize = 10;
 pub struct Unacknowledged {
     /// Its index in the batch.
     pub index: usize,
-    /// When a handler of its group asked for time: come back after this delay.
+    /// Come back after this delay (the failure's backoff, a handler's `retry_after`, a deferral),
+    /// for the rest of the group too; `None`: the queue's visibility timeout.
     pub retry_after: Option<Duration>,
+    /// Its event spent its retry budget: send it to the dead-letter queue (and so acknowledge it).
+    pub dead_letter: bool,
 }
 
 /// One message of a batch and its message group (`None`: independent of every other message).
@@ -64,10 +67,24 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let outcomes = self.process_group(&group, deadline_ms).await;
         match outcomes.iter().position(|o| !o.acknowledged()) {
             Some(n) => {
-                let retry_after = outcomes[n].retry_after();
+                let head = outcomes[n];
+                // Behind an event that leaves for the dead-letter queue, the group goes on at once.
+                let rest_after = match head.dead_letter() {
+                    true => Some(super::retry::MIN_WAIT),
+                    false => head.retry_after(),
+                };
                 members[n..]
                     .iter()
-                    .map(|&index| Unacknowledged { index, retry_after })
+                    .enumerate()
+                    .map(|(k, &index)| Unacknowledged {
+                        index,
+                        retry_after: if k == 0 {
+                            head.retry_after()
+                        } else {
+                            rest_after
+                        },
+                        dead_letter: k == 0 && head.dead_letter(),
+                    })
                     .collect()
             }
             None => Vec::new(),

@@ -14,8 +14,9 @@
 //! id starts a new run, so it finds its first copy's record finished (a duplicate or a conflict).
 //! What differs on failure only: the later events' state is already written when an earlier handler
 //! fails (state commutes, so it still equals in-order processing). Their claims are released with
-//! [`NOT_REACHED`] and run again on retry, when the failed event is told it is superseded by the
-//! newest of them, as it would be had they arrived while it waited.
+//! [`NOT_REACHED`] and the relation in-order processing gives them, kept on the record, so that on
+//! retry each is told what it would have been told had the run not stopped (the failed event too).
+//! A run also stops, the same way, before a handler would start within the deadline's margin.
 
 use std::future::Future;
 use std::pin::pin;
@@ -25,19 +26,23 @@ use futures_util::future::{join_all, select, Either};
 use futures_util::stream::{self, FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
-use super::handler::EventHandler;
+use super::handler::{EventHandler, Relation};
+use super::invoke::Call;
 use super::merge::{applied_in_order, merge, RunWrite};
+use super::pace::DEFER_MARGIN;
 use super::plan::{plan, Plan};
 use super::{is_ignored, relation, replay_of, report, IncomingMessage, Outcome, Processor};
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
-use crate::ports::idempotency::{Claim, IdempotencyStore, Status};
+use crate::ports::idempotency::{Budget, Claim, Claimed, IdempotencyStore, Release, Status};
 use crate::ports::state::{Applied, MergedApplied, StateStore};
 use crate::ports::Clock;
 use crate::telemetry::Causes;
 
 /// The `lastError` of a claim released because an earlier event of its group failed first.
 pub const NOT_REACHED: &str = "earlier_in_group_failed";
+/// The `lastError` of a claim released because the invocation's deadline was near.
+pub const DEADLINE_REACHED: &str = "deadline_reached";
 
 /// Items of a run written at the same time: one per event of a full batch.
 const RUN_WRITES_AT_ONCE: usize = 10;
@@ -53,6 +58,8 @@ struct RunEvent<'m> {
 
 /// Each write's result, by event and by the write's place in the event's plan.
 type WriteResults = Vec<Vec<Option<Result<Applied, ()>>>>;
+/// Each claim's result: the record's earlier attempts, or what happened instead.
+type Claims = Vec<Result<Claimed, (Outcome, u32)>>;
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
     /// Processes one group's messages in order: the outcomes from the first message up to and
@@ -73,7 +80,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 Vec::new()
             };
             let done = if run.len() > 1 {
-                self.process_run(&run).await
+                self.process_run(&run, deadline_ms).await
             } else {
                 // A lone event, or a message that is not one: the one-by-one path says why.
                 vec![self.process(rest[0], deadline_ms).await]
@@ -119,7 +126,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     }
 
     /// A run of two or more events; see the module's notes.
-    async fn process_run(&self, run: &[RunEvent<'_>]) -> Vec<Outcome> {
+    async fn process_run(&self, run: &[RunEvent<'_>], deadline_ms: i64) -> Vec<Outcome> {
         let started = Instant::now();
         let claims = join_all(
             run.iter()
@@ -139,13 +146,23 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             started,
             outcomes: vec![None; run.len()],
         };
-        self.handle_run(run, &claims, &written, &mut decided).await;
-        self.release_not_reached(run, &decided.outcomes, &claimed)
+        let relations: Vec<Option<Relation>> = (0..run.len())
+            .map(|i| kept_relation(&run[i], &claims[i], &written[i]))
+            .collect();
+        let facts = RunFacts {
+            claims: &claims,
+            written: &written,
+            relations: &relations,
+            deadline_ms,
+        };
+        self.handle_run(run, &facts, &mut decided).await;
+        self.release_not_reached(run, &decided.outcomes, &claimed, &relations)
             .await;
         let attempts: Vec<u32> = claims
             .iter()
             .map(|c| match c {
-                Ok(attempt) | Err((_, attempt)) => *attempt,
+                Ok(claimed) => claimed.attempt,
+                Err((_, attempt)) => *attempt,
             })
             .collect();
         report_run(run, &decided.outcomes, &attempts)
@@ -153,43 +170,51 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
 
     /// The handlers in order, each record finished while the next handler runs, until the first
     /// failure.
-    async fn handle_run(
-        &self,
-        run: &[RunEvent<'_>],
-        claims: &[Result<u32, (Outcome, u32)>],
-        written: &WriteResults,
-        decided: &mut Decided,
-    ) {
+    async fn handle_run(&self, run: &[RunEvent<'_>], facts: &RunFacts<'_>, decided: &mut Decided) {
         let mut finishing = FuturesUnordered::new();
         for (i, r) in run.iter().enumerate() {
             // A record that could not be finished stops the group before its next handler.
             if decided.any_failed() {
                 break;
             }
-            let attempt = match claims[i] {
-                Ok(attempt) => attempt,
+            let claimed = match &facts.claims[i] {
+                Ok(claimed) => claimed,
                 Err((settled, _)) if settled.acknowledged() => {
-                    decided.set(i, settled);
+                    decided.set(i, *settled);
                     continue;
                 }
                 Err((settled, _)) => {
-                    decided.set(i, settled);
+                    decided.set(i, *settled);
                     break;
                 }
             };
-            r.span.record("attempt", attempt);
+            r.span.record("attempt", claimed.attempt);
             if is_ignored(&r.event, &r.plan) {
                 finishing.push(self.finish_at(run, i, Status::Ignored, Outcome::Ignored));
                 continue;
             }
-            let Some(primary) = primary_write(&written[i]) else {
+            let (Some(relation), true) = (
+                &facts.relations[i],
+                primary_write(&facts.written[i]).is_some(),
+            ) else {
                 let failed = self.state_failed(&r.event, &r.claim.owner);
                 decided.set(i, failed.instrument(r.span.clone()).await);
                 break;
             };
-            let replay = replay_of(&r.event, &r.claim, r.message);
-            let relation = relation(&r.plan, primary);
-            let handled = self.handle(&r.event, &r.claim.owner, attempt, relation, replay);
+            if self.deadline_near(facts.deadline_ms) {
+                let stopped = self.stop_at_deadline(r, relation.clone());
+                decided.set(i, stopped.instrument(r.span.clone()).await);
+                break;
+            }
+            let call = Call {
+                event: &r.event,
+                owner: &r.claim.owner,
+                claimed,
+                relation: relation.clone(),
+                replay: replay_of(&r.event, &r.claim, r.message),
+                deadline_ms: facts.deadline_ms,
+            };
+            let handled = self.handle(call);
             let handled = drive(
                 handled.instrument(r.span.clone()),
                 &mut finishing,
@@ -308,12 +333,34 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         found
     }
 
-    /// Releases the claims of the events after the first failure, which were never reached.
+    /// Whether a handler started now could run into the invocation's deadline.
+    fn deadline_near(&self, deadline_ms: i64) -> bool {
+        let now_ms = self.clock.now().timestamp_millis();
+        deadline_ms > 0 && now_ms > deadline_ms - DEFER_MARGIN.as_millis() as i64
+    }
+
+    /// Gives an event back unhandled at the deadline: no failure, back at once.
+    async fn stop_at_deadline(&self, r: &RunEvent<'_>, relation: Relation) -> Outcome {
+        let release = Release {
+            status: Status::Deferred,
+            code: DEADLINE_REACHED.to_string(),
+            budget: Budget::Keep,
+            relation: Some(relation),
+        };
+        self.release(&r.event, &r.claim.owner, &release).await;
+        Outcome::Deferred {
+            retry_after: super::retry::MIN_WAIT,
+        }
+    }
+
+    /// Releases the claims of the events after the first failure, which were never reached, each
+    /// with the relation it keeps for its retry.
     async fn release_not_reached(
         &self,
         run: &[RunEvent<'_>],
         outcomes: &[Option<(Outcome, f64)>],
         claimed: &[bool],
+        relations: &[Option<Relation>],
     ) {
         let Some(first_failed) = outcomes
             .iter()
@@ -326,8 +373,17 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 .filter(|&i| claimed[i] && outcomes[i].is_none())
                 .map(move |i| {
                     let r = &run[i];
-                    self.release(&r.event, &r.claim.owner, NOT_REACHED)
-                        .instrument(r.span.clone())
+                    let release = Release {
+                        status: Status::Failed,
+                        code: NOT_REACHED.to_string(),
+                        budget: Budget::Keep,
+                        relation: relations[i].clone(),
+                    };
+                    async move {
+                        self.release(&r.event, &r.claim.owner, &release)
+                            .instrument(r.span.clone())
+                            .await
+                    }
                 }),
         )
         .await;
@@ -351,6 +407,26 @@ impl Decided {
             .flatten()
             .any(|(o, _)| !o.acknowledged())
     }
+}
+
+/// What a run knows of each event before its handlers run.
+struct RunFacts<'a> {
+    claims: &'a Claims,
+    written: &'a WriteResults,
+    /// The relation each event is told: kept by an earlier attempt, else from its writes.
+    relations: &'a [Option<Relation>],
+    deadline_ms: i64,
+}
+
+/// The relation an event is told: the one an earlier attempt kept, else what its writes found
+/// (`None` while its writes failed).
+fn kept_relation(
+    r: &RunEvent<'_>,
+    claim: &Result<Claimed, (Outcome, u32)>,
+    written: &[Option<Result<Applied, ()>>],
+) -> Option<Relation> {
+    let kept = claim.as_ref().ok().and_then(|c| c.relation.clone());
+    kept.or_else(|| primary_write(written).map(|primary| relation(&r.plan, primary)))
 }
 
 /// What the event's first write (its ordering gate) found, when every write of it succeeded.

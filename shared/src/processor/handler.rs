@@ -10,29 +10,23 @@
 //! - Side effects run at least once: if finishing the record fails after a handler succeeded, a
 //!   retry runs it again. Pass `ctx.idempotency_key` (the Fanfare event id) to downstream APIs that
 //!   accept one.
-//! - A failure is retried (then dead-lettered); [`HandlerError::retry_after`] asks for a delay.
+//! - A failure is retried with backoff and spends the event's retry budget (then the event is
+//!   dead-lettered); a panic is such a failure. [`HandlerError::retry_after`] asks for a delay
+//!   without spending the budget; [`HandlerError::permanent`] says the event can never be
+//!   processed (recorded `rejected`, no retry).
+//! - Calls to a downstream that limits its rate go through `ctx.downstream(name).call(...)`, at the
+//!   pace declared in [`EventHandler::downstreams`] (see `processor::pace`).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::pace::{Downstream, DownstreamCall, Pacer};
 use crate::model::kind::EventKind;
 use crate::model::payload::{KindData, Payload, PayloadError};
 use crate::model::Event;
-
-/// How the event relates to its entity when the handler runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Relation {
-    /// The event moved its entity's state: it is the latest the receiver has applied (or its kind
-    /// has no moving state: draw entries, bids, consumer activity).
-    Current,
-    /// A newer event of the entity was applied first (a late retry, a redelivery after a failure,
-    /// a replay): this event's facts were merged, its moving fields were not.
-    Superseded {
-        /// The event that holds the entity's state now, where the state item names it.
-        by_event_id: Option<String>,
-    },
-}
+pub use crate::model::Relation;
+use crate::ports::Clock;
 
 /// An operator's replay (`fanfare-webhooks replay`, `quarantine replay`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +48,25 @@ pub struct HandlerContext<'a> {
     pub relation: Relation,
     /// Set when an operator replayed the event.
     pub replay: Option<Replay>,
+    pub(super) pace: PaceContext<'a>,
+}
+
+/// What `ctx.downstream(...)` needs: the declared downstreams, the clock, the deadline.
+#[derive(Clone, Copy, Default)]
+pub(super) struct PaceContext<'a> {
+    pub(super) pacer: Option<&'a Pacer>,
+    pub(super) clock: Option<&'a dyn Clock>,
+    /// The invocation's deadline (Unix ms), 0 when there is none.
+    pub(super) deadline_ms: i64,
+}
+
+impl std::fmt::Debug for PaceContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaceContext")
+            .field("pacer", &self.pacer)
+            .field("deadline_ms", &self.deadline_ms)
+            .finish()
+    }
 }
 
 impl HandlerContext<'_> {
@@ -72,6 +85,33 @@ impl HandlerContext<'_> {
     pub fn data<T: KindData>(&self) -> Result<T, PayloadError> {
         T::from_event(self.event)
     }
+
+    /// A declared downstream, to call at its pace: `ctx.downstream("erp").call(send(order)).await?`.
+    /// An undeclared name is not paced (and logged).
+    pub fn downstream<'c>(&'c self, name: &'c str) -> DownstreamCall<'c> {
+        DownstreamCall {
+            name,
+            pacer: self.pace.pacer,
+            clock: self.pace.clock,
+            deadline_ms: self.pace.deadline_ms,
+        }
+    }
+
+    /// The invocation's deadline (Unix ms), if it has one.
+    pub fn deadline_ms(&self) -> Option<i64> {
+        (self.pace.deadline_ms > 0).then_some(self.pace.deadline_ms)
+    }
+}
+
+/// What a handler failure asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Try again later, spending the retry budget (unless `retry_after` is set).
+    Retry,
+    /// Never: the record ends `rejected`.
+    Permanent,
+    /// A downstream's pace: come back when its slot is near; not a failure.
+    Deferred { downstream: String },
 }
 
 /// A handler failure: the claim is released and the message retried (then dead-lettered).
@@ -84,8 +124,10 @@ pub struct HandlerError {
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
     /// Come back after this delay instead of the queue's visibility timeout (a downstream answered
-    /// 429). The rest of the event's message group waits with it; other groups go on.
+    /// 429). The rest of the event's message group waits with it; other groups go on. Does not
+    /// spend the retry budget; the wait is at least the backoff the event's failures earned.
     pub retry_after: Option<Duration>,
+    pub kind: FailureKind,
 }
 
 impl HandlerError {
@@ -94,6 +136,27 @@ impl HandlerError {
             code: code.into(),
             source: None,
             retry_after: None,
+            kind: FailureKind::Retry,
+        }
+    }
+
+    /// The event can never be processed (a fix is needed): recorded `rejected` with `code`, not
+    /// retried, counted and alarmed; `replay --event-id ID --force` runs it again after the fix.
+    pub fn permanent(code: impl Into<String>) -> Self {
+        Self {
+            kind: FailureKind::Permanent,
+            ..Self::new(code)
+        }
+    }
+
+    /// The downstream's pace has no slot before the deadline: come back after `wait`.
+    pub fn deferred(downstream: &str, wait: Duration) -> Self {
+        Self {
+            kind: FailureKind::Deferred {
+                downstream: downstream.to_string(),
+            },
+            retry_after: Some(wait),
+            ..Self::new(format!("deferred:{downstream}"))
         }
     }
 
@@ -106,7 +169,8 @@ impl HandlerError {
         self
     }
 
-    /// Asks for the retry after `delay` (capped at SQS's 12 h visibility limit).
+    /// Asks for the retry after `delay` (a downstream's `Retry-After`), without spending the retry
+    /// budget: the wait is the longer of `delay` and the event's backoff, within what SQS accepts.
     pub fn retry_after(mut self, delay: Duration) -> Self {
         self.retry_after = Some(delay);
         self
@@ -128,9 +192,11 @@ impl HandlerError {
     }
 }
 
+/// The signed bytes never change, so data the handler cannot read will never be readable: the
+/// event is rejected, to be replayed once the handler is fixed.
 impl From<PayloadError> for HandlerError {
     fn from(e: PayloadError) -> Self {
-        HandlerError::new("invalid_payload").with_source(e)
+        HandlerError::permanent("invalid_payload").with_source(e)
     }
 }
 
@@ -139,6 +205,10 @@ macro_rules! handler_trait {
         /// One method per kind of the contract's alias table.
         #[async_trait]
         pub trait EventHandler: Send + Sync {
+            /// The downstreams this handler calls and the pace each takes (none by default).
+            fn downstreams(&self) -> Vec<Downstream> {
+                Vec::new()
+            }
             $(
                 async fn $method(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
                     let _ = ctx;

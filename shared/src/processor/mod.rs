@@ -14,15 +14,20 @@
 pub mod batch;
 mod group;
 pub mod handler;
+mod invoke;
 mod merge;
 mod outcome;
+pub mod pace;
 pub mod plan;
 mod report;
+pub mod retry;
 pub mod sqs_batch;
 
 pub use batch::{GroupedMessage, Unacknowledged, MAX_CONCURRENT_GROUPS};
 pub use group::NOT_REACHED;
 pub use outcome::{Failure, Outcome};
+pub use pace::Downstream;
+pub use retry::RetryPolicy;
 pub use sqs_batch::ProcessorError;
 
 use std::sync::Arc;
@@ -33,11 +38,16 @@ use tracing::Instrument;
 
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
-use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use crate::ports::idempotency::{
+    Claim, ClaimOutcome, Claimed, IdempotencyError, IdempotencyStore, Release, Status,
+};
+use crate::ports::pace::{InProcessTickets, PaceStore};
 use crate::ports::state::{Applied, StateStore};
-use crate::ports::{Clock, MessageVisibility};
+use crate::ports::{Clock, DeadLetterSink, MessageVisibility};
 use crate::telemetry::Causes;
-use handler::{dispatch, EventHandler, HandlerContext, HandlerError, Relation, Replay};
+use handler::{EventHandler, Relation, Replay};
+pub use invoke::HANDLER_PANICKED;
+use pace::Pacer;
 use plan::{plan, PlanOptions};
 
 /// Default record lifetime: 7 days (Fanfare retries for about 44 h).
@@ -49,13 +59,15 @@ pub const MIN_RECORD_TTL_SECS: i64 = 72 * 3600;
 pub const DEFAULT_LEASE_MS: i64 = 60_000;
 /// Independent state writes of one event (one per draw winner) sent at the same time.
 pub const MAX_CONCURRENT_WRITES: usize = 8;
-/// The longest delay a handler may ask for: SQS's visibility timeout limit.
-pub const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ProcessorOptions {
     pub record_ttl_secs: i64,
     pub plan: PlanOptions,
+    pub retry: RetryPolicy,
+    /// How many instances may run at once (the event source's maximum concurrency): each takes
+    /// this share of a downstream's in-flight limit.
+    pub instances: u32,
 }
 
 impl Default for ProcessorOptions {
@@ -63,6 +75,8 @@ impl Default for ProcessorOptions {
         Self {
             record_ttl_secs: DEFAULT_RECORD_TTL_SECS,
             plan: PlanOptions::default(),
+            retry: RetryPolicy::default(),
+            instances: 1,
         }
     }
 }
@@ -108,13 +122,23 @@ pub struct Processor<I, S, H, C> {
     handler: H,
     clock: C,
     options: ProcessorOptions,
-    /// Where a handler's `retry_after` is applied (the events queue); without it, the queue's
-    /// visibility timeout decides.
+    /// Where a failure's backoff and a deferral are applied (the events queue); without it, the
+    /// queue's visibility timeout decides.
     visibility: Option<Arc<dyn MessageVisibility>>,
+    /// Where an event goes when a failure spends its retry budget; without it, the queue's
+    /// `maxReceiveCount` dead-letters it.
+    dead_letters: Option<Arc<dyn DeadLetterSink>>,
+    pacer: Pacer,
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
+    /// Downstream tickets are this process's own until [`Processor::with_pace_store`].
     pub fn new(idempotency: I, state: S, handler: H, clock: C, options: ProcessorOptions) -> Self {
+        let pacer = Pacer::new(
+            &handler.downstreams(),
+            options.instances,
+            Arc::new(InProcessTickets::default()),
+        );
         Self {
             idempotency,
             state,
@@ -122,12 +146,26 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             clock,
             options,
             visibility: None,
+            dead_letters: None,
+            pacer,
         }
     }
 
-    /// Lets a handler's `retry_after` change when its messages come back.
+    /// Lets backoff, `retry_after` and deferrals change when messages come back.
     pub fn with_visibility(mut self, visibility: Arc<dyn MessageVisibility>) -> Self {
         self.visibility = Some(visibility);
+        self
+    }
+
+    /// Where events whose retry budget is spent go (the dead-letter queue).
+    pub fn with_dead_letters(mut self, sink: Arc<dyn DeadLetterSink>) -> Self {
+        self.dead_letters = Some(sink);
+        self
+    }
+
+    /// Draws downstream tickets from `store`, shared by every instance (the idempotency table).
+    pub fn with_pace_store(mut self, store: Arc<dyn PaceStore>) -> Self {
+        self.pacer = Pacer::new(&self.handler.downstreams(), self.options.instances, store);
         self
     }
 
@@ -224,23 +262,24 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         deadline_ms: i64,
     ) -> (Outcome, u32) {
         let claim = self.claim_for(event, signed, message, deadline_ms);
-        let attempt = match self.claim(event, &claim).await {
-            Ok(attempt) => attempt,
+        let claimed = match self.claim(event, &claim).await {
+            Ok(claimed) => claimed,
             Err(settled) => return settled,
         };
         let replay = replay_of(event, &claim, message);
-        (
-            self.apply_and_handle(event, &claim, attempt, replay).await,
-            attempt,
-        )
+        let attempt = claimed.attempt;
+        let outcome = self
+            .apply_and_handle(event, &claim, claimed, replay, deadline_ms)
+            .await;
+        (outcome, attempt)
     }
 
-    /// Claims the event: its attempt number, or what the record says happened instead (a
+    /// Claims the event: what its record says of earlier attempts, or what happened instead (a
     /// duplicate, a conflict, another invocation's live claim, an unavailable table) and the
     /// record's attempts.
-    async fn claim(&self, event: &crate::Event, claim: &Claim) -> Result<u32, (Outcome, u32)> {
+    async fn claim(&self, event: &crate::Event, claim: &Claim) -> Result<Claimed, (Outcome, u32)> {
         let existing = match self.idempotency.claim(claim).await {
-            Ok(ClaimOutcome::Claimed { attempt }) => return Ok(attempt),
+            Ok(ClaimOutcome::Claimed(claimed)) => return Ok(claimed),
             Ok(ClaimOutcome::Held(existing)) => existing,
             Err(e) => return Err((unavailable(event, &e), 0)),
         };
@@ -264,11 +303,12 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         event: &crate::Event,
         claim: &Claim,
-        attempt: u32,
+        claimed: Claimed,
         replay: Option<Replay>,
+        deadline_ms: i64,
     ) -> Outcome {
         let owner = claim.owner.as_str();
-        tracing::Span::current().record("attempt", attempt);
+        tracing::Span::current().record("attempt", claimed.attempt);
         let plan = plan(event, self.options.plan);
         if is_ignored(event, &plan) {
             return self
@@ -295,8 +335,20 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 return self.state_failed(event, owner).await;
             }
         };
-        let relation = relation(&plan, primary);
-        match self.handle(event, owner, attempt, relation, replay).await {
+        // An earlier attempt that wrote the state kept the relation it was told.
+        let relation = claimed
+            .relation
+            .clone()
+            .unwrap_or_else(|| relation(&plan, primary));
+        let call = invoke::Call {
+            event,
+            owner,
+            claimed: &claimed,
+            relation,
+            replay,
+            deadline_ms,
+        };
+        match self.handle(call).await {
             Ok((status, done)) => self.finish(event, owner, status, done).await,
             Err(failed) => failed,
         }
@@ -304,49 +356,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
 
     /// Releases the claim after a state write failed (its cause is logged where it failed).
     async fn state_failed(&self, event: &crate::Event, owner: &str) -> Outcome {
-        self.release(event, owner, Failure::StateUnavailable.code())
-            .await;
+        let release = Release::failed(Failure::StateUnavailable.code());
+        self.release(event, owner, &release).await;
         Outcome::Failed(Failure::StateUnavailable)
-    }
-
-    /// Runs the handler: the status and outcome to finish with, or the failure (claim released).
-    async fn handle(
-        &self,
-        event: &crate::Event,
-        owner: &str,
-        attempt: u32,
-        relation: Relation,
-        replay: Option<Replay>,
-    ) -> Result<(Status, Outcome), Outcome> {
-        let done = match relation {
-            Relation::Current => (Status::Completed, Outcome::Completed),
-            Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
-        };
-        let ctx = HandlerContext {
-            event,
-            idempotency_key: &event.id,
-            attempt,
-            relation,
-            replay,
-        };
-        match dispatch(&self.handler, &ctx).await {
-            Ok(()) => Ok(done),
-            Err(e) => Err(self.handler_failed(event, owner, &e).await),
-        }
-    }
-
-    /// Releases the claim with the handler's code as `lastError`; the cause chain is logged here,
-    /// once, inside the event's span.
-    async fn handler_failed(&self, event: &crate::Event, owner: &str, e: &HandlerError) -> Outcome {
-        let retry_after = e.retry_after.map(|d| d.min(MAX_RETRY_AFTER));
-        tracing::warn!(
-            handler_error = e.stored_code(),
-            retry_after_s = retry_after.map(|d| d.as_secs()),
-            cause = %Causes(e),
-            "handler failed"
-        );
-        self.release(event, owner, e.stored_code()).await;
-        Outcome::Failed(Failure::HandlerFailed { retry_after })
     }
 
     pub(super) async fn finish(
@@ -368,13 +380,13 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         }
     }
 
-    /// Marks the record failed with `code` as its `lastError`. If that fails too, the lease lapses
-    /// at the invocation's deadline and a retry reclaims.
-    pub(super) async fn release(&self, event: &crate::Event, owner: &str, code: &str) {
+    /// Gives the claim back as `release` says. If that fails too, the lease lapses at the
+    /// invocation's deadline and a retry reclaims.
+    pub(super) async fn release(&self, event: &crate::Event, owner: &str, release: &Release) {
         let now_ms = self.clock.now().timestamp_millis();
         if let Err(e) = self
             .idempotency
-            .release(&event.id, owner, code, now_ms)
+            .release(&event.id, owner, release, now_ms)
             .await
         {
             tracing::warn!(event_id = %event.id, error = %Causes(&e), "claim not released; it lapses with its lease");

@@ -17,6 +17,13 @@ pub enum Outcome {
     Conflict,
     /// Another invocation holds a live claim: retried later.
     Busy,
+    /// The handler said the event can never be processed: recorded `rejected`, acknowledged.
+    Rejected,
+    /// A downstream's pace had no slot before the deadline: back after `retry_after`, with the rest
+    /// of its group; not a failure (the retry budget is not spent).
+    Deferred {
+        retry_after: Duration,
+    },
     /// Retried later (then dead-lettered).
     Failed(Failure),
 }
@@ -32,9 +39,14 @@ pub enum Failure {
     IdempotencyUnavailable,
     /// A state write failed; the claim was released.
     StateUnavailable,
-    /// The user's handler returned an error; the claim was released. With `retry_after`, the
-    /// handler asked for the message (and the rest of its group) to come back after that delay.
-    HandlerFailed { retry_after: Option<Duration> },
+    /// The user's handler returned an error or panicked; the claim was released. The message (and
+    /// the rest of its group) comes back after `retry_after` (the backoff, or the longer delay the
+    /// handler asked for). With `dead_letter`, this failure spent the retry budget: the message
+    /// goes to the dead-letter queue.
+    HandlerFailed {
+        retry_after: Option<Duration>,
+        dead_letter: bool,
+    },
     /// The lease lapsed and another invocation took the claim before this one finished.
     ClaimLost,
 }
@@ -61,7 +73,10 @@ impl std::fmt::Display for Failure {
 
 impl Outcome {
     pub fn acknowledged(&self) -> bool {
-        !matches!(self, Outcome::Busy | Outcome::Failed(_))
+        !matches!(
+            self,
+            Outcome::Busy | Outcome::Failed(_) | Outcome::Deferred { .. }
+        )
     }
 
     /// The handler ran to success for this message.
@@ -72,9 +87,21 @@ impl Outcome {
     /// The delay a failed handler asked for before the message is tried again.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Outcome::Failed(Failure::HandlerFailed { retry_after }) => *retry_after,
+            Outcome::Failed(Failure::HandlerFailed { retry_after, .. }) => *retry_after,
+            Outcome::Deferred { retry_after } => Some(*retry_after),
             _ => None,
         }
+    }
+
+    /// The failure spent the event's retry budget: the message goes to the dead-letter queue.
+    pub fn dead_letter(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed(Failure::HandlerFailed {
+                dead_letter: true,
+                ..
+            })
+        )
     }
 
     pub fn as_str(&self) -> &'static str {
@@ -85,6 +112,8 @@ impl Outcome {
             Outcome::Ignored => "ignored",
             Outcome::Conflict => "conflict",
             Outcome::Busy => "busy",
+            Outcome::Rejected => "rejected",
+            Outcome::Deferred { .. } => "deferred",
             Outcome::Failed(_) => "failed",
         }
     }
@@ -98,6 +127,8 @@ impl Outcome {
             Outcome::Duplicate => name::DUPLICATE,
             Outcome::Ignored => name::IGNORED,
             Outcome::Conflict => name::CONFLICT,
+            Outcome::Rejected => name::HANDLER_REJECTED,
+            Outcome::Deferred { .. } => name::DEFERRED,
             Outcome::Busy | Outcome::Failed(_) => name::FAILED,
         }
     }

@@ -11,6 +11,7 @@ use crate::contract::message::attributes;
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::state::StateStore;
 use crate::ports::Clock;
+use crate::ports::DeadLetter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessorError {
@@ -45,12 +46,40 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .collect();
         let mut response = SqsBatchResponse::default();
         for failed in self.process_messages(&messages, deadline_ms).await {
+            let record = &event.records[failed.index];
+            if failed.dead_letter && self.dead_letter(record).await {
+                continue;
+            }
             response.add_failure(ids[failed.index]);
             if let Some(delay) = failed.retry_after {
-                self.delay(&event.records[failed.index], delay).await;
+                self.delay(record, delay).await;
             }
         }
         Ok(response)
+    }
+
+    /// Sends a record whose event spent its retry budget to the dead-letter queue, as SQS would
+    /// have: whether it is there (then it is acknowledged). If not, it comes back after its
+    /// backoff with a fresh budget, and the queue's `maxReceiveCount` remains the safety net.
+    async fn dead_letter(&self, record: &SqsMessage) -> bool {
+        let Some(sink) = &self.dead_letters else {
+            return false;
+        };
+        let message_id = record.message_id.as_deref().unwrap_or_default();
+        match sink.dead_letter(&dead_letter_of(record)).await {
+            Ok(()) => {
+                tracing::warn!(
+                    message_id,
+                    "retry budget spent; sent to the dead-letter queue"
+                );
+                crate::metrics::count(crate::metrics::name::DEAD_LETTERED, None);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(message_id, error = %crate::telemetry::Causes(&e), "could not dead-letter; it returns after its backoff");
+                false
+            }
+        }
     }
 
     /// Keeps a record away for the delay its handler asked for. Without a visibility port, or if
@@ -68,6 +97,32 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 "could not delay the message; it returns after the visibility timeout"
             );
         }
+    }
+}
+
+/// A received record as a dead letter: its body, group, deduplication id and every string or
+/// number attribute, so that redrive treats it like one SQS moved.
+fn dead_letter_of(record: &SqsMessage) -> DeadLetter {
+    let attributes = record
+        .message_attributes
+        .iter()
+        .filter_map(|(name, a)| {
+            let value = a.string_value.clone()?;
+            Some((
+                name.clone(),
+                a.data_type.clone().unwrap_or_else(|| "String".into()),
+                value,
+            ))
+        })
+        .collect();
+    DeadLetter {
+        message_id: record.message_id.clone().unwrap_or_default(),
+        receipt_handle: record.receipt_handle.clone().unwrap_or_default(),
+        body: record.body.clone().unwrap_or_default(),
+        group_id: record.attributes.get("MessageGroupId").cloned(),
+        deduplication_id: record.attributes.get("MessageDeduplicationId").cloned(),
+        sent_at_ms: 0,
+        attributes,
     }
 }
 

@@ -8,7 +8,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use crate::ports::idempotency::{Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Status};
+use crate::ports::idempotency::{
+    Claim, ClaimOutcome, IdempotencyError, IdempotencyStore, Release, Status,
+};
+use crate::ports::pace::{PaceError, PaceStore};
 use crate::ports::state::{Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -17,12 +20,31 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// billing needs: the item's key and the attributes written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreCall<'a> {
-    Claim { event_id: &'a str },
-    Finish { event_id: &'a str },
-    Release { event_id: &'a str },
-    RecordConflict { event_id: &'a str },
-    Apply { write: &'a ItemWrite },
-    ApplyMerged { write: &'a MergedWrite },
+    Claim {
+        event_id: &'a str,
+    },
+    Finish {
+        event_id: &'a str,
+    },
+    /// `flagged`: the record is in the failed index afterwards (a failure, not a deferral).
+    Release {
+        event_id: &'a str,
+        flagged: bool,
+    },
+    RecordConflict {
+        event_id: &'a str,
+    },
+    Apply {
+        write: &'a ItemWrite,
+    },
+    ApplyMerged {
+        write: &'a MergedWrite,
+    },
+    /// A downstream's pace ticket (an item of the idempotency table).
+    TakeTicket {
+        downstream: &'a str,
+        second: i64,
+    },
 }
 
 impl StoreCall<'_> {
@@ -93,13 +115,20 @@ impl<T: IdempotencyStore, K: StoreHook> IdempotencyStore for Hooked<T, K> {
         &self,
         id: &str,
         owner: &str,
-        code: &str,
+        release: &Release,
         now: i64,
     ) -> Result<(), IdempotencyError> {
-        let work = self.inner.release(id, owner, code, now);
-        self.run(StoreCall::Release { event_id: id }, work)
-            .await
-            .map_err(IdempotencyError::Unavailable)?
+        let work = self.inner.release(id, owner, release, now);
+        let flagged = release.status != Status::Deferred;
+        self.run(
+            StoreCall::Release {
+                event_id: id,
+                flagged,
+            },
+            work,
+        )
+        .await
+        .map_err(IdempotencyError::Unavailable)?
     }
     async fn record_conflict(&self, claim: &Claim) -> Result<(), IdempotencyError> {
         let call = StoreCall::RecordConflict {
@@ -124,5 +153,15 @@ impl<T: StateStore, K: StoreHook> StateStore for Hooked<T, K> {
         self.run(StoreCall::ApplyMerged { write }, work)
             .await
             .map_err(StateError::Unavailable)?
+    }
+}
+
+#[async_trait]
+impl<T: PaceStore, K: StoreHook> PaceStore for Hooked<T, K> {
+    async fn take(&self, downstream: &str, second: i64) -> Result<u64, PaceError> {
+        let work = self.inner.take(downstream, second);
+        self.run(StoreCall::TakeTicket { downstream, second }, work)
+            .await
+            .map_err(PaceError::Unavailable)?
     }
 }

@@ -10,8 +10,10 @@ use aws_sdk_dynamodb::Client;
 
 use super::expr::Expr;
 use super::{condition_failed, n, number, record, s, string};
+use crate::model::Relation;
 use crate::ports::idempotency::{
-    Claim, ClaimOutcome, HeldRecord, IdempotencyError, IdempotencyStore, Status,
+    Budget, Claim, ClaimOutcome, Claimed, HeldRecord, IdempotencyError, IdempotencyStore, Release,
+    Status,
 };
 
 /// The archived body as stored: DEFLATE-compressed when that saves space (JSON usually halves),
@@ -128,6 +130,10 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         // index write, so records that never fail never touch the index).
         e.remove(record::FAILED_FLAG);
         e.add(record::ATTEMPTS, n(1));
+        // Set where absent so that the claim's reply carries them (`UPDATED_NEW`) without
+        // returning the archive: what earlier attempts spent and the relation one kept.
+        e.set_if_absent(record::FAILURES, n(0));
+        e.set_if_absent(record::RELATION, s(""));
 
         let id = e.name(record::EVENT_ID);
         let expires = e.name(record::EXPIRES_AT);
@@ -137,7 +143,10 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let now_s = e.value(n(claim.now_ms / 1000));
         let now_ms = e.value(n(claim.now_ms));
         let our_hash = e.value(s(&claim.payload_hash));
-        let failed = e.value(s(Status::Failed.as_str()));
+        let retryable: Vec<String> = Status::RETRYABLE
+            .iter()
+            .map(|st| e.value(s(st.as_str())))
+            .collect();
         let in_progress = e.value(s(Status::InProgress.as_str()));
         // The same rule as `HeldRecord::claimable_by` (which the in-memory store uses),
         // written as a condition: a claim succeeds on a new or expired record, or on the same
@@ -145,7 +154,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         let absent = format!("attribute_not_exists({id})");
         let expired = format!("{expires} < {now_s}");
         let same_payload = format!("{hash} = {our_hash}");
-        let failed_before = format!("{status} = {failed}");
+        let failed_before = format!("{status} IN ({})", retryable.join(", "));
         let lease_lapsed = format!("({status} = {in_progress} AND {lease} < {now_ms})");
         let mut condition = format!(
             "{absent} OR {expired} OR ({same_payload} AND ({failed_before} OR {lease_lapsed}))"
@@ -171,13 +180,21 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         match request.send().await {
             Ok(out) => {
-                let attempt = out
-                    .attributes()
-                    .and_then(|a| number(a, record::ATTEMPTS))
-                    .unwrap_or(1);
-                Ok(ClaimOutcome::Claimed {
-                    attempt: attempt.try_into().unwrap_or(u32::MAX),
-                })
+                let count = |name| {
+                    out.attributes()
+                        .and_then(|a| number(a, name))
+                        .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+                };
+                Ok(ClaimOutcome::Claimed(Claimed {
+                    attempt: count(record::ATTEMPTS).unwrap_or(1),
+                    failures: count(record::FAILURES).unwrap_or(0),
+                    // A forced replay decides the relation again.
+                    relation: out
+                        .attributes()
+                        .and_then(|a| string(a, record::RELATION))
+                        .filter(|_| claim.replay_id.is_none())
+                        .and_then(Relation::from_stored),
+                }))
             }
             Err(err) => match condition_failed(&err) {
                 Some(Some(old)) => Ok(ClaimOutcome::Held(held_from(old))),
@@ -207,6 +224,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         e.set(record::UPDATED_AT_MS, n(now_ms));
         e.set(record::FINISHED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);
+        e.remove(record::RELATION);
         self.close(event_id, owner, e).await
     }
 
@@ -214,13 +232,29 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         &self,
         event_id: &str,
         owner: &str,
-        error_code: &str,
+        release: &Release,
         now_ms: i64,
     ) -> Result<(), IdempotencyError> {
         let mut e = Expr::default();
-        e.set(record::STATUS, s(Status::Failed.as_str()));
-        e.set(record::LAST_ERROR, s(error_code));
-        e.set(record::FAILED_FLAG, s(record::failed_flag(event_id)));
+        e.set(record::STATUS, s(release.status.as_str()));
+        e.set(record::LAST_ERROR, s(&release.code));
+        // Failed and rejected records are listed by the failed index; a deferral is not a failure.
+        if release.status == Status::Deferred {
+            e.remove(record::FAILED_FLAG);
+        } else {
+            e.set(record::FAILED_FLAG, s(record::failed_flag(event_id)));
+        }
+        match release.budget {
+            Budget::Keep => {}
+            Budget::Spend => e.add(record::FAILURES, n(1)),
+            Budget::Exhausted => {
+                e.set(record::FAILURES, n(0));
+                e.add(record::DEAD_LETTERS, n(1));
+            }
+        }
+        if let Some(relation) = &release.relation {
+            e.set(record::RELATION, s(relation.stored()));
+        }
         e.set(record::UPDATED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);
         self.close(event_id, owner, e).await

@@ -7,11 +7,13 @@ mod expr;
 mod idempotency;
 #[cfg(feature = "inspect")]
 mod inspect;
+mod pace;
 mod state;
 
 pub use idempotency::{archived_body, DynamoIdempotencyStore};
 #[cfg(feature = "inspect")]
 pub use inspect::{item_to_json, ArchivedEvent, FailedRecord};
+pub use pace::PACE_KIND;
 pub use state::DynamoStateStore;
 
 use std::collections::HashMap;
@@ -43,6 +45,14 @@ pub mod record {
     pub const CONFLICT_COUNT: &str = "conflictCount";
     pub const CONFLICT_OF: &str = "conflictOf";
     pub const REPLAY_ID: &str = "replayId";
+    /// Handler failures that spent the retry budget (since the last dead-lettering).
+    pub const FAILURES: &str = "failures";
+    /// How often the processor sent the event to the dead-letter queue itself.
+    pub const DEAD_LETTERS: &str = "deadLetters";
+    /// The relation kept by an attempt that wrote the event's state but did not finish.
+    pub const RELATION: &str = "relation";
+    /// Tickets drawn in one second of a pace item (`pace#<downstream>#<second>`).
+    pub const PACE_TICKETS: &str = "tickets";
     /// `failed#<shard>` while the record's last attempt failed, absent otherwise: the partition
     /// key of the sparse index [`FAILED_INDEX`](super::FAILED_INDEX), which only failed records
     /// enter (`fanfare-webhooks events`).

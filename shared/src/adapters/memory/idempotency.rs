@@ -5,8 +5,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use crate::model::Relation;
 use crate::ports::idempotency::{
-    Claim, ClaimOutcome, HeldRecord, IdempotencyError, IdempotencyStore, Status,
+    Budget, Claim, ClaimOutcome, Claimed, HeldRecord, IdempotencyError, IdempotencyStore, Release,
+    Status,
 };
 
 /// An in-memory store with the same rules, for unit tests and benchmarks.
@@ -21,19 +23,37 @@ pub struct MemoryRecord {
     pub existing: HeldRecord,
     pub owner: String,
     pub last_error: Option<String>,
+    /// Handler failures that spent the retry budget (since the last dead-lettering).
+    pub failures: u32,
+    /// How often the processor sent the event to the dead-letter queue.
+    pub dead_letters: u32,
+    /// Kept by a release for the next claim; cleared when the record finishes.
+    pub relation: Option<Relation>,
 }
 
 #[async_trait]
 impl IdempotencyStore for MemoryIdempotencyStore {
     async fn claim(&self, claim: &Claim) -> Result<ClaimOutcome, IdempotencyError> {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        let attempts = match records.get(&claim.event_id) {
+        let (attempts, kept) = match records.get(&claim.event_id) {
             Some(r) if !r.existing.claimable_by(claim) => {
                 return Ok(ClaimOutcome::Held(r.existing.clone()));
             }
-            Some(r) => r.existing.attempts + 1,
-            None => 1,
+            // An expired record is a new one (TTL deletion lags).
+            Some(r)
+                if r.existing
+                    .expires_at_s
+                    .is_some_and(|e| e < claim.now_ms / 1000) =>
+            {
+                (1, None)
+            }
+            Some(r) => (r.existing.attempts + 1, Some(r.clone())),
+            None => (1, None),
         };
+        let failures = kept.as_ref().map_or(0, |r| r.failures);
+        let dead_letters = kept.as_ref().map_or(0, |r| r.dead_letters);
+        // A forced replay of a finished record decides its relation again.
+        let relation = kept.and_then(|r| r.relation);
         records.insert(
             claim.event_id.clone(),
             MemoryRecord {
@@ -47,9 +67,16 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                 },
                 owner: claim.owner.clone(),
                 last_error: None,
+                failures,
+                dead_letters,
+                relation: relation.clone(),
             },
         );
-        Ok(ClaimOutcome::Claimed { attempt: attempts })
+        Ok(ClaimOutcome::Claimed(Claimed {
+            attempt: attempts,
+            failures,
+            relation,
+        }))
     }
 
     async fn finish(
@@ -64,6 +91,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
             Some(r) if r.owner == owner && r.existing.status == Status::InProgress => {
                 r.existing.status = status;
                 r.existing.lease_until_ms = None;
+                r.relation = None;
                 Ok(())
             }
             _ => Err(IdempotencyError::NotOwner),
@@ -74,15 +102,26 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         &self,
         event_id: &str,
         owner: &str,
-        error_code: &str,
+        release: &Release,
         _: i64,
     ) -> Result<(), IdempotencyError> {
         let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
         match records.get_mut(event_id) {
             Some(r) if r.owner == owner && r.existing.status == Status::InProgress => {
-                r.existing.status = Status::Failed;
+                r.existing.status = release.status;
                 r.existing.lease_until_ms = None;
-                r.last_error = Some(error_code.to_string());
+                r.last_error = Some(release.code.clone());
+                match release.budget {
+                    Budget::Keep => {}
+                    Budget::Spend => r.failures += 1,
+                    Budget::Exhausted => {
+                        r.failures = 0;
+                        r.dead_letters += 1;
+                    }
+                }
+                if release.relation.is_some() {
+                    r.relation = release.relation.clone();
+                }
                 Ok(())
             }
             _ => Err(IdempotencyError::NotOwner),

@@ -13,7 +13,7 @@ use fanfare_shared::ports::idempotency::Status;
 use fanfare_shared::ports::state::Attr;
 use fanfare_shared::ports::FixedClock;
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
-use fanfare_shared::processor::{Failure, IncomingMessage, Outcome, Processor};
+use fanfare_shared::processor::{Failure, IncomingMessage, Outcome, Processor, RetryPolicy};
 
 mod batches;
 mod state_keys;
@@ -124,12 +124,17 @@ async fn a_failed_handler_releases_the_claim_and_a_retry_runs_it() {
     let (ids, state) = stores();
     let failing = processor_at(&ids, &state, Counting::failing("order.paid"), T0);
     let b = body("evt_f", "order.paid", T0, DATA);
+    let backoff = RetryPolicy::default().backoff("evt_f", 1);
     assert_eq!(
         failing.process(msg(&b), 0).await,
-        Outcome::Failed(Failure::HandlerFailed { retry_after: None })
+        Outcome::Failed(Failure::HandlerFailed {
+            retry_after: Some(backoff),
+            dead_letter: false
+        })
     );
     let record = ids.records.lock().unwrap()["evt_f"].clone();
     assert_eq!(record.existing.status, Status::Failed);
+    assert_eq!(record.failures, 1, "a handler failure spends the budget");
     // The handler's own code, not a generic one.
     assert_eq!(record.last_error.as_deref(), Some("test_failure"));
     let healthy = processor_at(&ids, &state, Counting::default(), T0 + 1);

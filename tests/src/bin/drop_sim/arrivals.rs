@@ -47,6 +47,14 @@ impl Family {
         }
     }
 
+    /// The family whose handler calls a downstream of the default profile.
+    pub fn of_downstream(name: &str) -> Family {
+        match name {
+            "erp" => Family::Order,
+            _ => Family::Admission,
+        }
+    }
+
     /// The family of a state item, from its partition key.
     pub fn of_item(pk: &str) -> Family {
         match pk.split('/').next() {

@@ -52,9 +52,26 @@ impl Billing {
                 let leaves = self.flagged.lock().unwrap().remove(event_id);
                 vec![self.record(event_id, leaves)]
             }
-            StoreCall::Release { event_id } => {
-                let enters = self.flagged.lock().unwrap().insert(event_id.to_string());
-                vec![self.record(event_id, enters)]
+            StoreCall::Release { event_id, flagged } => {
+                let mut index = self.flagged.lock().unwrap();
+                // A deferral removes the flag; an index write only when the flag comes or goes.
+                let changes = if flagged {
+                    index.insert(event_id.to_string())
+                } else {
+                    index.remove(event_id)
+                };
+                vec![self.record(event_id, changes)]
+            }
+            StoreCall::TakeTicket { downstream, second } => {
+                // A small item per downstream and second: 1 unit, on its own partition.
+                let key = format!("pace#{downstream}#{second}");
+                vec![Request {
+                    units: 1,
+                    charges: vec![
+                        (Scope::Table(IDEMPOTENCY), 1.0),
+                        (Scope::Partition(IDEMPOTENCY, key), 1.0),
+                    ],
+                }]
             }
             StoreCall::Finish { event_id } | StoreCall::RecordConflict { event_id } => {
                 vec![self.record(event_id, false)]
@@ -243,7 +260,10 @@ mod tests {
         let billing = Billing::new(Arc::default(), units);
         let claim = StoreCall::Claim { event_id: "evt_1" };
         assert_eq!(billing.requests(claim)[0].units, 2, "not in the index");
-        let release = billing.requests(StoreCall::Release { event_id: "evt_1" });
+        let release = billing.requests(StoreCall::Release {
+            event_id: "evt_1",
+            flagged: true,
+        });
         assert_eq!(release[0].units, 3);
         let shard = record::failed_flag("evt_1");
         assert!(release[0]

@@ -1,0 +1,43 @@
+//! Tickets for a downstream's calls, shared by every processor instance: each second of each
+//! downstream is a counter, and a call goes in the second whose ticket it drew.
+
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaceError {
+    #[error("the pace store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+#[async_trait]
+pub trait PaceStore: Send + Sync {
+    /// Draws the next ticket of `downstream`'s calls in Unix second `second`: 1 for the first call
+    /// of that second, 2 for the next, across every instance.
+    async fn take(&self, downstream: &str, second: i64) -> Result<u64, PaceError>;
+}
+
+#[async_trait]
+impl<T: PaceStore + ?Sized> PaceStore for std::sync::Arc<T> {
+    async fn take(&self, downstream: &str, second: i64) -> Result<u64, PaceError> {
+        (**self).take(downstream, second).await
+    }
+}
+
+/// Tickets in this process only: exact for one instance (local runs, the harness, the simulation);
+/// a deployed stack shares its tickets in the idempotency table.
+#[derive(Debug, Default)]
+pub struct InProcessTickets {
+    drawn: std::sync::Mutex<std::collections::HashMap<(String, i64), u64>>,
+}
+
+#[async_trait]
+impl PaceStore for InProcessTickets {
+    async fn take(&self, downstream: &str, second: i64) -> Result<u64, PaceError> {
+        let mut drawn = self.drawn.lock().unwrap_or_else(|p| p.into_inner());
+        // A second a minute past is never asked for again.
+        drawn.retain(|(_, s), _| *s + 60 >= second);
+        let count = drawn.entry((downstream.to_string(), second)).or_default();
+        *count += 1;
+        Ok(*count)
+    }
+}

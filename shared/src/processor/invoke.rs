@@ -1,0 +1,140 @@
+//! Calling the handler, and what its result means for the record and the message.
+//!
+//! - `Ok`: the record finishes `completed` or `superseded`.
+//! - A failure or a panic spends one of the event's retry budget and waits its backoff; the one that
+//!   spends the last sends the message to the dead-letter queue (`retry`).
+//! - `retry_after(d)`: waits max(backoff, d), spends nothing.
+//! - A deferral (a downstream's pace): the record says `deferred:<downstream>`, spends nothing.
+//! - `permanent`: the record ends `rejected`, the message is acknowledged.
+//!
+//! Every release keeps the event's relation, so its next attempt is told what this one was.
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+
+use super::handler::{dispatch, EventHandler, FailureKind, HandlerContext, HandlerError};
+use super::handler::{PaceContext, Relation, Replay};
+use super::{Failure, Outcome, Processor};
+use crate::metrics;
+use crate::ports::idempotency::{Budget, Claimed, IdempotencyStore, Release, Status};
+use crate::ports::state::StateStore;
+use crate::ports::Clock;
+use crate::telemetry::Causes;
+
+/// The `lastError` of a handler that panicked.
+pub const HANDLER_PANICKED: &str = "handler_panicked";
+
+/// One handler call: the event, its claim and what the handler is told.
+pub(super) struct Call<'a> {
+    pub event: &'a crate::Event,
+    pub owner: &'a str,
+    pub claimed: &'a Claimed,
+    pub relation: Relation,
+    pub replay: Option<Replay>,
+    pub deadline_ms: i64,
+}
+
+/// How a handler call ended, when not with `Ok`.
+enum Ended {
+    Failed(HandlerError),
+    Panicked(String),
+}
+
+impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
+    /// Runs the handler: the status and outcome to finish with, or the outcome of its failure (the
+    /// claim released).
+    pub(super) async fn handle(&self, call: Call<'_>) -> Result<(Status, Outcome), Outcome> {
+        let done = match call.relation {
+            Relation::Current => (Status::Completed, Outcome::Completed),
+            Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
+        };
+        let ctx = HandlerContext {
+            event: call.event,
+            idempotency_key: &call.event.id,
+            attempt: call.claimed.attempt,
+            relation: call.relation.clone(),
+            replay: call.replay.clone(),
+            pace: PaceContext {
+                pacer: Some(&self.pacer),
+                clock: Some(&self.clock),
+                deadline_ms: call.deadline_ms,
+            },
+        };
+        // A panic is this event's failure, not its batch's: the other groups go on.
+        let ended = match AssertUnwindSafe(dispatch(&self.handler, &ctx))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(())) => return Ok(done),
+            Ok(Err(e)) => Ended::Failed(e),
+            Err(panic) => Ended::Panicked(panic_message(panic.as_ref())),
+        };
+        Err(self.handler_failed(&call, ended).await)
+    }
+
+    /// Releases the claim as the failure says; its cause is logged here, once, in the event's span.
+    async fn handler_failed(&self, call: &Call<'_>, ended: Ended) -> Outcome {
+        let (event, failures) = (call.event, call.claimed.failures);
+        let retry = self.options.retry;
+        let (code, kind, asked) = match &ended {
+            Ended::Failed(e) => {
+                tracing::warn!(handler_error = e.stored_code(), retry_after_s = e.retry_after.map(|d| d.as_secs()), cause = %Causes(e), "handler failed");
+                (e.stored_code().to_string(), e.kind.clone(), e.retry_after)
+            }
+            Ended::Panicked(message) => {
+                tracing::error!(panic = %message, "handler panicked");
+                metrics::count(metrics::name::HANDLER_PANICKED, None);
+                (HANDLER_PANICKED.to_string(), FailureKind::Retry, None)
+            }
+        };
+        let (status, budget, outcome) = match kind {
+            FailureKind::Permanent => (Status::Rejected, Budget::Keep, Outcome::Rejected),
+            FailureKind::Deferred { downstream } => {
+                ::metrics::counter!(metrics::name::DEFERRED, metrics::DOWNSTREAM => downstream)
+                    .increment(1);
+                let wait = super::retry::clamp(asked.unwrap_or_default());
+                let outcome = Outcome::Deferred { retry_after: wait };
+                (Status::Deferred, Budget::Keep, outcome)
+            }
+            FailureKind::Retry => match asked {
+                Some(asked) => {
+                    let wait = retry.retry_after(&event.id, failures, asked);
+                    (Status::Failed, Budget::Keep, failed(wait, false))
+                }
+                None if failures + 1 >= retry.budget => {
+                    let wait = retry.backoff(&event.id, failures + 1);
+                    (Status::Failed, Budget::Exhausted, failed(wait, true))
+                }
+                None => {
+                    let wait = retry.backoff(&event.id, failures + 1);
+                    (Status::Failed, Budget::Spend, failed(wait, false))
+                }
+            },
+        };
+        let release = Release {
+            status,
+            code,
+            budget,
+            relation: Some(call.relation.clone()),
+        };
+        self.release(event, call.owner, &release).await;
+        outcome
+    }
+}
+
+fn failed(wait: std::time::Duration, dead_letter: bool) -> Outcome {
+    Outcome::Failed(Failure::HandlerFailed {
+        retry_after: Some(wait),
+        dead_letter,
+    })
+}
+
+/// The text a panic carried (`panic!("...")` gives a `&str` or a `String`).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}

@@ -1,0 +1,221 @@
+//! Declared downstreams and the pace of their calls.
+//!
+//! A brand declares each downstream its handler calls (`Downstream::new("erp", 50)`: 50 calls a
+//! second, optionally at most N at once) in [`EventHandler::downstreams`](super::handler::EventHandler)
+//! and wraps each call in `ctx.downstream("erp").call(...)`. The rate holds for the **sum over
+//! every processor instance**: each call draws a ticket for a second from a counter shared by all
+//! instances (the idempotency table on a stack, see `ports::pace`), and tickets past the rate move
+//! the call to a later second. Within its second a call waits for its slot (`ticket / rate`), so
+//! calls are spread over the second rather than sent at its start. A call whose slot would pass the
+//! invocation's deadline less [`DEFER_MARGIN`] is not made: the handler returns a deferral, its
+//! message comes back when the slot is near, and no failure is counted.
+//!
+//! Why shared tickets and not each instance's share of the rate: a share (rate ÷ maximum
+//! concurrency) is exact on average only. Forty instances that start in the same second each make
+//! their first call at once, 40 calls against an SES account that takes 14, and during Lambda's
+//! ramp the few instances running use only their small share. A ticket costs one write unit
+//! (1,000 calls: about $0.00125 on demand) and a round trip, small next to an email or an ERP
+//! call. At most N in flight is per instance (N ÷ maximum concurrency, at least 1), with tokio's
+//! semaphore.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::handler::HandlerError;
+use crate::ports::pace::PaceStore;
+use crate::ports::Clock;
+use crate::telemetry::Causes;
+
+/// Time kept back before the invocation's deadline for the call itself and finishing the record.
+pub const DEFER_MARGIN: Duration = Duration::from_secs(5);
+
+/// A downstream the handler calls, and the pace it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Downstream {
+    /// Its name in `ctx.downstream(name)`, records and metrics: letters, digits, `_` and `-`.
+    pub name: &'static str,
+    /// Calls a second, summed over every instance.
+    pub per_second: u32,
+    /// At most this many calls at once, summed over every instance (`None`: no limit).
+    pub in_flight: Option<u32>,
+}
+
+impl Downstream {
+    pub const fn new(name: &'static str, per_second: u32) -> Self {
+        Self {
+            name,
+            per_second,
+            in_flight: None,
+        }
+    }
+
+    pub const fn at_most_in_flight(mut self, calls: u32) -> Self {
+        self.in_flight = Some(calls);
+        self
+    }
+}
+
+/// One declared downstream's state in this instance.
+struct Lane {
+    limit: Downstream,
+    in_flight: Option<Semaphore>,
+    /// The earliest second not known to be full: callers skip seconds others found full.
+    next_second: AtomicI64,
+}
+
+/// Every declared downstream of the handler, and where their tickets come from.
+pub struct Pacer {
+    lanes: HashMap<&'static str, Lane>,
+    tickets: Arc<dyn PaceStore>,
+}
+
+impl std::fmt::Debug for Pacer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = self.lanes.keys().collect();
+        f.debug_struct("Pacer")
+            .field("downstreams", &names)
+            .finish()
+    }
+}
+
+impl Pacer {
+    /// `instances`: the processor's maximum concurrency, which divides the in-flight limits.
+    pub fn new(declared: &[Downstream], instances: u32, tickets: Arc<dyn PaceStore>) -> Self {
+        let lanes = declared
+            .iter()
+            .filter(|d| d.per_second > 0 && valid_name(d.name))
+            .map(|&limit| {
+                let share = |n: u32| (n / instances.max(1)).max(1) as usize;
+                let lane = Lane {
+                    limit,
+                    in_flight: limit.in_flight.map(|n| Semaphore::new(share(n))),
+                    next_second: AtomicI64::new(0),
+                };
+                (limit.name, lane)
+            })
+            .collect();
+        Self { lanes, tickets }
+    }
+
+    pub fn declared(&self) -> impl Iterator<Item = &Downstream> {
+        self.lanes.values().map(|l| &l.limit)
+    }
+}
+
+/// A downstream's name as it may be stored: short, and only characters a record code allows.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A call slot held: the call goes now; dropping it frees its in-flight place.
+#[derive(Debug)]
+pub struct Slot<'a> {
+    _in_flight: Option<SemaphorePermit<'a>>,
+}
+
+/// One downstream as the handler sees it (`ctx.downstream("erp")`).
+pub struct DownstreamCall<'a> {
+    pub(super) name: &'a str,
+    pub(super) pacer: Option<&'a Pacer>,
+    pub(super) clock: Option<&'a dyn Clock>,
+    /// The invocation's deadline (Unix ms), 0 when there is none.
+    pub(super) deadline_ms: i64,
+}
+
+impl<'a> DownstreamCall<'a> {
+    /// Runs `call` at the downstream's pace: waits for its slot, or defers the event when the slot
+    /// would pass the deadline.
+    pub async fn call<T>(
+        self,
+        call: impl std::future::Future<Output = T>,
+    ) -> Result<T, HandlerError> {
+        let _slot = self.acquire().await?;
+        Ok(call.await)
+    }
+
+    /// Waits for a slot (see [`DownstreamCall::call`]).
+    pub async fn acquire(self) -> Result<Slot<'a>, HandlerError> {
+        let (Some(pacer), Some(clock)) = (self.pacer, self.clock) else {
+            return Ok(Slot { _in_flight: None });
+        };
+        let Some(lane) = pacer.lanes.get(self.name) else {
+            tracing::warn!(
+                downstream = self.name,
+                "downstream not declared: its calls are not paced"
+            );
+            return Ok(Slot { _in_flight: None });
+        };
+        let now_ms = || clock.now().timestamp_millis();
+        let latest_ms =
+            (self.deadline_ms > 0).then(|| self.deadline_ms - DEFER_MARGIN.as_millis() as i64);
+        let in_flight = match &lane.in_flight {
+            None => None,
+            Some(semaphore) => Some(in_flight_slot(semaphore, lane, latest_ms, now_ms()).await?),
+        };
+        let rate = u64::from(lane.limit.per_second);
+        loop {
+            let now = now_ms();
+            let second = (now / 1000).max(lane.next_second.load(Ordering::Relaxed));
+            if latest_ms.is_some_and(|latest| second * 1000 > latest) {
+                return Err(deferred(lane, second * 1000 - now));
+            }
+            let ticket = pacer.tickets.take(lane.limit.name, second).await.map_err(|e| {
+                tracing::warn!(downstream = lane.limit.name, error = %Causes(&e), "pace tickets unavailable");
+                HandlerError::new("pace_unavailable").retry_after(Duration::from_secs(5))
+            })?;
+            if ticket <= rate {
+                // The ticket's place within its second.
+                let slot_ms = second * 1000 + ((ticket - 1) * 1000 / rate) as i64;
+                if latest_ms.is_some_and(|latest| slot_ms > latest) {
+                    return Err(deferred(lane, slot_ms - now));
+                }
+                let wait = slot_ms - now_ms();
+                if wait > 0 {
+                    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+                }
+                return Ok(Slot {
+                    _in_flight: in_flight,
+                });
+            }
+            // Full: as many seconds on as it is over, so that waiting callers spread out.
+            let ahead = (ticket - 1) / rate;
+            lane.next_second
+                .fetch_max(second + ahead as i64, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn in_flight_slot<'s>(
+    semaphore: &'s Semaphore,
+    lane: &Lane,
+    latest_ms: Option<i64>,
+    now_ms: i64,
+) -> Result<SemaphorePermit<'s>, HandlerError> {
+    let Some(latest) = latest_ms else {
+        return semaphore
+            .acquire()
+            .await
+            .map_err(|_| HandlerError::new("downstream_closed"));
+    };
+    let budget = Duration::from_millis(u64::try_from(latest - now_ms).unwrap_or(0));
+    match tokio::time::timeout(budget, semaphore.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(HandlerError::new("downstream_closed")),
+        Err(_) => Err(deferred(lane, 1000)),
+    }
+}
+
+fn deferred(lane: &Lane, wait_ms: i64) -> HandlerError {
+    HandlerError::deferred(
+        lane.limit.name,
+        Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
+    )
+}
