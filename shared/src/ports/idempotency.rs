@@ -128,7 +128,7 @@ impl HeldRecord {
         expired
             || same_payload
                 && match self.status {
-                    Status::Failed => true,
+                    Status::Failed | Status::Deferred => true,
                     Status::InProgress => self.lease_until_ms.is_none_or(|l| l < claim.now_ms),
                     finished => {
                         finished.is_final()
@@ -304,6 +304,15 @@ mod tests {
     #[test]
     fn the_claim_rule_with_expiry() {
         assert!(held(Status::Failed).claimable_by(&claim("h", None)));
+        assert!(held(Status::Deferred).claimable_by(&claim("h", None)));
+        assert!(
+            !held(Status::Rejected).claimable_by(&claim("h", None)),
+            "rejected is final"
+        );
+        assert!(
+            held(Status::Rejected).claimable_by(&claim("h", Some("r2"))),
+            "until a forced replay"
+        );
         assert!(
             !held(Status::InProgress).claimable_by(&claim("h", None)),
             "live lease"

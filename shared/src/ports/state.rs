@@ -176,6 +176,31 @@ pub struct MergedWrite {
     pub facts: Vec<(&'static str, Attr)>,
 }
 
+impl MergedWrite {
+    /// Whether the item, as `stored` reads it, already is what this write makes it: it carries
+    /// the write's newest event at its version, each moving field holds the write's value at the
+    /// write's version, and each fact is there. Then the write was applied before (the SDK's retry
+    /// of a write whose reply was lost, or a run retried whole) and applying it again would change
+    /// nothing. When it was first applied the item was at most at the floor, which makes no write
+    /// of the run stale, as an empty item does.
+    pub fn already_applied(&self, stored: impl Fn(&str) -> Option<Attr>) -> bool {
+        let text = |name: &str| match stored(name) {
+            Some(Attr::S(v)) => Some(v),
+            _ => None,
+        };
+        let Some((version, event_id)) = &self.newest else {
+            return false;
+        };
+        text(fields::VERSION).as_deref() == Some(version.as_str())
+            && text(fields::LAST_EVENT_ID).as_deref() == Some(event_id.as_str())
+            && self.moving.iter().all(|(name, value, version)| {
+                text(&fields::field_version(name)).as_deref() == Some(version.as_str())
+                    && stored(name) == *value
+            })
+            && self.facts.iter().all(|(name, _)| stored(name).is_some())
+    }
+}
+
 /// What the item held before a merged write.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Previous {

@@ -20,6 +20,15 @@ fn attr(value: &Attr) -> AttributeValue {
     }
 }
 
+fn from_attr(value: &AttributeValue) -> Option<Attr> {
+    match value {
+        AttributeValue::S(v) => Some(Attr::S(v.clone())),
+        AttributeValue::N(v) => Some(Attr::N(v.clone())),
+        AttributeValue::Bool(b) => Some(Attr::Bool(*b)),
+        _ => None,
+    }
+}
+
 bound_client!(
     /// The state table.
     DynamoStateStore(Client, table)
@@ -173,7 +182,8 @@ impl StateStore for DynamoStateStore {
         });
         let request = e
             .apply(self.update_merged(write), condition)
-            .return_values(ReturnValue::AllOld);
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         match request.send().await {
             Ok(reply) => {
                 let old = reply.attributes();
@@ -184,8 +194,13 @@ impl StateStore for DynamoStateStore {
                     last_event_id: field(fields::LAST_EVENT_ID),
                 }))
             }
-            Err(e) if condition_failed(&e).is_some() => Ok(MergedApplied::Newer),
-            Err(e) => Err(StateError::Unavailable(Box::new(e))),
+            Err(e) => match condition_failed(&e) {
+                Some(Some(old)) if write.already_applied(|name| old.get(name).and_then(from_attr)) => {
+                    Ok(MergedApplied::Applied(Previous::default()))
+                }
+                Some(_) => Ok(MergedApplied::Newer),
+                None => Err(StateError::Unavailable(Box::new(e))),
+            },
         }
     }
 }

@@ -82,7 +82,12 @@ impl StateStore for MemoryStateStore {
         };
         if let (Some(floor), Some(current)) = (&write.floor, &previous.version) {
             if current > floor {
-                return Ok(MergedApplied::Newer);
+                let item = items.get(&key);
+                let stored = |name: &str| item.and_then(|item| item.get(name)).cloned();
+                return Ok(match write.already_applied(stored) {
+                    true => MergedApplied::Applied(Previous::default()),
+                    false => MergedApplied::Newer,
+                });
             }
         }
         let item = items.entry(key).or_default();

@@ -16,6 +16,7 @@ use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerEr
 use fanfare_shared::processor::{Failure, IncomingMessage, Outcome, Processor, RetryPolicy};
 
 mod batches;
+mod failures;
 mod state_keys;
 
 use fanfare_shared::testing::{body_at as body, T0_MS as T0};
