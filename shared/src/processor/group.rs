@@ -213,6 +213,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 relation: relation.clone(),
                 replay: replay_of(&r.event, &r.claim, r.message),
                 deadline_ms: facts.deadline_ms,
+                keep_relation: true,
             };
             let handled = self.handle(call);
             let handled = drive(

@@ -7,7 +7,7 @@
 //! - A deferral (a downstream's pace): the record says `deferred:<downstream>`, spends nothing.
 //! - `permanent`: the record ends `rejected`, the message is acknowledged.
 //!
-//! Every release keeps the event's relation, so its next attempt is told what this one was.
+//! A release in a run keeps the event's relation, so its next attempt is told what this one was.
 
 use std::panic::AssertUnwindSafe;
 
@@ -33,6 +33,11 @@ pub(super) struct Call<'a> {
     pub relation: Relation,
     pub replay: Option<Replay>,
     pub deadline_ms: i64,
+    /// Keep `relation` on the record if the handler does not finish: in a run, the later events'
+    /// state is written before this handler runs, so a retry would otherwise find them newer.
+    /// (Alone, nothing newer was written by this attempt: a retry decides again, and a newer event
+    /// handled meanwhile supersedes it.)
+    pub keep_relation: bool,
 }
 
 /// How a handler call ended, when not with `Ok`.
@@ -116,7 +121,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             status,
             code,
             budget,
-            relation: Some(call.relation.clone()),
+            relation: call.keep_relation.then(|| call.relation.clone()),
         };
         self.release(event, call.owner, &release).await;
         outcome

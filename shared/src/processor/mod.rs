@@ -347,6 +347,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             relation,
             replay,
             deadline_ms,
+            keep_relation: false,
         };
         match self.handle(call).await {
             Ok((status, done)) => self.finish(event, owner, status, done).await,

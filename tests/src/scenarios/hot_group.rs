@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use fanfare_shared::ports::state::{
+    Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore,
+};
 use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation};
 use fanfare_shared::processor::{GroupedMessage, IncomingMessage, Outcome, Unacknowledged};
 
@@ -159,7 +162,7 @@ pub async fn a_hot_auction_batch_matches_one_by_one<B: Backend>() {
 /// A handler failing in the middle of a hot batch: the rest of its group comes back, other groups
 /// finish; after the fix the retry runs each remaining handler once and the state is the in-order
 /// state.
-pub async fn a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group<B: Backend>() {
+async fn failure_in_the_middle<B: Backend>(retry_whole: bool) {
     let bodies = consumer_batch();
     let (batched, reference) = (B::fresh().await, B::fresh().await);
     let calls = Calls::default();
@@ -204,9 +207,23 @@ pub async fn a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_g
 
     calls.failing.store(false, Ordering::SeqCst);
     let retry = &bodies[4..];
-    assert!(as_batch(&batched, &calls, retry, Some("admission/x/c"))
-        .await
-        .is_empty());
+    if retry_whole {
+        assert!(as_batch(&batched, &calls, retry, Some("admission/x/c"))
+            .await
+            .is_empty());
+    } else {
+        // The rest comes back one message at a time: each alone finds the item newer than itself.
+        for body in retry {
+            assert!(as_batch(
+                &batched,
+                &calls,
+                std::slice::from_ref(body),
+                Some("admission/x/c")
+            )
+            .await
+            .is_empty());
+        }
+    }
     assert_eq!(
         ids(&calls)
             .into_iter()
@@ -215,7 +232,74 @@ pub async fn a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_g
         ["evt_in", "evt_p3", "evt_p2", "evt_p4", "evt_adm", "evt_done"],
         "each handler ran once, in order"
     );
-    one_by_one(&reference, &Calls::default(), &bodies).await;
+    let reference_calls = Calls::default();
+    one_by_one(&reference, &reference_calls, &bodies).await;
+    let this_group: Vec<_> = calls
+        .seen()
+        .into_iter()
+        .filter(|(id, _)| id != "evt_other")
+        .collect();
+    assert_eq!(
+        this_group,
+        reference_calls.seen(),
+        "each handler was told what in-order processing tells it"
+    );
+    assert_eq!(
+        batched.item("admission/x/c", "STATE").await,
+        reference.item("admission/x/c", "STATE").await
+    );
+}
+
+/// The same failure; the rest of the group retried whole.
+pub async fn a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group<B: Backend>() {
+    failure_in_the_middle::<B>(true).await;
+}
+
+/// The same failure; the rest of the group retried one message at a time.
+pub async fn after_a_failure_in_a_hot_batch_each_retried_event_keeps_its_in_order_relation<
+    B: Backend,
+>() {
+    failure_in_the_middle::<B>(false).await;
+}
+
+/// The state store's reply to a merged write is lost and the SDK sends it again: the second write
+/// finds the item newer than its floor, as its own first copy left it.
+#[derive(Clone)]
+pub struct RepliesLost<S>(pub S);
+
+#[async_trait::async_trait]
+impl<S: StateStore> StateStore for RepliesLost<S> {
+    async fn apply(&self, write: &ItemWrite, event_id: &str) -> Result<Applied, StateError> {
+        self.0.apply(write, event_id).await
+    }
+    async fn apply_merged(&self, write: &MergedWrite) -> Result<MergedApplied, StateError> {
+        let _lost = self.0.apply_merged(write).await?;
+        self.0.apply_merged(write).await
+    }
+}
+
+/// A hot batch whose merged writes are each sent twice: the same calls, relations and state as one
+/// by one.
+pub async fn a_retried_merged_write_tells_each_event_its_in_order_relation<B: Backend>() {
+    let bodies = consumer_batch();
+    let (batched, reference) = (B::fresh().await, B::fresh().await);
+    let (calls, reference_calls) = (Calls::default(), Calls::default());
+    let p = fanfare_shared::testing::processor_at(
+        batched.ids(),
+        RepliesLost(batched.state()),
+        calls.clone(),
+        T0 + 10_000,
+    );
+    let messages: Vec<GroupedMessage<'_>> = bodies
+        .iter()
+        .map(|b| GroupedMessage {
+            group: Some("admission/x/c"),
+            message: IncomingMessage::raw(b),
+        })
+        .collect();
+    assert!(p.process_messages(&messages, 0).await.is_empty());
+    one_by_one(&reference, &reference_calls, &bodies).await;
+    assert_eq!(calls.seen(), reference_calls.seen());
     assert_eq!(
         batched.item("admission/x/c", "STATE").await,
         reference.item("admission/x/c", "STATE").await

@@ -162,5 +162,7 @@ on_both_backends!(
     a_hot_batch_with_duplicates_and_disorder_matches_one_by_one,
     a_hot_auction_batch_matches_one_by_one,
     a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group,
+    after_a_failure_in_a_hot_batch_each_retried_event_keeps_its_in_order_relation,
+    a_retried_merged_write_tells_each_event_its_in_order_relation,
     no_item_grows_with_its_entitys_events,
 );

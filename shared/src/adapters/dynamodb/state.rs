@@ -195,7 +195,9 @@ impl StateStore for DynamoStateStore {
                 }))
             }
             Err(e) => match condition_failed(&e) {
-                Some(Some(old)) if write.already_applied(|name| old.get(name).and_then(from_attr)) => {
+                Some(Some(old))
+                    if write.already_applied(|name| old.get(name).and_then(from_attr)) =>
+                {
                     Ok(MergedApplied::Applied(Previous::default()))
                 }
                 Some(_) => Ok(MergedApplied::Newer),

@@ -83,7 +83,10 @@ async fn a_panicking_handler_fails_its_own_group_only_and_the_record_says_so() {
     assert_eq!(failed_ids(&response), ["m1"], "the other group went on");
     let records = ids.records.lock().unwrap();
     assert_eq!(records["evt_p"].existing.status, Status::Failed);
-    assert_eq!(records["evt_p"].last_error.as_deref(), Some(HANDLER_PANICKED));
+    assert_eq!(
+        records["evt_p"].last_error.as_deref(),
+        Some(HANDLER_PANICKED)
+    );
     assert_eq!(records["evt_p"].failures, 1, "a panic spends the budget");
     assert_eq!(records["evt_q"].existing.status, Status::Completed);
 }
@@ -135,14 +138,24 @@ async fn failures_back_off_and_the_one_that_spends_the_budget_dead_letters_the_e
         assert_eq!(ids.records.lock().unwrap()["evt_b"].failures, failure);
     }
     let response = p.process_batch(&batch(vec![record]), 0).await.unwrap();
-    assert!(failed_ids(&response).is_empty(), "acknowledged: it is in the DLQ");
+    assert!(
+        failed_ids(&response).is_empty(),
+        "acknowledged: it is in the DLQ"
+    );
     let letters = dlq.0.lock().unwrap();
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].group_id.as_deref(), Some("order/o1"));
-    assert_eq!(letters[0].attribute("redrive-count"), Some("1"), "attributes kept");
+    assert_eq!(
+        letters[0].attribute("redrive-count"),
+        Some("1"),
+        "attributes kept"
+    );
     let records = ids.records.lock().unwrap();
     assert_eq!(records["evt_b"].dead_letters, 1);
-    assert_eq!(records["evt_b"].failures, 0, "a redrive starts a fresh budget");
+    assert_eq!(
+        records["evt_b"].failures, 0,
+        "a redrive starts a fresh budget"
+    );
 }
 
 #[tokio::test]
@@ -175,12 +188,14 @@ async fn a_call_whose_slot_would_pass_the_deadline_defers_without_a_failure() {
         panic!("{outcome:?}");
     };
     assert!(retry_after >= Duration::from_millis(500), "{retry_after:?}");
-    let records = ids.records.lock().unwrap();
-    assert_eq!(records["evt_3"].existing.status, Status::Deferred);
-    assert_eq!(records["evt_3"].last_error.as_deref(), Some("deferred:erp"));
-    assert_eq!(records["evt_3"].failures, 0);
-    drop(records);
+    let record = ids.records.lock().unwrap()["evt_3"].clone();
+    assert_eq!(record.existing.status, Status::Deferred);
+    assert_eq!(record.last_error.as_deref(), Some("deferred:erp"));
+    assert_eq!(record.failures, 0);
     // Claimable again, as any failure.
     let later = processor_at(&ids, &state, Counting::default(), T0 + 2_000);
-    assert_eq!(later.process(msg(&paid("evt_3")), 0).await, Outcome::Completed);
+    assert_eq!(
+        later.process(msg(&paid("evt_3")), 0).await,
+        Outcome::Completed
+    );
 }
