@@ -90,6 +90,15 @@ def check_handler_parameters(resources):
     assert env.get("HANDLER_CONFIG") == {"Ref": "HandlerConfig"}, "HANDLER_CONFIG not passed"
     assert env.get("HANDLER_SECRET_ARN") == {"Ref": "HandlerSecretArn"}, "HANDLER_SECRET_ARN not passed"
     assert env.get("EVENTS_QUEUE_URL") == {"Ref": "EventsQueue"}, "retry_after needs EVENTS_QUEUE_URL"
+    assert env.get("DEAD_LETTER_QUEUE_URL") == {"Ref": "EventsDeadLetterQueue"}, \
+        "the retry budget needs DEAD_LETTER_QUEUE_URL"
+    for name in ("RETRY_BUDGET", "RETRY_BACKOFF_BASE_SECONDS", "RETRY_BACKOFF_MAX_SECONDS",
+                 "PROCESSOR_MAX_CONCURRENCY"):
+        assert name in env, f"{name} not passed to the processor"
+    redrive = resources["EventsQueue"]["Properties"]["RedrivePolicy"]
+    budget_max = load_template()["Parameters"]["RetryBudget"]["MaxValue"]
+    assert redrive["maxReceiveCount"] > 5 * budget_max, \
+        "maxReceiveCount must stay a safety net far above the retry budget"
 
 
 def check_queue_senders(resources):
@@ -163,7 +172,7 @@ def check_metric_names(resources):
 REQUIRED_ALARMS = {
     "SigningSecretWrong", "ApiServerErrors", "ApiThrottled", "FunctionErrors", "FunctionThrottles",
     "Conflict", "DeadLetterQueueNotEmpty", "QuarantineNotEmpty", "OldestMessageAge", "FailureRate",
-    "DeliveryFailed",
+    "DeliveryFailed", "HandlerRejected",
 }
 
 

@@ -81,6 +81,34 @@ impl MessageVisibility for SqsVisibility {
     }
 }
 
+bound_client!(
+    /// The dead-letter queue as the processor writes to it: events whose retry budget is spent.
+    SqsDeadLetters(Client, queue_url)
+);
+
+#[async_trait]
+impl crate::ports::DeadLetterSink for SqsDeadLetters {
+    async fn dead_letter(&self, message: &crate::ports::DeadLetter) -> Result<(), QueueError> {
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(&message.body);
+        if self.queue_url.ends_with(".fifo") {
+            // Its own message id, not the original deduplication id: a redriven copy that comes
+            // back within five minutes is a new message and must not be dropped as a duplicate.
+            send = send
+                .message_group_id(message.group_id.as_deref().unwrap_or("unattributed"))
+                .message_deduplication_id(format!("dl-{}", message.message_id));
+        }
+        for (name, data_type, value) in &message.attributes {
+            send = send.message_attributes(name, attribute(data_type, value.clone())?);
+        }
+        send.send().await.map_err(unavailable)?;
+        Ok(())
+    }
+}
+
 /// The attribute naming why a delivery was kept.
 pub const QUARANTINE_REASON_ATTRIBUTE: &str = "reason";
 
