@@ -130,10 +130,6 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         // index write, so records that never fail never touch the index).
         e.remove(record::FAILED_FLAG);
         e.add(record::ATTEMPTS, n(1));
-        // Set where absent so that the claim's reply carries them (`UPDATED_NEW`) without
-        // returning the archive: what earlier attempts spent and the relation one kept.
-        e.set_if_absent(record::FAILURES, n(0));
-        e.set_if_absent(record::RELATION, s(""));
 
         let id = e.name(record::EVENT_ID);
         let expires = e.name(record::EXPIRES_AT);
@@ -176,7 +172,9 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         }
         let request = e
             .apply(self.update(&claim.event_id), Some(condition))
-            .return_values(ReturnValue::UpdatedNew)
+            // The whole record comes back: what earlier attempts spent and the relation one kept
+            // are not part of this update. Returned values cost no capacity.
+            .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         match request.send().await {
             Ok(out) => {

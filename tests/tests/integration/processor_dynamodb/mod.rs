@@ -20,6 +20,7 @@ use fanfare_shared::processor::{IncomingMessage, Outcome, Processor, ProcessorOp
 mod archive;
 mod bid_units;
 mod hot_group;
+mod pace;
 
 use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 
