@@ -165,7 +165,15 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
 
     /// Draws downstream tickets from `store`, shared by every instance (the idempotency table).
     pub fn with_pace_store(mut self, store: Arc<dyn PaceStore>) -> Self {
+        let log = self.pacer.log.take();
         self.pacer = Pacer::new(&self.handler.downstreams(), self.options.instances, store);
+        self.pacer.log = log;
+        self
+    }
+
+    /// Writes down each downstream call let through, with its time (tests, the simulation).
+    pub fn with_call_log(mut self, log: pace::DownstreamCallLog) -> Self {
+        self.pacer.log = Some(log);
         self
     }
 

@@ -67,10 +67,14 @@ struct Lane {
     next_second: AtomicI64,
 }
 
+/// Each call let through: its downstream and when (Unix ms), for tests and the simulation.
+pub type DownstreamCallLog = Arc<std::sync::Mutex<Vec<(&'static str, i64)>>>;
+
 /// Every declared downstream of the handler, and where their tickets come from.
 pub struct Pacer {
     lanes: HashMap<&'static str, Lane>,
     tickets: Arc<dyn PaceStore>,
+    pub(super) log: Option<DownstreamCallLog>,
 }
 
 impl std::fmt::Debug for Pacer {
@@ -98,7 +102,11 @@ impl Pacer {
                 (limit.name, lane)
             })
             .collect();
-        Self { lanes, tickets }
+        Self {
+            lanes,
+            tickets,
+            log: None,
+        }
     }
 
     pub fn declared(&self) -> impl Iterator<Item = &Downstream> {
@@ -180,6 +188,10 @@ impl<'a> DownstreamCall<'a> {
                 let wait = slot_ms - now_ms();
                 if wait > 0 {
                     tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+                }
+                if let Some(log) = &pacer.log {
+                    let call = (lane.limit.name, now_ms());
+                    log.lock().unwrap_or_else(|p| p.into_inner()).push(call);
                 }
                 return Ok(Slot {
                     _in_flight: in_flight,

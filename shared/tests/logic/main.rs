@@ -3,6 +3,7 @@
 mod handler;
 mod metrics;
 mod model;
+mod pace;
 mod payload;
 mod privacy;
 mod processor;
