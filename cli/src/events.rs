@@ -8,10 +8,21 @@ use fanfare_shared::model::parse_iso8601;
 use crate::error::{CliError, CliResult};
 use crate::target::Target;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StatusArg {
     /// Whose last attempt failed (retried, or waiting in the DLQ).
     Failed,
+    /// That the handler said can never be processed (`replay --event-id ID --force` after a fix).
+    Rejected,
+}
+
+impl StatusArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            StatusArg::Failed => "failed",
+            StatusArg::Rejected => "rejected",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -55,15 +66,15 @@ pub fn since_ms(raw: &str, now_ms: i64) -> Option<i64> {
 }
 
 pub async fn events(target: &Target, args: EventsArgs) -> CliResult {
-    let StatusArg::Failed = args.status;
+    let status = args.status.as_str();
     let now_ms = chrono::Utc::now().timestamp_millis();
     let since = since_ms(&args.since, now_ms).ok_or_else(|| {
         CliError::usage("--since takes a duration (15m, 1h, 2d), an RFC 3339 time or Unix seconds")
     })?;
     let config = target.sdk_config().await;
     let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
-    // The kind is filtered here, so ask for more than `limit` when one is given.
-    let fetch = if args.kind.is_some() {
+    // The kind and status are filtered here (the index holds both), so ask for more than `limit`.
+    let fetch = if args.kind.is_some() || args.status == StatusArg::Rejected {
         args.limit.saturating_mul(20)
     } else {
         args.limit
@@ -74,6 +85,8 @@ pub async fn events(target: &Target, args: EventsArgs) -> CliResult {
         .map_err(CliError::failure)?
         .into_iter()
         .filter(|r| args.kind.as_deref().is_none_or(|k| r.kind == k))
+        // A record failed before statuses were listed has none: it failed.
+        .filter(|r| r.status == status || (r.status.is_empty() && status == "failed"))
         .take(args.limit)
         .collect();
     for r in &records {
@@ -89,7 +102,7 @@ pub async fn events(target: &Target, args: EventsArgs) -> CliResult {
             );
         }
     }
-    eprintln!("{} failed event(s) since {}", records.len(), args.since);
+    eprintln!("{} {status} event(s) since {}", records.len(), args.since);
     Ok(())
 }
 

@@ -24,6 +24,9 @@ impl EventHandler for Erp {
         }
         Ok(())
     }
+    async fn order_cancelled(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        Err(HandlerError::permanent("order_unknown_to_erp"))
+    }
 }
 
 #[tokio::test]
@@ -62,6 +65,7 @@ async fn failed_events_are_listed_by_time_until_they_succeed() {
     assert_eq!(listed[0].attempts, 1);
     assert_eq!(listed[0].last_error, "erp_unreachable");
     assert_eq!(listed[0].last_attempt_ms, T0);
+    assert_eq!(listed[0].status, "failed");
     // Older than the window: not listed.
     assert!(store.failed_since(T0 + 1, 10).await.unwrap().is_empty());
     // Once it succeeds it leaves the index.
@@ -75,6 +79,18 @@ async fn failed_events_are_listed_by_time_until_they_succeed() {
         .await
         .unwrap()
         .is_empty());
+    // A rejected event stays listed, as rejected, until a forced replay.
+    let cancelled = r#"{"id":"evt_cancel","type":"order.cancelled","created":1767225600,"data":{"orderId":"o1"}}"#;
+    assert_eq!(
+        fixed.process(IncomingMessage::raw(cancelled), 0).await,
+        Outcome::Rejected
+    );
+    let listed = store.failed_since(T0 - 3_600_000, 10).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        (listed[0].status.as_str(), listed[0].last_error.as_str()),
+        ("rejected", "order_unknown_to_erp")
+    );
 }
 
 /// A mass failure spreads over the failed index's key values (one value is one index partition,

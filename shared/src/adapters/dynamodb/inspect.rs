@@ -44,11 +44,14 @@ fn value_to_json(value: &AttributeValue) -> serde_json::Value {
     }
 }
 
-/// A record whose last attempt failed, as `fanfare-webhooks events --status failed` lists it.
+/// A record whose last attempt failed, or that the handler rejected, as `fanfare-webhooks events
+/// --status failed|rejected` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRecord {
     pub event_id: String,
+    /// `failed` (retried) or `rejected` (final until a forced replay).
+    pub status: String,
     pub kind: String,
     pub entity: String,
     pub attempts: i64,
@@ -70,7 +73,8 @@ pub struct ArchivedEvent {
 }
 
 impl DynamoIdempotencyStore {
-    /// Records whose last attempt failed at or after `since_ms`, newest first, at most `limit`:
+    /// Records whose last attempt failed (or was rejected) at or after `since_ms`, newest first, at
+    /// most `limit`:
     /// a query of each of the sparse failed index's key values (never a scan of the table), the
     /// newest `limit` of each merged.
     pub async fn failed_since(
@@ -126,6 +130,7 @@ impl DynamoIdempotencyStore {
                 }
                 found.push(FailedRecord {
                     event_id: text(item, record::EVENT_ID),
+                    status: text(item, record::STATUS),
                     kind: text(item, record::KIND),
                     entity: text(item, record::ORDERING_KEY),
                     attempts: number(item, record::ATTEMPTS).unwrap_or(0),
