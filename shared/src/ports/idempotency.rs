@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use crate::model::Relation;
+use crate::ports::pace::Reservation;
 
 /// The record's status as stored and shown by `fanfare-webhooks status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,6 +151,8 @@ pub struct Claimed {
     pub failures: u32,
     /// The relation kept by an earlier attempt that wrote the event's state but did not finish.
     pub relation: Option<Relation>,
+    /// The downstream slot an earlier, deferred attempt drew for this one.
+    pub reservation: Option<Reservation>,
 }
 
 impl Claimed {
@@ -159,6 +162,7 @@ impl Claimed {
             attempt: 1,
             failures: 0,
             relation: None,
+            reservation: None,
         }
     }
 }
@@ -173,6 +177,8 @@ pub struct Release {
     pub budget: Budget,
     /// The relation this attempt was told or would have been told, kept for the next claim.
     pub relation: Option<Relation>,
+    /// A deferral's slot for the next attempt (any earlier one is dropped).
+    pub reservation: Option<Reservation>,
 }
 
 impl Release {
@@ -183,6 +189,7 @@ impl Release {
             code: code.to_string(),
             budget: Budget::Keep,
             relation: None,
+            reservation: None,
         }
     }
 }

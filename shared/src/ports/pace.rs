@@ -3,6 +3,31 @@
 
 use async_trait::async_trait;
 
+/// A call slot an event holds for its next attempt: drawn when its call was deferred, so that it
+/// comes back for that slot instead of competing again (one deferral per event and call, however
+/// long the downstream's backlog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    pub downstream: String,
+    /// When the slot starts (Unix ms).
+    pub at_ms: i64,
+}
+
+impl Reservation {
+    /// As a record stores it: `<downstream>@<ms>`.
+    pub fn stored(&self) -> String {
+        format!("{}@{}", self.downstream, self.at_ms)
+    }
+
+    pub fn from_stored(text: &str) -> Option<Reservation> {
+        let (downstream, at) = text.rsplit_once('@')?;
+        Some(Reservation {
+            downstream: downstream.to_string(),
+            at_ms: at.parse().ok()?,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PaceError {
     #[error("the pace store is unavailable")]

@@ -24,6 +24,9 @@ pub struct Unacknowledged {
     pub retry_after: Option<Duration>,
     /// Its event spent its retry budget: send it to the dead-letter queue (and so acknowledge it).
     pub dead_letter: bool,
+    /// When it comes back (Unix ms), where a delay was set: for a deferral, shortly before its
+    /// slot.
+    pub back_at_ms: Option<i64>,
 }
 
 /// One message of a batch and its message group (`None`: independent of every other message).
@@ -65,6 +68,17 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let group: Vec<IncomingMessage<'_>> =
             members.iter().map(|&i| messages[i].message).collect();
         let outcomes = self.process_group(&group, deadline_ms).await;
+        let mut back = self.unacknowledged(&members, &outcomes);
+        self.set_return(messages, &mut back).await;
+        back
+    }
+
+    /// The group's messages from its first one not acknowledged on.
+    fn unacknowledged(
+        &self,
+        members: &[usize],
+        outcomes: &[super::Outcome],
+    ) -> Vec<Unacknowledged> {
         match outcomes.iter().position(|o| !o.acknowledged()) {
             Some(n) => {
                 let head = outcomes[n];
@@ -84,10 +98,42 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                             rest_after
                         },
                         dead_letter: k == 0 && head.dead_letter(),
+                        back_at_ms: head.back_at_ms(),
                     })
                     .collect()
             }
             None => Vec::new(),
+        }
+    }
+
+    /// Sets when the group's messages come back, as soon as the group is done rather than when the
+    /// batch is (its other groups may wait for their downstream slots until the deadline): a
+    /// deferral's delay counts to its slot from now. Without a visibility port, or if the change
+    /// fails, a message comes back after the queue's visibility timeout as any failure does.
+    async fn set_return(&self, messages: &[GroupedMessage<'_>], back: &mut [Unacknowledged]) {
+        let now_ms = self.clock.now().timestamp_millis();
+        for u in back.iter_mut() {
+            if let Some(at) = u.back_at_ms {
+                let wait = u64::try_from(at - now_ms).unwrap_or(0);
+                u.retry_after = Some(super::retry::clamp(Duration::from_millis(wait)));
+            }
+            let Some(delay) = u.retry_after else {
+                continue;
+            };
+            u.back_at_ms = Some(now_ms + delay.as_millis() as i64);
+            let message = messages[u.index].message;
+            let (Some(visibility), Some(receipt), false) =
+                (&self.visibility, message.receipt_handle, u.dead_letter)
+            else {
+                continue;
+            };
+            if let Err(e) = visibility.delay(receipt, delay).await {
+                tracing::warn!(
+                    message_id = message.message_id.unwrap_or_default(),
+                    error = %crate::telemetry::Causes(&e),
+                    "could not delay the message; it returns after the visibility timeout"
+                );
+            }
         }
     }
 }

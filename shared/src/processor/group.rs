@@ -156,7 +156,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             deadline_ms,
         };
         self.handle_run(run, &facts, &mut decided).await;
-        self.release_not_reached(run, &decided.outcomes, &claimed, &relations)
+        self.release_not_reached(run, &decided.outcomes, &claims, &relations)
             .await;
         let attempts: Vec<u32> = claims
             .iter()
@@ -202,7 +202,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 break;
             };
             if self.deadline_near(facts.deadline_ms) {
-                let stopped = self.stop_at_deadline(r, relation.clone());
+                let stopped = self.stop_at_deadline(r, claimed, relation.clone());
                 decided.set(i, stopped.instrument(r.span.clone()).await);
                 break;
             }
@@ -341,16 +341,23 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     }
 
     /// Gives an event back unhandled at the deadline: no failure, back at once.
-    async fn stop_at_deadline(&self, r: &RunEvent<'_>, relation: Relation) -> Outcome {
+    async fn stop_at_deadline(
+        &self,
+        r: &RunEvent<'_>,
+        claimed: &Claimed,
+        relation: Relation,
+    ) -> Outcome {
         let release = Release {
             status: Status::Deferred,
             code: DEADLINE_REACHED.to_string(),
             budget: Budget::Keep,
             relation: Some(relation),
+            reservation: claimed.reservation.clone(),
         };
         self.release(&r.event, &r.claim.owner, &release).await;
         Outcome::Deferred {
             retry_after: super::retry::MIN_WAIT,
+            back_at_ms: None,
         }
     }
 
@@ -360,7 +367,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         &self,
         run: &[RunEvent<'_>],
         outcomes: &[Option<(Outcome, f64)>],
-        claimed: &[bool],
+        claims: &Claims,
         relations: &[Option<Relation>],
     ) {
         let Some(first_failed) = outcomes
@@ -371,7 +378,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         join_all(
             (first_failed + 1..run.len())
-                .filter(|&i| claimed[i] && outcomes[i].is_none())
+                .filter(|&i| claims[i].is_ok() && outcomes[i].is_none())
                 .map(move |i| {
                     let r = &run[i];
                     let release = Release {
@@ -379,6 +386,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                         code: NOT_REACHED.to_string(),
                         budget: Budget::Keep,
                         relation: relations[i].clone(),
+                        // Its slot, if a deferral drew one, stays its own.
+                        reservation: claims[i].as_ref().ok().and_then(|c| c.reservation.clone()),
                     };
                     async move {
                         self.release(&r.event, &r.claim.owner, &release)

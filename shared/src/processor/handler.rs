@@ -58,6 +58,8 @@ pub(super) struct PaceContext<'a> {
     pub(super) clock: Option<&'a dyn Clock>,
     /// The invocation's deadline (Unix ms), 0 when there is none.
     pub(super) deadline_ms: i64,
+    /// The slot a deferred attempt drew for this one.
+    pub(super) reservation: Option<&'a std::sync::Mutex<Option<crate::ports::pace::Reservation>>>,
 }
 
 impl std::fmt::Debug for PaceContext<'_> {
@@ -94,6 +96,7 @@ impl HandlerContext<'_> {
             pacer: self.pace.pacer,
             clock: self.pace.clock,
             deadline_ms: self.pace.deadline_ms,
+            reservation: self.pace.reservation,
         }
     }
 
@@ -103,6 +106,9 @@ impl HandlerContext<'_> {
     }
 }
 
+/// How long before its slot a deferred event comes back: time to be received and claimed.
+pub const RESERVATION_LEAD: Duration = Duration::from_secs(2);
+
 /// What a handler failure asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureKind {
@@ -110,8 +116,12 @@ pub enum FailureKind {
     Retry,
     /// Never: the record ends `rejected`.
     Permanent,
-    /// A downstream's pace: come back when its slot is near; not a failure.
-    Deferred { downstream: String },
+    /// A downstream's pace: come back when its slot is near; not a failure. `slot_at_ms`: the slot
+    /// drawn for the next attempt.
+    Deferred {
+        downstream: String,
+        slot_at_ms: Option<i64>,
+    },
 }
 
 /// A handler failure: the claim is released and the message retried (then dead-lettered).
@@ -154,10 +164,26 @@ impl HandlerError {
         Self {
             kind: FailureKind::Deferred {
                 downstream: downstream.to_string(),
+                slot_at_ms: None,
             },
             retry_after: Some(wait),
             ..Self::new(format!("deferred:{downstream}"))
         }
+    }
+
+    /// The call's slot (`slot_at_ms`) is past the deadline: the next attempt keeps it and comes
+    /// back shortly before it.
+    pub fn deferred_to(downstream: &str, slot_at_ms: i64, now_ms: i64) -> Self {
+        let wait_ms = slot_at_ms - now_ms - RESERVATION_LEAD.as_millis() as i64;
+        let mut deferred = Self::deferred(
+            downstream,
+            Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
+        );
+        deferred.kind = FailureKind::Deferred {
+            downstream: downstream.to_string(),
+            slot_at_ms: Some(slot_at_ms),
+        };
+        deferred
     }
 
     /// Keeps the cause: its chain is logged once with the event's id (never stored).

@@ -18,6 +18,7 @@ use super::handler::{PaceContext, Relation, Replay};
 use super::{Failure, Outcome, Processor};
 use crate::metrics;
 use crate::ports::idempotency::{Budget, Claimed, IdempotencyStore, Release, Status};
+use crate::ports::pace::Reservation;
 use crate::ports::state::StateStore;
 use crate::ports::Clock;
 use crate::telemetry::Causes;
@@ -54,6 +55,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             Relation::Current => (Status::Completed, Outcome::Completed),
             Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
         };
+        let reservation = std::sync::Mutex::new(call.claimed.reservation.clone());
         let ctx = HandlerContext {
             event: call.event,
             idempotency_key: &call.event.id,
@@ -64,6 +66,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 pacer: Some(&self.pacer),
                 clock: Some(&self.clock),
                 deadline_ms: call.deadline_ms,
+                reservation: Some(&reservation),
             },
         };
         // A panic is this event's failure, not its batch's: the other groups go on.
@@ -93,13 +96,26 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 (HANDLER_PANICKED.to_string(), FailureKind::Retry, None)
             }
         };
+        let mut reservation = None;
         let (status, budget, outcome) = match kind {
             FailureKind::Permanent => (Status::Rejected, Budget::Keep, Outcome::Rejected),
-            FailureKind::Deferred { downstream } => {
+            FailureKind::Deferred {
+                downstream,
+                slot_at_ms,
+            } => {
+                reservation = slot_at_ms.map(|at_ms| Reservation {
+                    downstream: downstream.clone(),
+                    at_ms,
+                });
                 ::metrics::counter!(metrics::name::DEFERRED, metrics::DOWNSTREAM => downstream)
                     .increment(1);
                 let wait = super::retry::clamp(asked.unwrap_or_default());
-                let outcome = Outcome::Deferred { retry_after: wait };
+                let back_at_ms =
+                    slot_at_ms.map(|at| at - super::handler::RESERVATION_LEAD.as_millis() as i64);
+                let outcome = Outcome::Deferred {
+                    retry_after: wait,
+                    back_at_ms,
+                };
                 (Status::Deferred, Budget::Keep, outcome)
             }
             FailureKind::Retry => match asked {
@@ -122,6 +138,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             code,
             budget,
             relation: call.keep_relation.then(|| call.relation.clone()),
+            reservation,
         };
         self.release(event, call.owner, &release).await;
         outcome

@@ -97,6 +97,9 @@ pub struct IncomingMessage<'a> {
     pub replay_force: bool,
     /// The queue's message id, for logs.
     pub message_id: Option<&'a str>,
+    /// The queue's receipt handle: where a failure's backoff or a deferral is applied, as soon as
+    /// its group is done.
+    pub receipt_handle: Option<&'a str>,
     /// The `AWSTraceHeader` system attribute: the ingest invocation's X-Ray trace, for logs.
     pub trace_header: Option<&'a str>,
 }
@@ -111,6 +114,7 @@ impl<'a> IncomingMessage<'a> {
             replay_payload_hash: None,
             replay_force: false,
             message_id: None,
+            receipt_handle: None,
             trace_header: None,
         }
     }

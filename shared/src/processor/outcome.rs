@@ -23,6 +23,9 @@ pub enum Outcome {
     /// of its group; not a failure (the retry budget is not spent).
     Deferred {
         retry_after: Duration,
+        /// When it should be back (Unix ms): shortly before the slot its record keeps. The batch
+        /// turns it into the visibility delay when it ends, however long its other groups took.
+        back_at_ms: Option<i64>,
     },
     /// Retried later (then dead-lettered).
     Failed(Failure),
@@ -88,7 +91,15 @@ impl Outcome {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Outcome::Failed(Failure::HandlerFailed { retry_after, .. }) => *retry_after,
-            Outcome::Deferred { retry_after } => Some(*retry_after),
+            Outcome::Deferred { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// When a deferred message should be back (Unix ms), where its slot says.
+    pub fn back_at_ms(&self) -> Option<i64> {
+        match self {
+            Outcome::Deferred { back_at_ms, .. } => *back_at_ms,
             _ => None,
         }
     }

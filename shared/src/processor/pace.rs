@@ -7,8 +7,9 @@
 //! instances (the idempotency table on a stack, see `ports::pace`), and tickets past the rate move
 //! the call to a later second. Within its second a call waits for its slot (`ticket / rate`), so
 //! calls are spread over the second rather than sent at its start. A call whose slot would pass the
-//! invocation's deadline less [`DEFER_MARGIN`] is not made: the handler returns a deferral, its
-//! message comes back when the slot is near, and no failure is counted.
+//! invocation's deadline less [`DEFER_MARGIN`] is not made: the handler returns a deferral, the
+//! record keeps the slot (a reservation), the message comes back just before it and the call goes
+//! in it. No failure is counted, and an event is deferred once however long the backlog.
 //!
 //! Why shared tickets and not each instance's share of the rate: a share (rate ÷ maximum
 //! concurrency) is exact on average only. Forty instances that start in the same second each make
@@ -26,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::handler::HandlerError;
-use crate::ports::pace::PaceStore;
+use crate::ports::pace::{PaceStore, Reservation};
 use crate::ports::Clock;
 use crate::telemetry::Causes;
 
@@ -136,6 +137,7 @@ pub struct DownstreamCall<'a> {
     pub(super) clock: Option<&'a dyn Clock>,
     /// The invocation's deadline (Unix ms), 0 when there is none.
     pub(super) deadline_ms: i64,
+    pub(super) reservation: Option<&'a std::sync::Mutex<Option<Reservation>>>,
 }
 
 impl<'a> DownstreamCall<'a> {
@@ -168,40 +170,68 @@ impl<'a> DownstreamCall<'a> {
             None => None,
             Some(semaphore) => Some(in_flight_slot(semaphore, lane, latest_ms, now_ms()).await?),
         };
-        let rate = u64::from(lane.limit.per_second);
-        loop {
-            let now = now_ms();
-            let second = (now / 1000).max(lane.next_second.load(Ordering::Relaxed));
-            if latest_ms.is_some_and(|latest| second * 1000 > latest) {
-                return Err(deferred(lane, second * 1000 - now));
-            }
-            let ticket = pacer.tickets.take(lane.limit.name, second).await.map_err(|e| {
+        let slot_ms = match self.reserved(now_ms()) {
+            Some(at_ms) => at_ms,
+            None => draw_slot(pacer, lane, now_ms).await?,
+        };
+        if latest_ms.is_some_and(|latest| slot_ms > latest) {
+            return Err(HandlerError::deferred_to(
+                lane.limit.name,
+                slot_ms,
+                now_ms(),
+            ));
+        }
+        let wait = slot_ms - now_ms();
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+        if let Some(log) = &pacer.log {
+            let call = (lane.limit.name, now_ms());
+            log.lock().unwrap_or_else(|p| p.into_inner()).push(call);
+        }
+        Ok(Slot {
+            _in_flight: in_flight,
+        })
+    }
+
+    /// The slot an earlier, deferred attempt drew for this call, once, while its second has not
+    /// passed (a later call draws again: going in another second could pass that second's rate).
+    fn reserved(&self, now_ms: i64) -> Option<i64> {
+        let mut held = self.reservation?.lock().unwrap_or_else(|p| p.into_inner());
+        if held.as_ref()?.downstream != self.name {
+            return None;
+        }
+        held.take()
+            .map(|r| r.at_ms)
+            .filter(|at| at.div_euclid(1000) >= now_ms.div_euclid(1000))
+    }
+}
+
+/// Draws tickets from the earliest second not known to be full until one is within its rate: the
+/// call's slot (Unix ms), spread within its second by the ticket's place.
+async fn draw_slot(
+    pacer: &Pacer,
+    lane: &Lane,
+    now_ms: impl Fn() -> i64,
+) -> Result<i64, HandlerError> {
+    let rate = u64::from(lane.limit.per_second);
+    loop {
+        let second = (now_ms() / 1000).max(lane.next_second.load(Ordering::Relaxed));
+        let ticket = pacer
+            .tickets
+            .take(lane.limit.name, second)
+            .await
+            .map_err(|e| {
                 tracing::warn!(downstream = lane.limit.name, error = %Causes(&e), "pace tickets unavailable");
                 HandlerError::new("pace_unavailable").retry_after(Duration::from_secs(5))
             })?;
-            if ticket <= rate {
-                // The ticket's place within its second.
-                let slot_ms = second * 1000 + ((ticket - 1) * 1000 / rate) as i64;
-                if latest_ms.is_some_and(|latest| slot_ms > latest) {
-                    return Err(deferred(lane, slot_ms - now));
-                }
-                let wait = slot_ms - now_ms();
-                if wait > 0 {
-                    tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-                }
-                if let Some(log) = &pacer.log {
-                    let call = (lane.limit.name, now_ms());
-                    log.lock().unwrap_or_else(|p| p.into_inner()).push(call);
-                }
-                return Ok(Slot {
-                    _in_flight: in_flight,
-                });
-            }
-            // Full: as many seconds on as it is over, so that waiting callers spread out.
-            let ahead = (ticket - 1) / rate;
-            lane.next_second
-                .fetch_max(second + ahead as i64, Ordering::Relaxed);
+        if ticket <= rate {
+            return Ok(second * 1000 + ((ticket - 1) * 1000 / rate) as i64);
         }
+        // Full: as many seconds on as it is over, so that waiting callers spread out.
+        let ahead = (ticket - 1) / rate;
+        lane.next_second
+            .fetch_max(second + ahead as i64, Ordering::Relaxed);
     }
 }
 
@@ -221,13 +251,9 @@ async fn in_flight_slot<'s>(
     match tokio::time::timeout(budget, semaphore.acquire()).await {
         Ok(Ok(permit)) => Ok(permit),
         Ok(Err(_)) => Err(HandlerError::new("downstream_closed")),
-        Err(_) => Err(deferred(lane, 1000)),
+        Err(_) => Err(HandlerError::deferred(
+            lane.limit.name,
+            Duration::from_secs(1),
+        )),
     }
-}
-
-fn deferred(lane: &Lane, wait_ms: i64) -> HandlerError {
-    HandlerError::deferred(
-        lane.limit.name,
-        Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
-    )
 }

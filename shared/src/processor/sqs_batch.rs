@@ -50,10 +50,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             if failed.dead_letter && self.dead_letter(record).await {
                 continue;
             }
+            // Its return time was set when its group was done (`Processor::process_messages`).
             response.add_failure(ids[failed.index]);
-            if let Some(delay) = failed.retry_after {
-                self.delay(record, delay).await;
-            }
         }
         Ok(response)
     }
@@ -79,23 +77,6 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 tracing::warn!(message_id, error = %crate::telemetry::Causes(&e), "could not dead-letter; it returns after its backoff");
                 false
             }
-        }
-    }
-
-    /// Keeps a record away for the delay its handler asked for. Without a visibility port, or if
-    /// the change fails, it comes back after the queue's visibility timeout as any failure does.
-    async fn delay(&self, record: &SqsMessage, delay: std::time::Duration) {
-        let (Some(visibility), Some(receipt)) =
-            (&self.visibility, record.receipt_handle.as_deref())
-        else {
-            return;
-        };
-        if let Err(e) = visibility.delay(receipt, delay).await {
-            tracing::warn!(
-                message_id = record.message_id.as_deref().unwrap_or_default(),
-                error = %crate::telemetry::Causes(&e),
-                "could not delay the message; it returns after the visibility timeout"
-            );
         }
     }
 }
@@ -141,6 +122,7 @@ pub fn queued_message(record: &SqsMessage) -> IncomingMessage<'_> {
         replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
         replay_force: attribute(attributes::REPLAY_FORCE) == Some("true"),
         message_id: record.message_id.as_deref(),
+        receipt_handle: record.receipt_handle.as_deref(),
         trace_header: record.attributes.get("AWSTraceHeader").map(String::as_str),
     }
 }

@@ -15,6 +15,7 @@ use crate::ports::idempotency::{
     Budget, Claim, ClaimOutcome, Claimed, HeldRecord, IdempotencyError, IdempotencyStore, Release,
     Status,
 };
+use crate::ports::pace::Reservation;
 
 /// The archived body as stored: DEFLATE-compressed when that saves space (JSON usually halves),
 /// since DynamoDB bills each write by the item's size in KB.
@@ -192,6 +193,10 @@ impl IdempotencyStore for DynamoIdempotencyStore {
                         .and_then(|a| string(a, record::RELATION))
                         .filter(|_| claim.replay_id.is_none())
                         .and_then(Relation::from_stored),
+                    reservation: out
+                        .attributes()
+                        .and_then(|a| string(a, record::RESERVATION))
+                        .and_then(Reservation::from_stored),
                 }))
             }
             Err(err) => match condition_failed(&err) {
@@ -223,6 +228,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         e.set(record::FINISHED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);
         e.remove(record::RELATION);
+        e.remove(record::RESERVATION);
         self.close(event_id, owner, e).await
     }
 
@@ -252,6 +258,10 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         }
         if let Some(relation) = &release.relation {
             e.set(record::RELATION, s(relation.stored()));
+        }
+        match &release.reservation {
+            Some(slot) => e.set(record::RESERVATION, s(slot.stored())),
+            None => e.remove(record::RESERVATION),
         }
         e.set(record::UPDATED_AT_MS, n(now_ms));
         e.remove(record::LEASE_UNTIL_MS);

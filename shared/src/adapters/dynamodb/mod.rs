@@ -51,6 +51,8 @@ pub mod record {
     pub const DEAD_LETTERS: &str = "deadLetters";
     /// The relation kept by an attempt that wrote the event's state but did not finish.
     pub const RELATION: &str = "relation";
+    /// A deferred event's downstream slot for its next attempt (`<downstream>@<ms>`).
+    pub const RESERVATION: &str = "reservation";
     /// Tickets drawn in one second of a pace item (`pace#<downstream>#<second>`).
     pub const PACE_TICKETS: &str = "tickets";
     /// `failed#<shard>` while the record's last attempt failed, absent otherwise: the partition

@@ -10,6 +10,7 @@ use crate::ports::idempotency::{
     Budget, Claim, ClaimOutcome, Claimed, HeldRecord, IdempotencyError, IdempotencyStore, Release,
     Status,
 };
+use crate::ports::pace::Reservation;
 
 /// An in-memory store with the same rules, for unit tests and benchmarks.
 #[derive(Default)]
@@ -29,6 +30,8 @@ pub struct MemoryRecord {
     pub dead_letters: u32,
     /// Kept by a release for the next claim; cleared when the record finishes.
     pub relation: Option<Relation>,
+    /// A deferral's slot, for the next claim.
+    pub reservation: Option<Reservation>,
 }
 
 #[async_trait]
@@ -52,8 +55,11 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         };
         let failures = kept.as_ref().map_or(0, |r| r.failures);
         let dead_letters = kept.as_ref().map_or(0, |r| r.dead_letters);
+        let reservation = kept.as_ref().and_then(|r| r.reservation.clone());
         // A forced replay of a finished record decides its relation again.
-        let relation = kept.and_then(|r| r.relation);
+        let relation = kept
+            .and_then(|r| r.relation)
+            .filter(|_| claim.replay_id.is_none());
         records.insert(
             claim.event_id.clone(),
             MemoryRecord {
@@ -70,12 +76,14 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                 failures,
                 dead_letters,
                 relation: relation.clone(),
+                reservation: reservation.clone(),
             },
         );
         Ok(ClaimOutcome::Claimed(Claimed {
             attempt: attempts,
             failures,
             relation,
+            reservation,
         }))
     }
 
@@ -92,6 +100,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                 r.existing.status = status;
                 r.existing.lease_until_ms = None;
                 r.relation = None;
+                r.reservation = None;
                 Ok(())
             }
             _ => Err(IdempotencyError::NotOwner),
@@ -122,6 +131,7 @@ impl IdempotencyStore for MemoryIdempotencyStore {
                 if release.relation.is_some() {
                     r.relation = release.relation.clone();
                 }
+                r.reservation = release.reservation.clone();
                 Ok(())
             }
             _ => Err(IdempotencyError::NotOwner),

@@ -184,7 +184,7 @@ async fn a_call_whose_slot_would_pass_the_deadline_defers_without_a_failure() {
         assert_eq!(outcome, Outcome::Completed, "{id}");
     }
     let outcome = p.process(msg(&paid("evt_3")), deadline).await;
-    let Outcome::Deferred { retry_after } = outcome else {
+    let Outcome::Deferred { retry_after, .. } = outcome else {
         panic!("{outcome:?}");
     };
     assert!(retry_after >= Duration::from_millis(500), "{retry_after:?}");

@@ -1,7 +1,7 @@
 //! Downstream tickets and the retry bookkeeping in the idempotency table, through the SDK on moto.
 
 use fanfare_shared::ports::idempotency::{Budget, IdempotencyStore, Release, Status};
-use fanfare_shared::ports::pace::PaceStore;
+use fanfare_shared::ports::pace::{PaceStore, Reservation};
 use fanfare_shared::processor::handler::Relation;
 
 use super::*;
@@ -69,6 +69,7 @@ async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_r
         code: "erp_down".into(),
         budget: Budget::Spend,
         relation: Some(kept.clone()),
+        reservation: None,
     };
     ids.release(&event.id, "a", &spend, T0).await.unwrap();
     let record = env.record(&event.id).await.unwrap();
@@ -77,11 +78,16 @@ async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_r
     retry.replay_id = None;
     let second = claimed(ids.claim(&retry).await.unwrap());
     assert_eq!((second.failures, second.relation), (1, Some(kept)));
+    let slot = Reservation {
+        downstream: "erp".into(),
+        at_ms: T0 + 90_000,
+    };
     let defer = Release {
         status: Status::Deferred,
         code: "deferred:erp".into(),
         budget: Budget::Keep,
         relation: None,
+        reservation: Some(slot.clone()),
     };
     ids.release(&event.id, "b", &defer, T0).await.unwrap();
     let record = env.record(&event.id).await.unwrap();
@@ -93,6 +99,7 @@ async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_r
     retry.owner = "c".into();
     let third = claimed(ids.claim(&retry).await.unwrap());
     assert_eq!(third.failures, 1, "a deferral spends nothing");
+    assert_eq!(third.reservation, Some(slot), "the slot it drew");
     ids.release(
         &event.id,
         "c",
@@ -101,6 +108,7 @@ async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_r
             code: "order_unknown".into(),
             budget: Budget::Keep,
             relation: None,
+            reservation: None,
         },
         T0,
     )
