@@ -6,8 +6,9 @@
 //! every processor instance**: each call draws a ticket for a second from a counter shared by all
 //! instances (the idempotency table on a stack, see `ports::pace`), and tickets past the rate move
 //! the call to a later second. Within its second a call waits for its slot (`ticket / rate`), so
-//! calls are spread over the second rather than sent at its start. A call whose slot would pass the
-//! invocation's deadline less [`DEFER_MARGIN`] is not made: the handler returns a deferral, the
+//! calls are spread over the second rather than sent at its start. A call waits for its slot inside
+//! the invocation for at most [`MAX_INLINE_WAIT`], and never past the deadline less
+//! [`DEFER_MARGIN`]; a call whose slot is further is not made: the handler returns a deferral, the
 //! record keeps the slot (a reservation), the message comes back just before it and the call goes
 //! in it. No failure is counted, and an event is deferred once however long the backlog.
 //!
@@ -33,6 +34,10 @@ use crate::telemetry::Causes;
 
 /// Time kept back before the invocation's deadline for the call itself and finishing the record.
 pub const DEFER_MARGIN: Duration = Duration::from_secs(5);
+/// The longest a call waits for its slot inside an invocation. Waiting holds the invocation (and
+/// so one of the processor's concurrent instances) for every group of its batch; past this, the
+/// event is deferred to its slot and the instance takes other work, at the cost of one more claim.
+pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
 
 /// A downstream the handler calls, and the pace it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,8 +169,10 @@ impl<'a> DownstreamCall<'a> {
             return Ok(Slot { _in_flight: None });
         };
         let now_ms = || clock.now().timestamp_millis();
-        let latest_ms =
-            (self.deadline_ms > 0).then(|| self.deadline_ms - DEFER_MARGIN.as_millis() as i64);
+        let latest_ms = (self.deadline_ms > 0).then(|| {
+            let inline = now_ms() + MAX_INLINE_WAIT.as_millis() as i64;
+            (self.deadline_ms - DEFER_MARGIN.as_millis() as i64).min(inline)
+        });
         let in_flight = match &lane.in_flight {
             None => None,
             Some(semaphore) => Some(in_flight_slot(semaphore, lane, latest_ms, now_ms()).await?),

@@ -181,14 +181,13 @@ async fn a_deferred_event_keeps_its_slot_and_is_deferred_only_once() {
                 )
             })
             .collect();
-        let again =
-            futures_util::future::join_all(deferred.iter().map(|(id, _, back_at)| async {
-                let wait = *back_at - harness.now().timestamp_millis();
-                tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
-                let n: usize = id["evt_".len()..].parse().unwrap();
-                harness.deliver(&bodies[n]).await.outcome
-            }))
-            .await;
+        let again = futures_util::future::join_all(deferred.iter().map(|(id, _, back_at)| async {
+            let wait = *back_at - harness.now().timestamp_millis();
+            tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+            let n: usize = id["evt_".len()..].parse().unwrap();
+            harness.deliver(&bodies[n]).await.outcome
+        }))
+        .await;
         (deferred, again)
     }))
     .await;

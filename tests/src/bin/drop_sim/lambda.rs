@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use crate::arrivals::{Drop, Family};
 use crate::handler::{SimClock, SimHandler};
-use crate::queue::{Batch, Queue};
+use crate::queue::{Batch, Queue, SimDeadLetters};
 use crate::run::Backlog;
 
 pub type SimProcessor<I, S> = Processor<I, S, SimHandler, SimClock>;
@@ -39,6 +39,7 @@ pub struct Worker<I, S> {
     pub overhead: Duration,
     pub one_by_one: bool,
     pub start: Instant,
+    pub dead_letters: Arc<SimDeadLetters>,
 }
 
 impl<I: IdempotencyStore, S: StateStore> Worker<I, S> {
@@ -55,6 +56,14 @@ impl<I: IdempotencyStore, S: StateStore> Worker<I, S> {
                 deadline,
             )
             .await;
+            let sent_to_dlq: Vec<usize> = {
+                let mut sent = self.dead_letters.0.lock().unwrap();
+                batch
+                    .iter()
+                    .filter(|(_, m)| sent.remove(&format!("m{}", m.seq)))
+                    .map(|(_, m)| m.event)
+                    .collect()
+            };
             let families: Vec<(Family, bool)> = batch
                 .iter()
                 .zip(&failed)
@@ -66,6 +75,9 @@ impl<I: IdempotencyStore, S: StateStore> Worker<I, S> {
                 backlog.remove(*family);
             }
             let mut tally = self.tally.lock().unwrap();
+            for event in sent_to_dlq {
+                tally.dead[event] = true;
+            }
             for event in gone {
                 backlog.remove(self.drop.events[event].family);
                 tally.dead[event] = true;
@@ -90,6 +102,7 @@ impl<I, S> Clone for Worker<I, S> {
             overhead: self.overhead,
             one_by_one: self.one_by_one,
             start: self.start,
+            dead_letters: self.dead_letters.clone(),
         }
     }
 }
@@ -178,6 +191,7 @@ async fn invoke<I: IdempotencyStore, S: StateStore>(
         .map(|(group, m)| {
             let mut record = SqsMessage::default();
             record.message_id = Some(format!("m{}", m.seq));
+            record.receipt_handle = Some(format!("m{}", m.seq));
             record.body = Some(drop.events[m.event].body.to_string());
             record
                 .attributes

@@ -11,6 +11,7 @@ mod arrivals;
 mod billing;
 mod capacity;
 mod check;
+mod downstream;
 mod handler;
 mod ingest;
 mod lambda;
@@ -125,7 +126,7 @@ fn main() -> ExitCode {
     let drop = std::sync::Arc::new(arrivals::generate(&profile, &mut rng));
     let started = std::time::Instant::now();
     let (out, figures) = recommend::simulate(&profile, &drop, args.seed);
-    report::print(&profile, &figures, &out);
+    report::print(&profile, &drop, &figures, &out);
     if let Some(dir) = args.svg.parent() {
         let _ = std::fs::create_dir_all(dir);
     }

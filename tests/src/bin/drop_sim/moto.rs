@@ -132,6 +132,10 @@ fn on_moto(profile: &Profile, drop: &Arc<arrivals::Drop>) -> OnMoto {
                 inner: DynamoStateStore::new(ddb.clone(), &state_table),
                 hook: Stopwatch(calls.clone()),
             },
+            tickets: Arc::new(Hooked {
+                inner: DynamoIdempotencyStore::new(ddb.clone(), &ids_table),
+                hook: Stopwatch(calls.clone()),
+            }),
             usage: Box::new(move || c.usage.lock().unwrap().clone()),
             loads: Box::new(Vec::new),
         };

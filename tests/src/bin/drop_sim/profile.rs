@@ -20,6 +20,8 @@ pub struct Profile {
     pub disorder: f64,
     pub receiver: Receiver,
     pub prices: Prices,
+    /// The brand's downstreams and the kinds whose handler calls each.
+    pub downstreams: Vec<crate::downstream::DownstreamSpec>,
 }
 
 /// A front-loaded rush: `share` of a family's arrivals in its first `within_s` seconds, the rest
@@ -134,6 +136,10 @@ pub struct Receiver {
     pub lambda_scale_per_minute: f64,
     pub visibility_timeout_s: f64,
     pub max_receive_count: u32,
+    /// The processor's retry policy (RetryBudget, RetryBackoffBaseSeconds, RetryBackoffMaxSeconds).
+    pub retry_budget: u32,
+    pub retry_backoff_base_s: f64,
+    pub retry_backoff_max_s: f64,
     /// Ingest's time from request to message in SQS.
     pub ingest_ms: f64,
     pub route_throttle_rate: f64,
@@ -173,6 +179,7 @@ impl Default for Profile {
             disorder: 0.01,
             receiver: Receiver::default(),
             prices: Prices::default(),
+            downstreams: crate::downstream::defaults(),
         }
     }
 }
@@ -244,7 +251,10 @@ impl Default for Receiver {
             lambda_initial_concurrency: 5,
             lambda_scale_per_minute: 300.0,
             visibility_timeout_s: 180.0,
-            max_receive_count: 5,
+            max_receive_count: 1000,
+            retry_budget: 8,
+            retry_backoff_base_s: 15.0,
+            retry_backoff_max_s: 900.0,
             ingest_ms: 25.0,
             route_throttle_rate: 5_000.0,
             route_throttle_burst: 5_000.0,

@@ -1,13 +1,15 @@
 //! The events queue as Lambda's FIFO event source serves it: a group's messages in order, no further
 //! message of a group while one is in flight or waiting out its visibility timeout, batches of up to
 //! ten filled from as few groups as possible, a failed message back at its group's head after the
-//! visibility timeout, and to the dead-letter queue after `max_receive_count` receives.
+//! visibility timeout (or the delay the processor set: a backoff, a deferral), and to the
+//! dead-letter queue after `max_receive_count` receives.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fanfare_shared::ports::{DeadLetter, DeadLetterSink, MessageVisibility, QueueError};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -40,6 +42,9 @@ struct State {
     next_seq: u64,
     dead_lettered: usize,
     closed: bool,
+    /// When a received message shows again, where the processor changed its visibility, by
+    /// message sequence number.
+    visible_at: HashMap<u64, Instant>,
 }
 
 pub struct Queue {
@@ -135,6 +140,7 @@ impl Queue {
                 groups.push(group.clone());
             }
             if !failed {
+                s.visible_at.remove(&m.seq);
                 s.depth -= 1;
             } else if m.receives >= self.max_receives {
                 s.depth -= 1;
@@ -145,15 +151,24 @@ impl Queue {
             }
         }
         let now = Instant::now();
-        // Failed messages go back to their group's head in their order; the group waits.
+        // Failed messages go back to their group's head in their order; the group waits for its
+        // head's visibility: the delay the processor set, else the queue's timeout.
+        let mut heads: Vec<(Arc<str>, Instant)> = Vec::new();
         for (group, m) in back.into_iter().rev() {
+            let until = s.visible_at.remove(&m.seq).unwrap_or(now + self.visibility);
+            // Iterating backwards, the last one seen of a group is its head.
+            heads.retain(|(g, _)| *g != group);
+            heads.push((group.clone(), until));
+            let g = s.groups.get_mut(&group).expect("a received group exists");
+            g.messages.push_front(m);
+        }
+        for (group, until) in heads {
             let seq = s.next_seq;
             s.next_seq += 1;
             let g = s.groups.get_mut(&group).expect("a received group exists");
-            g.messages.push_front(m);
             if !g.hidden {
                 g.hidden = true;
-                s.hidden.push(Reverse((now + self.visibility, seq, group)));
+                s.hidden.push(Reverse((until, seq, group)));
             }
         }
         for group in groups {
@@ -166,6 +181,12 @@ impl Queue {
         drop(s);
         self.wake.notify_waiters();
         dead
+    }
+
+    /// The processor's ChangeMessageVisibility on a received message: it shows `delay` from now.
+    pub fn delay(&self, seq: u64, delay: Duration) {
+        let until = Instant::now() + delay;
+        self.state.lock().unwrap().visible_at.insert(seq, until);
     }
 
     /// A message could be handed out now: what makes Lambda's event source add pollers.
@@ -191,6 +212,35 @@ impl Queue {
     pub fn finished(&self) -> bool {
         let s = self.state.lock().unwrap();
         s.closed && s.depth == 0
+    }
+}
+
+/// The processor's visibility changes, on the simulated queue (receipt handles are `m<seq>`).
+pub struct SimVisibility(pub Arc<Queue>);
+
+#[async_trait::async_trait]
+impl MessageVisibility for SimVisibility {
+    async fn delay(&self, receipt_handle: &str, delay: Duration) -> Result<(), QueueError> {
+        if let Some(seq) = receipt_handle
+            .strip_prefix('m')
+            .and_then(|s| s.parse().ok())
+        {
+            self.0.delay(seq, delay);
+        }
+        Ok(())
+    }
+}
+
+/// The dead-letter queue the processor sends to when an event's retry budget is spent: the
+/// message ids it received, taken by the worker that invoked.
+#[derive(Default)]
+pub struct SimDeadLetters(pub Mutex<HashSet<String>>);
+
+#[async_trait::async_trait]
+impl DeadLetterSink for SimDeadLetters {
+    async fn dead_letter(&self, message: &DeadLetter) -> Result<(), QueueError> {
+        self.0.lock().unwrap().insert(message.message_id.clone());
+        Ok(())
     }
 }
 

@@ -124,7 +124,7 @@ pub fn recommend(profile: &Profile, seed: u64, out_path: &std::path::Path) -> bo
     let on_new = applied(profile, &needs);
     let (out, figures) = simulate(&on_new, &drop, seed);
     println!("\nwith these values on a new stack:");
-    report::print(&on_new, &figures, &out);
+    report::print(&on_new, &drop, &figures, &out);
     let json = serde_json::to_string_pretty(&needs).expect("needs serialize");
     println!("\nparameter overrides for sam deploy:");
     for (name, value) in serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json)

@@ -17,9 +17,10 @@ pub struct Figures {
     pub peak_backlog: usize,
     pub drain_s: f64,
     pub acknowledged_only: usize,
-    /// Events whose handler failed once, and those queued behind them in their message group while
-    /// they waited out the visibility timeout: their lag is the retry's, not the receiver's pace,
-    /// so the lag and drain figures above leave them out and these count them.
+    /// Events whose handler failed once or whose downstream call a pace deferred, and those queued
+    /// behind them in their message group while they waited (a backoff, a slot): their lag is the
+    /// retry's or the downstream's, not the receiver's, so the lag and drain figures above leave
+    /// them out and these count them.
     pub held_back: usize,
     pub held_back_lag_max_s: f64,
     pub dead_lettered: usize,
@@ -37,12 +38,13 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-/// Per event: whether a handler failure held it back (it failed, or it arrived in the failed
-/// event's group while that one waited for its retry).
+/// Per event: whether a handler failure or a downstream's pace held it back (it failed or was
+/// deferred, or it arrived in that event's group while that one waited).
 pub fn held_back(drop: &Drop, out: &Outcome) -> Vec<bool> {
+    let waited = |i: usize| drop.events[i].fails_once || out.paced.get(i).copied().unwrap_or(false);
     let mut failures: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
     for (i, e) in drop.events.iter().enumerate() {
-        if let (true, Some(arrived)) = (e.fails_once, out.arrived[i]) {
+        if let (true, Some(arrived)) = (waited(i), out.arrived[i]) {
             let until = out.handled[i].unwrap_or(f64::INFINITY);
             failures.entry(&e.group).or_default().push((arrived, until));
         }
@@ -52,7 +54,7 @@ pub fn held_back(drop: &Drop, out: &Outcome) -> Vec<bool> {
         .enumerate()
         .map(|(i, e)| {
             let arrived = out.arrived[i].unwrap_or(0.0);
-            e.fails_once
+            waited(i)
                 || failures.get(&*e.group).is_some_and(|spans| {
                     spans
                         .iter()
@@ -155,7 +157,7 @@ pub fn cost(profile: &Profile, figures: &[Figures], out: &Outcome) -> (f64, Stri
     (total, detail)
 }
 
-pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
+pub fn print(profile: &Profile, drop: &Drop, figures: &[Figures], out: &Outcome) {
     let r = &profile.receiver;
     println!(
         "drop-sim: profile {}, {} stack, path {}, handler {} ms, processor concurrency {}, store median {} ms p99 {} ms",
@@ -186,11 +188,12 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         );
         if f.acknowledged_only + f.dead_lettered + f.held_back > 0 {
             println!(
-                "{:<11} acknowledged only {}, dead-lettered {}, held back by a handler failure {} (lag up to {:.0} s: the visibility timeout)",
+                "{:<11} acknowledged only {}, dead-lettered {}, held back by a handler failure or a downstream's pace {} (lag up to {:.0} s)",
                 "", f.acknowledged_only, f.dead_lettered, f.held_back, f.held_back_lag_max_s
             );
         }
     }
+    print_downstreams(drop, out);
     let (total, detail) = cost(profile, figures, out);
     let peak = out.arrivals.iter().max().copied().unwrap_or(0);
     println!(
@@ -214,4 +217,55 @@ pub fn print(profile: &Profile, figures: &[Figures], out: &Outcome) {
         "goals (admissions p99 <= 2 s, draw and auction p99 <= 10 s, drained <= 30 s, nothing lost): {}",
         if goals_met(figures) { "met" } else { "MISSED" }
     );
+}
+
+/// One downstream's figures: what it saw and when its backlog drained.
+pub struct DownstreamFigures {
+    pub name: String,
+    pub per_second: u32,
+    pub calls: u64,
+    pub peak_per_second: u64,
+    pub throttled_429: u64,
+    pub deferred: u64,
+    pub errors: u64,
+    /// Events of its kinds dead-lettered: must be 0.
+    pub dead_lettered: usize,
+    /// When its last successful call ended, seconds from the drop's start.
+    pub drained_s: f64,
+}
+
+pub fn downstream_figures(drop: &Drop, out: &Outcome) -> Vec<DownstreamFigures> {
+    out.downstreams
+        .iter()
+        .map(|(spec, seen)| {
+            let kinds: Vec<&str> = spec.kinds.iter().map(String::as_str).collect();
+            let dead_lettered = drop
+                .events
+                .iter()
+                .zip(&out.dead_lettered)
+                .filter(|(e, dead)| **dead && kinds.contains(&e.kind))
+                .count();
+            DownstreamFigures {
+                name: spec.name.clone(),
+                per_second: spec.per_second,
+                calls: seen.per_second.values().sum(),
+                peak_per_second: seen.per_second.values().max().copied().unwrap_or(0),
+                throttled_429: seen.throttled_429,
+                deferred: seen.deferred,
+                errors: seen.errors,
+                dead_lettered,
+                drained_s: seen.last_ok_ms / 1000.0,
+            }
+        })
+        .collect()
+}
+
+fn print_downstreams(drop: &Drop, out: &Outcome) {
+    for d in downstream_figures(drop, out) {
+        println!(
+            "downstream {}: {} calls, at most {}/s (its rate {}/s), 429s {}, deferred {}, errors {}, dead-lettered {}, last call done at {:.0} s",
+            d.name, d.calls, d.peak_per_second, d.per_second, d.throttled_429, d.deferred, d.errors,
+            d.dead_lettered, d.drained_s
+        );
+    }
 }

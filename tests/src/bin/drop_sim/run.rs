@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use fanfare_shared::adapters::memory::{MemoryIdempotencyStore, MemoryStateStore};
 use fanfare_shared::ports::idempotency::IdempotencyStore;
+use fanfare_shared::ports::pace::{InProcessTickets, PaceStore};
 use fanfare_shared::ports::state::StateStore;
-use fanfare_shared::processor::{Processor, ProcessorOptions};
+use fanfare_shared::processor::{Processor, ProcessorOptions, RetryPolicy};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tokio::time::Instant;
@@ -20,7 +21,7 @@ use crate::handler::{SimClock, SimHandler};
 use crate::ingest::ingest;
 use crate::lambda::{event_source, Tally, Worker};
 use crate::profile::Profile;
-use crate::queue::Queue;
+use crate::queue::{Queue, SimDeadLetters, SimVisibility};
 use crate::stores::{Model, Modelled, Usage};
 use fanfare_shared::testing::Hooked;
 
@@ -30,6 +31,8 @@ use crate::capacity::TableLoad;
 pub struct Stores<I, S> {
     pub ids: I,
     pub state: S,
+    /// Where downstream tickets are drawn (the idempotency table on a stack).
+    pub tickets: Arc<dyn PaceStore>,
     pub usage: Box<dyn Fn() -> HashMap<Family, Usage>>,
     pub loads: Box<dyn Fn() -> Vec<TableLoad>>,
 }
@@ -54,6 +57,10 @@ pub struct Outcome {
     pub invocations: u64,
     pub processor_seconds: f64,
     pub peak_pollers: usize,
+    /// Events a downstream's pace deferred at least once.
+    pub paced: Vec<bool>,
+    /// What each downstream saw.
+    pub downstreams: Vec<(crate::downstream::DownstreamSpec, crate::downstream::Seen)>,
 }
 
 /// Per family: messages on the queue now, and the most there were.
@@ -125,6 +132,10 @@ pub async fn simulate_keeping_state(
             inner: state,
             hook: Modelled(model.clone()),
         },
+        tickets: Arc::new(Hooked {
+            inner: InProcessTickets::default(),
+            hook: Modelled(model.clone()),
+        }),
         usage: Box::new(move || model.usage.lock().unwrap().clone()),
         loads: Box::new(move || read.loads()),
     };
@@ -140,18 +151,25 @@ where
 {
     let r = &profile.receiver;
     let start = Instant::now();
-    let handler = SimHandler::new(Duration::from_secs_f64(r.handler_ms / 1000.0), start, &drop);
-    let processor = Arc::new(Processor::new(
-        stores.ids,
-        stores.state,
-        handler,
-        SimClock(start),
-        ProcessorOptions::default(),
-    ));
+    let handler_ms = Duration::from_secs_f64(r.handler_ms / 1000.0);
+    let handler = SimHandler::new(handler_ms, start, &drop, &profile.downstreams);
     let queue = Arc::new(Queue::new(
         Duration::from_secs_f64(r.visibility_timeout_s),
         r.max_receive_count,
     ));
+    let dead_letters = Arc::new(SimDeadLetters::default());
+    let processor = Arc::new(
+        Processor::new(
+            stores.ids,
+            stores.state,
+            handler,
+            SimClock(start),
+            processor_options(r),
+        )
+        .with_pace_store(stores.tickets)
+        .with_visibility(Arc::new(SimVisibility(queue.clone())))
+        .with_dead_letters(dead_letters.clone()),
+    );
     let backlog = Arc::new(Mutex::new(Backlog::default()));
     let tally = Arc::new(Mutex::new(Tally {
         invocations: 0,
@@ -169,6 +187,7 @@ where
         overhead: Duration::from_secs_f64(r.invocation_overhead_ms / 1000.0),
         one_by_one: r.path == "one-by-one",
         start,
+        dead_letters,
     };
     let pollers = tokio::task::spawn_local(event_source(
         worker,
@@ -182,6 +201,13 @@ where
         w.await.expect("a worker ran to the end");
     }
     let handled = std::mem::take(&mut *processor.handler().handled.lock().unwrap());
+    let paced = std::mem::take(&mut *processor.handler().paced.lock().unwrap());
+    let downstreams = processor
+        .handler()
+        .services
+        .iter()
+        .map(|s| (s.spec.clone(), s.seen.lock().unwrap().clone()))
+        .collect();
     let usage = (stores.usage)();
     let table_loads = (stores.loads)();
     let peak_backlog = backlog.lock().unwrap().peak.clone();
@@ -211,6 +237,21 @@ where
         invocations: tally.invocations,
         processor_seconds: tally.seconds,
         peak_pollers: tally.peak_pollers,
+        paced,
+        downstreams,
+    }
+}
+
+/// The processor as the template configures it.
+fn processor_options(r: &crate::profile::Receiver) -> ProcessorOptions {
+    ProcessorOptions {
+        instances: r.processor_concurrency as u32,
+        retry: RetryPolicy {
+            budget: r.retry_budget,
+            base: Duration::from_secs_f64(r.retry_backoff_base_s),
+            max: Duration::from_secs_f64(r.retry_backoff_max_s),
+        },
+        ..ProcessorOptions::default()
     }
 }
 

@@ -86,6 +86,22 @@ fn the_receivers_defaults_are_the_templates() {
             .unwrap()
     });
     assert_eq!(visibility, Some(r.visibility_timeout_s));
+    assert_eq!(default_of("RetryBudget"), f64::from(r.retry_budget));
+    assert_eq!(
+        default_of("RetryBackoffBaseSeconds"),
+        r.retry_backoff_base_s
+    );
+    assert_eq!(default_of("RetryBackoffMaxSeconds"), r.retry_backoff_max_s);
+    let receives = template.find("maxReceiveCount: ").map(|at| {
+        template[at + 17..]
+            .lines()
+            .next()
+            .unwrap()
+            .trim()
+            .parse::<u32>()
+            .unwrap()
+    });
+    assert_eq!(receives, Some(r.max_receive_count));
 }
 
 #[test]
@@ -179,8 +195,65 @@ fn orders_follow_completed_admissions_and_failures_are_held_back_then_handled() 
         assert_eq!(f.handled, f.events, "{}", f.family.name());
         assert!(f.held_back > 0, "{} had failures", f.family.name());
         assert!(
-            f.held_back_lag_max_s >= 180.0,
-            "a failure waits out the visibility timeout"
+            f.held_back_lag_max_s >= p.receiver.retry_backoff_base_s / 2.0,
+            "a failure waits out its backoff"
         );
     }
+}
+
+/// The brand's downstreams at their declared rates: an email service and an ERP slower than the
+/// admissions and paid orders that call them. Every call is paced under its rate (no 429), no
+/// event is dead-lettered, every handler runs, and the slower downstream drains last.
+#[test]
+fn downstreams_are_called_at_their_rate_and_nothing_is_dead_lettered() {
+    let mut p = small("batch", "member", 0.0);
+    p.orders.share = 1.0;
+    for d in &mut p.downstreams {
+        d.per_second = if d.name == "email" { 2 } else { 5 };
+        d.error_rate = 0.0;
+    }
+    let drop = std::sync::Arc::new(arrivals::generate(&p, &mut StdRng::seed_from_u64(7)));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let out = tokio::task::LocalSet::new().block_on(&runtime, run::simulate(&p, drop.clone(), 7));
+    for f in report::figures(&drop, &out) {
+        assert_eq!(f.handled, f.events, "{}", f.family.name());
+    }
+    let downstreams = report::downstream_figures(&drop, &out);
+    assert_eq!(downstreams.len(), 2);
+    for d in &downstreams {
+        let of_kind = drop
+            .events
+            .iter()
+            .filter(|e| {
+                p.downstreams
+                    .iter()
+                    .any(|s| s.name == d.name && s.kinds.iter().any(|k| k == e.kind))
+            })
+            .count() as u64;
+        assert!(of_kind > 0, "{} is called", d.name);
+        assert_eq!(d.calls, of_kind, "{}: one call per event", d.name);
+        assert!(
+            d.peak_per_second <= u64::from(d.per_second),
+            "{}: {} a second",
+            d.name,
+            d.peak_per_second
+        );
+        assert_eq!(d.throttled_429, 0, "{}", d.name);
+        assert_eq!(d.dead_lettered, 0, "{}", d.name);
+        // At its rate, its calls take at least this long.
+        assert!(
+            d.drained_s >= (of_kind / u64::from(d.per_second)) as f64 - 1.0,
+            "{}",
+            d.name
+        );
+    }
+    let email = downstreams.iter().find(|d| d.name == "email").unwrap();
+    assert!(
+        email.deferred > 0,
+        "a backlog longer than an invocation's wait defers"
+    );
 }
