@@ -59,10 +59,29 @@ pub struct InProcessTickets {
 impl PaceStore for InProcessTickets {
     async fn take(&self, downstream: &str, second: i64) -> Result<u64, PaceError> {
         let mut drawn = self.drawn.lock().unwrap_or_else(|p| p.into_inner());
-        // A second a minute past is never asked for again.
-        drawn.retain(|(_, s), _| *s + 60 >= second);
+        // Draws are for now or a deferral's slot, at most 11 h ahead: a second 12 h before the one
+        // asked for is past for good (pruning closer would forget the current second's count).
+        drawn.retain(|(_, s), _| *s + 12 * 3600 >= second);
         let count = drawn.entry((downstream.to_string(), second)).or_default();
         *count += 1;
         Ok(*count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_draw_far_ahead_keeps_the_current_seconds_count() {
+        let tickets = InProcessTickets::default();
+        assert_eq!(tickets.take("erp", 1_000).await.unwrap(), 1);
+        // A deferral's slot two hours on.
+        assert_eq!(tickets.take("erp", 1_000 + 7_200).await.unwrap(), 1);
+        assert_eq!(
+            tickets.take("erp", 1_000).await.unwrap(),
+            2,
+            "not forgotten"
+        );
     }
 }
