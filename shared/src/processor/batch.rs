@@ -114,8 +114,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let now_ms = self.clock.now().timestamp_millis();
         for u in back.iter_mut() {
             if let Some(at) = u.back_at_ms {
+                // Back at once when the slot is close: the next attempt waits for it (no busy
+                // loop, unlike a retry asked for with no delay).
                 let wait = u64::try_from(at - now_ms).unwrap_or(0);
-                u.retry_after = Some(super::retry::clamp(Duration::from_millis(wait)));
+                u.retry_after = Some(Duration::from_millis(wait).min(super::retry::MAX_WAIT));
             }
             let Some(delay) = u.retry_after else {
                 continue;

@@ -107,7 +107,7 @@ impl HandlerContext<'_> {
 }
 
 /// How long before its slot a deferred event comes back: time to be received and claimed.
-pub const RESERVATION_LEAD: Duration = Duration::from_secs(2);
+pub const RESERVATION_LEAD: Duration = Duration::from_millis(500);
 
 /// What a handler failure asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]

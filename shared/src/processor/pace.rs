@@ -37,7 +37,10 @@ pub const DEFER_MARGIN: Duration = Duration::from_secs(5);
 /// The longest a call waits for its slot inside an invocation. Waiting holds the invocation (and
 /// so one of the processor's concurrent instances) for every group of its batch; past this, the
 /// event is deferred to its slot and the instance takes other work, at the cost of one more claim.
-pub const MAX_INLINE_WAIT: Duration = Duration::from_secs(5);
+pub const MAX_INLINE_WAIT: Duration = Duration::from_millis(250);
+/// How long a call that came back for its kept slot may wait for it (it returns shortly before:
+/// `RESERVATION_LEAD`).
+pub const MAX_RESERVED_WAIT: Duration = Duration::from_secs(2);
 
 /// A downstream the handler calls, and the pace it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,15 +172,20 @@ impl<'a> DownstreamCall<'a> {
             return Ok(Slot { _in_flight: None });
         };
         let now_ms = || clock.now().timestamp_millis();
+        let reserved = self.reserved(now_ms());
+        let inline = match reserved {
+            Some(_) => MAX_RESERVED_WAIT,
+            None => MAX_INLINE_WAIT,
+        };
         let latest_ms = (self.deadline_ms > 0).then(|| {
-            let inline = now_ms() + MAX_INLINE_WAIT.as_millis() as i64;
+            let inline = now_ms() + inline.as_millis() as i64;
             (self.deadline_ms - DEFER_MARGIN.as_millis() as i64).min(inline)
         });
         let in_flight = match &lane.in_flight {
             None => None,
             Some(semaphore) => Some(in_flight_slot(semaphore, lane, latest_ms, now_ms()).await?),
         };
-        let slot_ms = match self.reserved(now_ms()) {
+        let slot_ms = match reserved {
             Some(at_ms) => at_ms,
             None => draw_slot(pacer, lane, now_ms).await?,
         };
@@ -232,6 +240,11 @@ async fn draw_slot(
                 tracing::warn!(downstream = lane.limit.name, error = %Causes(&e), "pace tickets unavailable");
                 HandlerError::new("pace_unavailable").retry_after(Duration::from_secs(5))
             })?;
+        // A draw slow enough (a throttled write and its retries) to come back after its second
+        // holds a ticket for a second that is over: calling now would add to this second's.
+        if second < now_ms().div_euclid(1000) {
+            continue;
+        }
         if ticket <= rate {
             return Ok(second * 1000 + ((ticket - 1) * 1000 / rate) as i64);
         }
