@@ -10,6 +10,7 @@ pub use crate::model::{Event, EventKind, Money};
 pub use crate::processor::handler::{
     EventHandler, HandlerContext, HandlerError, Relation, Replay, StateOnly,
 };
+pub use crate::processor::Downstream;
 
 /// A boxed error, for a handler's set-up.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -23,21 +23,19 @@ use std::pin::pin;
 use std::time::Instant;
 
 use futures_util::future::{join_all, select, Either};
-use futures_util::stream::{self, FuturesUnordered, StreamExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
 use super::handler::{EventHandler, Relation};
 use super::invoke::Call;
-use super::merge::{applied_in_order, merge, RunWrite};
 use super::pace::DEFER_MARGIN;
 use super::plan::{plan, Plan};
 use super::{is_ignored, relation, replay_of, report, IncomingMessage, Outcome, Processor};
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Budget, Claim, Claimed, IdempotencyStore, Release, Status};
-use crate::ports::state::{Applied, MergedApplied, StateStore};
+use crate::ports::state::{Applied, StateStore};
 use crate::ports::Clock;
-use crate::telemetry::Causes;
 
 /// The `lastError` of a claim released because an earlier event of its group failed first.
 pub const NOT_REACHED: &str = "earlier_in_group_failed";
@@ -45,19 +43,19 @@ pub const NOT_REACHED: &str = "earlier_in_group_failed";
 pub const DEADLINE_REACHED: &str = "deadline_reached";
 
 /// Items of a run written at the same time: one per event of a full batch.
-const RUN_WRITES_AT_ONCE: usize = 10;
+pub(super) const RUN_WRITES_AT_ONCE: usize = 10;
 
 /// One event of a run, ready to claim.
-struct RunEvent<'m> {
+pub(super) struct RunEvent<'m> {
     message: IncomingMessage<'m>,
-    event: crate::Event,
+    pub(super) event: crate::Event,
     claim: Claim,
-    plan: Plan,
-    span: tracing::Span,
+    pub(super) plan: Plan,
+    pub(super) span: tracing::Span,
 }
 
 /// Each write's result, by event and by the write's place in the event's plan.
-type WriteResults = Vec<Vec<Option<Result<Applied, ()>>>>;
+pub(super) type WriteResults = Vec<Vec<Option<Result<Applied, ()>>>>;
 /// Each claim's result: the record's earlier attempts, or what happened instead.
 type Claims = Vec<Result<Claimed, (Outcome, u32)>>;
 
@@ -235,57 +233,6 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         }
     }
 
-    /// Every item's writes of the run at once (merged where faithful), by event and plan place.
-    async fn write_run(&self, run: &[RunEvent<'_>], claimed: &[bool]) -> WriteResults {
-        let mut items: Vec<Vec<(usize, usize)>> = Vec::new();
-        for (i, r) in run.iter().enumerate().filter(|(i, _)| claimed[*i]) {
-            for (w, write) in r.plan.writes.iter().enumerate() {
-                let same_item = |members: &&mut Vec<(usize, usize)>| {
-                    let (ei, wi) = members[0];
-                    let other = &run[ei].plan.writes[wi];
-                    other.pk == write.pk && other.sk == write.sk
-                };
-                match items.iter_mut().find(same_item) {
-                    Some(members) => members.push((i, w)),
-                    None => items.push(vec![(i, w)]),
-                }
-            }
-        }
-        let mut results: WriteResults = run
-            .iter()
-            .map(|r| vec![None; r.plan.writes.len()])
-            .collect();
-        let item_writes: Vec<_> = items
-            .into_iter()
-            .map(|members| self.write_members(run, members))
-            .collect();
-        let applied: Vec<_> = stream::iter(item_writes)
-            .buffer_unordered(RUN_WRITES_AT_ONCE)
-            .collect()
-            .await;
-        for (members, found) in applied {
-            for ((i, w), result) in members.into_iter().zip(found) {
-                results[i][w] = Some(result);
-            }
-        }
-        results
-    }
-
-    /// One item's writes, named by (event, plan place), and what each found.
-    async fn write_members(
-        &self,
-        run: &[RunEvent<'_>],
-        members: Vec<(usize, usize)>,
-    ) -> (Vec<(usize, usize)>, Vec<Result<Applied, ()>>) {
-        let writes: Vec<RunWrite<'_>> = members
-            .iter()
-            .map(|&(i, w)| (&run[i].plan.writes[w], run[i].event.id.as_str()))
-            .collect();
-        let span = run[members[0].0].span.clone();
-        let found = self.write_item(&writes).instrument(span).await;
-        (members, found)
-    }
-
     /// Finishes the `i`th event's record: its index and outcome.
     async fn finish_at(
         &self,
@@ -297,41 +244,6 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let r = &run[i];
         let finished = self.finish(&r.event, &r.claim.owner, status, outcome);
         (i, finished.instrument(r.span.clone()).await)
-    }
-
-    /// One item's writes: merged, or one by one (stopping at the first failure) where merging is
-    /// not faithful or the item is newer than the oldest write.
-    async fn write_item(&self, writes: &[RunWrite<'_>]) -> Vec<Result<Applied, ()>> {
-        if let Some(merged) = merge(writes) {
-            if merged.is_empty() {
-                return vec![Ok(Applied::Fresh); writes.len()];
-            }
-            match self.state.apply_merged(&merged).await {
-                Ok(MergedApplied::Applied(previous)) => {
-                    return applied_in_order(writes, previous)
-                        .into_iter()
-                        .map(Ok)
-                        .collect()
-                }
-                Ok(MergedApplied::Newer) => {}
-                Err(e) => {
-                    tracing::warn!(error = %Causes(&e), "state write failed");
-                    return vec![Err(()); writes.len()];
-                }
-            }
-        }
-        let mut found = Vec::with_capacity(writes.len());
-        for (write, event_id) in writes {
-            match self.state.apply(write, event_id).await {
-                Ok(applied) => found.push(Ok(applied)),
-                Err(e) => {
-                    tracing::warn!(error = %Causes(&e), "state write failed");
-                    break;
-                }
-            }
-        }
-        found.resize(writes.len(), Err(()));
-        found
     }
 
     /// Whether a handler started now could run into the invocation's deadline.

@@ -16,15 +16,18 @@ mod group;
 pub mod handler;
 mod invoke;
 mod merge;
+mod message;
 mod outcome;
 pub mod pace;
 pub mod plan;
 mod report;
 pub mod retry;
+mod run_writes;
 pub mod sqs_batch;
 
 pub use batch::{GroupedMessage, Unacknowledged, MAX_CONCURRENT_GROUPS};
 pub use group::NOT_REACHED;
+pub use message::IncomingMessage;
 pub use outcome::{Failure, Outcome};
 pub use pace::Downstream;
 pub use retry::RetryPolicy;
@@ -77,45 +80,6 @@ impl Default for ProcessorOptions {
             plan: PlanOptions::default(),
             retry: RetryPolicy::default(),
             instances: 1,
-        }
-    }
-}
-
-/// A message as the processor receives it from the queue, independent of the SQS event types (see
-/// `sqs_batch`); what ingest sends is `contract::message::OutgoingEvent`.
-#[derive(Debug, Clone, Copy)]
-pub struct IncomingMessage<'a> {
-    /// The signed bytes, raw or encoded as `body_encoding` says.
-    pub body: &'a str,
-    /// The `body-encoding` attribute (`base64` for bodies SQS could not carry raw).
-    pub body_encoding: Option<&'a str>,
-    /// The `replay-id` attribute `fanfare-webhooks replay` sets.
-    pub replay_id: Option<&'a str>,
-    /// With `replay_id` only: the original payload hash of a redacted archive copy.
-    pub replay_payload_hash: Option<&'a str>,
-    /// With `replay_id` only: the operator's `replay --force`, which may re-run a finished record.
-    pub replay_force: bool,
-    /// The queue's message id, for logs.
-    pub message_id: Option<&'a str>,
-    /// The queue's receipt handle: where a failure's backoff or a deferral is applied, as soon as
-    /// its group is done.
-    pub receipt_handle: Option<&'a str>,
-    /// The `AWSTraceHeader` system attribute: the ingest invocation's X-Ray trace, for logs.
-    pub trace_header: Option<&'a str>,
-}
-
-impl<'a> IncomingMessage<'a> {
-    /// A message as ingest sends it: the signed body, nothing else that matters.
-    pub fn raw(body: &'a str) -> Self {
-        Self {
-            body,
-            body_encoding: None,
-            replay_id: None,
-            replay_payload_hash: None,
-            replay_force: false,
-            message_id: None,
-            receipt_handle: None,
-            trace_header: None,
         }
     }
 }

@@ -206,24 +206,7 @@ async fn failure_in_the_middle<B: Backend>(retry_whole: bool) {
     assert_eq!(this_group, ["evt_in", "evt_p3", "evt_p2"]);
 
     calls.failing.store(false, Ordering::SeqCst);
-    let retry = &bodies[4..];
-    if retry_whole {
-        assert!(as_batch(&batched, &calls, retry, Some("admission/x/c"))
-            .await
-            .is_empty());
-    } else {
-        // The rest comes back one message at a time: each alone finds the item newer than itself.
-        for body in retry {
-            assert!(as_batch(
-                &batched,
-                &calls,
-                std::slice::from_ref(body),
-                Some("admission/x/c")
-            )
-            .await
-            .is_empty());
-        }
-    }
+    retry_the_rest(&batched, &calls, &bodies[4..], retry_whole).await;
     assert_eq!(
         ids(&calls)
             .into_iter()
@@ -248,6 +231,19 @@ async fn failure_in_the_middle<B: Backend>(retry_whole: bool) {
         batched.item("admission/x/c", "STATE").await,
         reference.item("admission/x/c", "STATE").await
     );
+}
+
+/// The failed event and the rest of its group come back: as one batch (`whole`), or one message at a
+/// time (each alone finds the item newer than itself).
+async fn retry_the_rest<B: Backend>(backend: &B, calls: &Calls, rest: &[String], whole: bool) {
+    let batches: Vec<&[String]> = match whole {
+        true => vec![rest],
+        false => rest.iter().map(std::slice::from_ref).collect(),
+    };
+    for batch in batches {
+        let failed = as_batch(backend, calls, batch, Some("admission/x/c")).await;
+        assert!(failed.is_empty(), "{failed:?}");
+    }
 }
 
 /// The same failure; the rest of the group retried whole.

@@ -5,6 +5,7 @@
 //! - `processor_dynamodb`: the processor with its DynamoDB adapters on moto.
 //! - `processor_fixtures`: every events/sqs fixture through the processor on moto.
 //! - `redrive_sqs`: the redrive policy and parking on moto.
+//! - `retry_budget`: the processor's own dead-lettering when an event's budget is spent, on moto.
 //! - `scenarios`: the processor's guarantees, one suite run on the in-memory and the DynamoDB stores.
 
 mod ingest_fixtures;
@@ -15,4 +16,5 @@ mod payloads;
 mod processor_dynamodb;
 mod processor_fixtures;
 mod redrive_sqs;
+mod retry_budget;
 mod scenarios;

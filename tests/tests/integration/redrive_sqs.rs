@@ -19,7 +19,7 @@ fn event_body(id: &str) -> String {
     )
 }
 
-async fn put(
+pub(crate) async fn put(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
     id: &str,
@@ -160,9 +160,9 @@ async fn old_messages_go_back_with_their_count_and_exhausted_ones_are_parked_unb
 }
 
 /// Fails `order.paid` while told to, then succeeds.
-struct FlakyPaid {
-    fail: std::sync::atomic::AtomicBool,
-    runs: std::sync::atomic::AtomicUsize,
+pub(crate) struct FlakyPaid {
+    pub(crate) fail: std::sync::atomic::AtomicBool,
+    pub(crate) runs: std::sync::atomic::AtomicUsize,
 }
 
 #[async_trait::async_trait]
@@ -329,99 +329,4 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
         );
         assert_eq!(arrived[0].redrive_count(), 2, "{name}");
     }
-}
-
-/// A failure that spends the retry budget: the processor sends the message to the DLQ itself, with
-/// its group and attributes, acknowledges it, and the record starts a fresh budget; the redrive
-/// moves it back, and the fixed handler completes it. The record on moto holds `failures`,
-/// `deadLetters` and `lastError`.
-#[tokio::test]
-async fn an_event_whose_budget_is_spent_is_dead_lettered_by_the_processor_and_redriven() {
-    let config = moto_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let ddb = aws_sdk_dynamodb::Client::new(&config);
-    let made = template_resources(&[("EventsDeadLetterQueue", "VisibilityTimeout", "1")]);
-    let (main, dlq, kept) = (
-        made.events_queue,
-        made.dead_letter_queue,
-        made.quarantine_queue,
-    );
-    let tables = (made.idempotency_table, made.state_table);
-    put(&sqs, &main, "evt_spent", "order/s", None).await;
-    let mut options = fanfare_shared::processor::ProcessorOptions::default();
-    options.retry.budget = 2;
-    let processor = fanfare_shared::processor::Processor::new(
-        fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore::new(ddb.clone(), &tables.0),
-        fanfare_shared::adapters::dynamodb::DynamoStateStore::new(ddb.clone(), &tables.1),
-        FlakyPaid {
-            fail: true.into(),
-            runs: 0.into(),
-        },
-        FixedClock(chrono::Utc::now()),
-        options,
-    )
-    .with_dead_letters(std::sync::Arc::new(
-        fanfare_shared::adapters::sqs::SqsDeadLetters::new(sqs.clone(), &dlq),
-    ));
-    let record = |ddb: aws_sdk_dynamodb::Client, table: String| async move {
-        ddb.get_item()
-            .table_name(table)
-            .key(
-                "eventId",
-                aws_sdk_dynamodb::types::AttributeValue::S("evt_spent".into()),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
-            .unwrap()
-    };
-    let received: Vec<_> = drain(&sqs, &main).await.iter().map(lambda_record).collect();
-    let mut batch = SqsEvent::default();
-    batch.records = received;
-    // The first failure is retried; the second spends the budget of 2.
-    let first = processor.process_batch(&batch, 0).await.unwrap();
-    assert_eq!(first.batch_item_failures.len(), 1);
-    assert_eq!(
-        record(ddb.clone(), tables.0.clone()).await["failures"]
-            .as_n()
-            .unwrap(),
-        "1"
-    );
-    let second = processor.process_batch(&batch, 0).await.unwrap();
-    assert!(
-        second.batch_item_failures.is_empty(),
-        "acknowledged: it is in the DLQ"
-    );
-    let stored = record(ddb.clone(), tables.0.clone()).await;
-    assert_eq!(stored["failures"].as_n().unwrap(), "0", "a fresh budget");
-    assert_eq!(stored["deadLetters"].as_n().unwrap(), "1");
-    assert_eq!(stored["lastError"].as_s().unwrap(), "downstream_down");
-
-    let queue = SqsDeadLetterQueue::new(sqs.clone(), &dlq, &main);
-    let park = SqsQuarantine::new(sqs.clone(), &kept);
-    let later = chrono::Utc::now().timestamp_millis() + 2 * 3600 * 1000;
-    let report = redrive(&queue, &park, RedrivePolicy::default(), later)
-        .await
-        .unwrap();
-    assert_eq!(report.moved, 1);
-    let back = drain(&sqs, &main).await;
-    assert_eq!(back.len(), 1);
-    let attrs = back[0].message_attributes().unwrap();
-    assert_eq!(
-        attrs[attributes::EVENT_ID].string_value(),
-        Some("evt_spent")
-    );
-    assert_eq!(attrs[attributes::REDRIVE_COUNT].string_value(), Some("1"));
-    processor
-        .handler()
-        .fail
-        .store(false, std::sync::atomic::Ordering::SeqCst);
-    let mut batch = SqsEvent::default();
-    batch.records = back.iter().map(lambda_record).collect();
-    let response = processor.process_batch(&batch, 0).await.unwrap();
-    assert!(response.batch_item_failures.is_empty());
-    let stored = record(ddb, tables.0).await;
-    assert_eq!(stored["status"].as_s().unwrap(), "completed");
 }

@@ -90,6 +90,20 @@ impl DynamoIdempotencyStore {
     }
 }
 
+/// What a taken claim's record says of earlier attempts.
+fn claimed_from(item: &HashMap<String, AttributeValue>, claim: &Claim) -> Claimed {
+    let count = |name| number(item, name).map(|v| u32::try_from(v).unwrap_or(u32::MAX));
+    Claimed {
+        attempt: count(record::ATTEMPTS).unwrap_or(1),
+        failures: count(record::FAILURES).unwrap_or(0),
+        // A forced replay decides the relation again.
+        relation: string(item, record::RELATION)
+            .filter(|_| claim.replay_id.is_none())
+            .and_then(Relation::from_stored),
+        reservation: string(item, record::RESERVATION).and_then(Reservation::from_stored),
+    }
+}
+
 fn held_from(item: &HashMap<String, AttributeValue>) -> HeldRecord {
     HeldRecord {
         // An unreadable status is treated as in progress: retried, never skipped.
@@ -178,27 +192,10 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
         match request.send().await {
-            Ok(out) => {
-                let count = |name| {
-                    out.attributes()
-                        .and_then(|a| number(a, name))
-                        .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
-                };
-                Ok(ClaimOutcome::Claimed(Claimed {
-                    attempt: count(record::ATTEMPTS).unwrap_or(1),
-                    failures: count(record::FAILURES).unwrap_or(0),
-                    // A forced replay decides the relation again.
-                    relation: out
-                        .attributes()
-                        .and_then(|a| string(a, record::RELATION))
-                        .filter(|_| claim.replay_id.is_none())
-                        .and_then(Relation::from_stored),
-                    reservation: out
-                        .attributes()
-                        .and_then(|a| string(a, record::RESERVATION))
-                        .and_then(Reservation::from_stored),
-                }))
-            }
+            Ok(out) => Ok(ClaimOutcome::Claimed(claimed_from(
+                out.attributes().unwrap_or(&HashMap::new()),
+                claim,
+            ))),
             Err(err) => match condition_failed(&err) {
                 Some(Some(old)) => Ok(ClaimOutcome::Held(held_from(old))),
                 // The condition failed but no old item came back: treat as busy, retry later.

@@ -57,7 +57,27 @@ impl SimHandler {
     }
 }
 
+/// Per event its first handler completion (ms) and whether a pace held it back, and what each
+/// downstream saw.
+pub type Results = (
+    Vec<Option<f64>>,
+    Vec<bool>,
+    Vec<(crate::downstream::DownstreamSpec, crate::downstream::Seen)>,
+);
+
 impl SimHandler {
+    /// What the run left: see [`Results`].
+    pub fn results(&self) -> Results {
+        let handled = std::mem::take(&mut *self.handled.lock().unwrap());
+        let paced = std::mem::take(&mut *self.paced.lock().unwrap());
+        let seen = self
+            .services
+            .iter()
+            .map(|s| (s.spec.clone(), s.seen.lock().unwrap().clone()))
+            .collect();
+        (handled, paced, seen)
+    }
+
     /// The downstream the event's kind calls, if any, through the pace.
     async fn call_downstream(
         &self,

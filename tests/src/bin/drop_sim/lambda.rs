@@ -29,6 +29,18 @@ pub struct Tally {
     pub peak_pollers: usize,
 }
 
+impl Tally {
+    pub fn new(events: usize) -> Tally {
+        Tally {
+            invocations: 0,
+            failed_invocations: 0,
+            seconds: 0.0,
+            dead: vec![false; events],
+            peak_pollers: 0,
+        }
+    }
+}
+
 /// One processor instance: takes a batch, invokes, hands the outcome back to the queue.
 pub struct Worker<I, S> {
     pub processor: Arc<SimProcessor<I, S>>,

@@ -151,18 +151,17 @@ where
 {
     let r = &profile.receiver;
     let start = Instant::now();
-    let handler_ms = Duration::from_secs_f64(r.handler_ms / 1000.0);
-    let handler = SimHandler::new(handler_ms, start, &drop, &profile.downstreams);
     let queue = Arc::new(Queue::new(
         Duration::from_secs_f64(r.visibility_timeout_s),
         r.max_receive_count,
     ));
     let dead_letters = Arc::new(SimDeadLetters::default());
+    let handler_ms = Duration::from_secs_f64(r.handler_ms / 1000.0);
     let processor = Arc::new(
         Processor::new(
             stores.ids,
             stores.state,
-            handler,
+            SimHandler::new(handler_ms, start, &drop, &profile.downstreams),
             SimClock(start),
             processor_options(r),
         )
@@ -170,14 +169,9 @@ where
         .with_visibility(Arc::new(SimVisibility(queue.clone())))
         .with_dead_letters(dead_letters.clone()),
     );
+    let (usage, loads) = (stores.usage, stores.loads);
     let backlog = Arc::new(Mutex::new(Backlog::default()));
-    let tally = Arc::new(Mutex::new(Tally {
-        invocations: 0,
-        failed_invocations: 0,
-        seconds: 0.0,
-        dead: vec![false; drop.events.len()],
-        peak_pollers: 0,
-    }));
+    let tally = Arc::new(Mutex::new(Tally::new(drop.events.len())));
     let worker = Worker {
         processor: processor.clone(),
         queue: queue.clone(),
@@ -200,27 +194,11 @@ where
     for w in pollers.await.expect("the event source ran to the end") {
         w.await.expect("a worker ran to the end");
     }
-    let handled = std::mem::take(&mut *processor.handler().handled.lock().unwrap());
-    let paced = std::mem::take(&mut *processor.handler().paced.lock().unwrap());
-    let downstreams = processor
-        .handler()
-        .services
-        .iter()
-        .map(|s| (s.spec.clone(), s.seen.lock().unwrap().clone()))
-        .collect();
-    let usage = (stores.usage)();
-    let table_loads = (stores.loads)();
+    let (handled, paced, downstreams) = processor.handler().results();
+    let usage = usage();
+    let table_loads = loads();
     let peak_backlog = backlog.lock().unwrap().peak.clone();
-    let tally = std::mem::replace(
-        &mut *tally.lock().unwrap(),
-        Tally {
-            invocations: 0,
-            failed_invocations: 0,
-            seconds: 0.0,
-            dead: Vec::new(),
-            peak_pollers: 0,
-        },
-    );
+    let tally = std::mem::replace(&mut *tally.lock().unwrap(), Tally::new(0));
     Outcome {
         arrived: ingest.arrived,
         handled,

@@ -1,6 +1,8 @@
 //! Downstream tickets and the retry bookkeeping in the idempotency table, through the SDK on moto.
 
-use fanfare_shared::ports::idempotency::{Budget, IdempotencyStore, Release, Status};
+use fanfare_shared::ports::idempotency::{
+    Budget, Claim, ClaimOutcome, Claimed, IdempotencyStore, Release, Status,
+};
 use fanfare_shared::ports::pace::{PaceStore, Reservation};
 use fanfare_shared::processor::handler::Relation;
 
@@ -32,16 +34,16 @@ async fn tickets_count_per_downstream_and_second_across_instances() {
     assert_eq!(s(&item, "kind"), "pace_tickets");
 }
 
-#[tokio::test]
-async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_reads() {
-    let env = env().await;
+/// A completed record and what claims it again: a forced replay (`replay`), else a retry.
+async fn completed_record(
+    env: &Env,
+) -> (DynamoIdempotencyStore, impl Fn(&str, Option<&str>) -> Claim) {
     let ids = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
     let b = body("evt_rel", "order.paid", T0, DATA);
     let p = env.processor(Runs::default(), T0);
     assert_eq!(p.process(msg(&b), 0).await, Outcome::Completed);
-    // Claim it as a forced replay, then release it three ways.
     let event = fanfare_shared::contract::envelope::parse_event(b.as_bytes()).unwrap();
-    let claim = |owner: &str, replay: &str| fanfare_shared::ports::idempotency::Claim {
+    let claim = move |owner: &str, replay: Option<&str>| Claim {
         event_id: event.id.clone(),
         owner: owner.into(),
         payload_hash: event.payload_hash(),
@@ -53,73 +55,78 @@ async fn a_release_keeps_the_budget_the_relation_and_the_status_the_next_claim_r
         ordering_key: "order/o1".into(),
         occurred_at_ms: T0,
         raw_event: b.clone(),
-        replay_id: Some(replay.into()),
+        replay_id: replay.map(str::to_string),
     };
-    let claimed = |outcome| match outcome {
-        fanfare_shared::ports::idempotency::ClaimOutcome::Claimed(c) => c,
+    (ids, claim)
+}
+
+fn claimed(outcome: ClaimOutcome) -> Claimed {
+    match outcome {
+        ClaimOutcome::Claimed(c) => c,
         held => panic!("{held:?}"),
-    };
-    let first = claimed(ids.claim(&claim("a", "r1")).await.unwrap());
+    }
+}
+
+fn release(status: Status, code: &str, budget: Budget) -> Release {
+    Release {
+        status,
+        code: code.into(),
+        budget,
+        relation: None,
+        reservation: None,
+    }
+}
+
+#[tokio::test]
+async fn a_failure_spends_the_budget_and_keeps_the_relation_for_the_next_claim() {
+    let env = env().await;
+    let (ids, claim) = completed_record(&env).await;
+    let first = claimed(ids.claim(&claim("a", Some("r1"))).await.unwrap());
     assert_eq!((first.failures, first.relation), (0, None));
     let kept = Relation::Superseded {
         by_event_id: Some("evt_newer".into()),
     };
     let spend = Release {
-        status: Status::Failed,
-        code: "erp_down".into(),
-        budget: Budget::Spend,
         relation: Some(kept.clone()),
-        reservation: None,
+        ..release(Status::Failed, "erp_down", Budget::Spend)
     };
-    ids.release(&event.id, "a", &spend, T0).await.unwrap();
-    let record = env.record(&event.id).await.unwrap();
+    ids.release("evt_rel", "a", &spend, T0).await.unwrap();
+    let record = env.record("evt_rel").await.unwrap();
     assert!(record.contains_key("failedFlag"), "a failure is listed");
-    let mut retry = claim("b", "r1");
-    retry.replay_id = None;
-    let second = claimed(ids.claim(&retry).await.unwrap());
+    let second = claimed(ids.claim(&claim("b", None)).await.unwrap());
     assert_eq!((second.failures, second.relation), (1, Some(kept)));
+}
+
+#[tokio::test]
+async fn a_deferral_keeps_its_slot_and_spends_nothing_and_a_rejection_is_final() {
+    let env = env().await;
+    let (ids, claim) = completed_record(&env).await;
+    claimed(ids.claim(&claim("a", Some("r1"))).await.unwrap());
     let slot = Reservation {
         downstream: "erp".into(),
         at_ms: T0 + 90_000,
     };
     let defer = Release {
-        status: Status::Deferred,
-        code: "deferred:erp".into(),
-        budget: Budget::Keep,
-        relation: None,
         reservation: Some(slot.clone()),
+        ..release(Status::Deferred, "deferred:erp", Budget::Keep)
     };
-    ids.release(&event.id, "b", &defer, T0).await.unwrap();
-    let record = env.record(&event.id).await.unwrap();
+    ids.release("evt_rel", "a", &defer, T0).await.unwrap();
+    let record = env.record("evt_rel").await.unwrap();
     assert_eq!(s(&record, "status"), "deferred");
     assert!(
         !record.contains_key("failedFlag"),
         "a deferral is not a failure"
     );
-    retry.owner = "c".into();
-    let third = claimed(ids.claim(&retry).await.unwrap());
-    assert_eq!(third.failures, 1, "a deferral spends nothing");
-    assert_eq!(third.reservation, Some(slot), "the slot it drew");
-    ids.release(
-        &event.id,
-        "c",
-        &Release {
-            status: Status::Rejected,
-            code: "order_unknown".into(),
-            budget: Budget::Keep,
-            relation: None,
-            reservation: None,
-        },
-        T0,
-    )
-    .await
-    .unwrap();
-    retry.owner = "d".into();
+    let again = claimed(ids.claim(&claim("b", None)).await.unwrap());
+    assert_eq!(again.failures, 0, "a deferral spends nothing");
+    assert_eq!(again.reservation, Some(slot), "the slot it drew");
+    let reject = release(Status::Rejected, "order_unknown", Budget::Keep);
+    ids.release("evt_rel", "b", &reject, T0).await.unwrap();
+    let held = ids.claim(&claim("c", None)).await.unwrap();
+    assert!(matches!(held, ClaimOutcome::Held(_)), "rejected is final");
+    let forced = ids.claim(&claim("d", Some("r2"))).await.unwrap();
     assert!(
-        matches!(
-            ids.claim(&retry).await.unwrap(),
-            fanfare_shared::ports::idempotency::ClaimOutcome::Held(_)
-        ),
-        "rejected is final"
+        matches!(forced, ClaimOutcome::Claimed(_)),
+        "until a forced replay"
     );
 }
