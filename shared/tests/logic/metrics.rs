@@ -207,3 +207,54 @@ fn ack_only_kinds_are_canonical_names_and_a_typo_is_an_error() {
     let typo = IngestConfig::from_lookup(env("queue.position_update")).unwrap_err();
     assert!(typo.to_string().contains("queue.position_update"), "{typo}");
 }
+
+/// Rejections, panics and deferrals are counted (the first two alarmed, the last by downstream).
+#[test]
+fn the_processor_counts_rejections_panics_and_deferrals() {
+    use fanfare_shared::metrics::DOWNSTREAM;
+    use fanfare_shared::prelude::*;
+
+    struct Told;
+    #[async_trait]
+    impl EventHandler for Told {
+        fn downstreams(&self) -> Vec<Downstream> {
+            vec![Downstream::new("erp", 1)]
+        }
+        async fn order_cancelled(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+            Err(HandlerError::permanent("unknown_order"))
+        }
+        async fn order_fulfilled(&self, _: &HandlerContext<'_>) -> Result<(), HandlerError> {
+            panic!("a bug")
+        }
+        async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+            ctx.downstream("erp").call(async {}).await
+        }
+    }
+    let counts = counted(async {
+        let harness = Harness::new(Told).with_deadline(std::time::Duration::from_secs(30));
+        let event = |id: &str, ty: &str| {
+            format!(
+                r#"{{"id":"{id}","type":"{ty}","created":1767225600,"data":{{"orderId":"o1"}}}}"#
+            )
+        };
+        harness.deliver(&event("e1", "order.cancelled")).await;
+        harness.deliver(&event("e2", "order.fulfilled")).await;
+        // One call a second: the second paid order's slot is a second on, past the inline wait.
+        harness.deliver(&event("e3", "order.paid")).await;
+        harness.deliver(&event("e4", "order.paid")).await;
+    });
+    assert!(
+        has(
+            &counts,
+            name::HANDLER_REJECTED,
+            Some((KIND, "order.cancelled")),
+            1
+        ),
+        "{counts:?}"
+    );
+    assert!(has(&counts, name::HANDLER_PANICKED, None, 1), "{counts:?}");
+    assert!(
+        has(&counts, name::DEFERRED, Some((DOWNSTREAM, "erp")), 1),
+        "{counts:?}"
+    );
+}
