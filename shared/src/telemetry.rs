@@ -67,6 +67,24 @@ pub fn init() {
     }
 }
 
+/// Logs a panic as one line of the structured log, inside the span it happened in (a handler's
+/// panic carries the event's fields), instead of the standard hook's plain text on stderr. The
+/// processor catches a handler's panic and logs its outcome without repeating the message.
+pub fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        tracing::error!(panic = %message, location = location.unwrap_or_default(), "panicked");
+    }));
+}
+
 /// An error and its sources, `: `-separated, for the one log line that reports a failure's cause.
 pub struct Causes<'a>(pub &'a (dyn std::error::Error + 'static));
 

@@ -15,6 +15,7 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     fanfare_shared::telemetry::init();
+    fanfare_shared::telemetry::log_panics();
     let metrics = fanfare_shared::metrics::install("processor")?;
     let config = ProcessorConfig::from_env()?;
     let aws = aws_config().await;

@@ -44,7 +44,7 @@ pub(super) struct Call<'a> {
 /// How a handler call ended, when not with `Ok`.
 enum Ended {
     Failed(HandlerError),
-    Panicked(String),
+    Panicked,
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
@@ -76,7 +76,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         {
             Ok(Ok(())) => return Ok(done),
             Ok(Err(e)) => Ended::Failed(e),
-            Err(panic) => Ended::Panicked(panic_message(panic.as_ref())),
+            Err(_) => Ended::Panicked,
         };
         Err(self.handler_failed(&call, ended).await)
     }
@@ -90,8 +90,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 tracing::warn!(handler_error = e.stored_code(), retry_after_s = e.retry_after.map(|d| d.as_secs()), cause = %Causes(e), "handler failed");
                 (e.stored_code().to_string(), e.kind.clone(), e.retry_after)
             }
-            Ended::Panicked(message) => {
-                tracing::error!(panic = %message, "handler panicked");
+            Ended::Panicked => {
+                // Its message was logged where it happened (`telemetry::log_panics`; where no hook
+                // is installed, as in tests, the standard hook printed it).
+                tracing::error!("handler panicked: a failure of this event only");
                 metrics::count(metrics::name::HANDLER_PANICKED, None);
                 (HANDLER_PANICKED.to_string(), FailureKind::Retry, None)
             }
@@ -150,13 +152,4 @@ fn failed(wait: std::time::Duration, dead_letter: bool) -> Outcome {
         retry_after: Some(wait),
         dead_letter,
     })
-}
-
-/// The text a panic carried (`panic!("...")` gives a `&str` or a `String`).
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
 }
