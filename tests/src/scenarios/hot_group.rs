@@ -301,3 +301,78 @@ pub async fn a_retried_merged_write_tells_each_event_its_in_order_relation<B: Ba
         reference.item("admission/x/c", "STATE").await
     );
 }
+
+/// A clock the handler moves: each call takes a second.
+#[derive(Clone)]
+pub struct Stepping {
+    calls: Calls,
+    now_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl fanfare_shared::ports::Clock for Stepping {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let ms = self.now_ms.load(Ordering::SeqCst);
+        chrono::TimeZone::timestamp_millis_opt(&chrono::Utc, ms).unwrap()
+    }
+}
+
+impl Stepping {
+    fn step(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.now_ms.fetch_add(1_000, Ordering::SeqCst);
+        self.calls.note(ctx)
+    }
+}
+
+#[async_trait]
+impl EventHandler for Stepping {
+    async fn queue_entered(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.step(ctx)
+    }
+    async fn queue_position_updated(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.step(ctx)
+    }
+    async fn queue_admitted(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.step(ctx)
+    }
+    async fn queue_completed(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        self.step(ctx)
+    }
+}
+
+/// Handlers slow enough that the run reaches the invocation's deadline margin before its last
+/// events: they are given back unhandled (no failure) with the relations in-order processing gives
+/// them, and retried one at a time each is told exactly that.
+pub async fn a_run_stopped_at_the_deadline_keeps_in_order_relations<B: Backend>() {
+    let bodies = consumer_batch();
+    let (batched, reference) = (B::fresh().await, B::fresh().await);
+    let start = T0 + 10_000;
+    let slow = Stepping {
+        calls: Calls::default(),
+        now_ms: Arc::new(start.into()),
+    };
+    let p = fanfare_shared::processor::Processor::new(
+        batched.ids(),
+        batched.state(),
+        slow.clone(),
+        slow.clone(),
+        fanfare_shared::processor::ProcessorOptions::default(),
+    );
+    let grouped: Vec<GroupedMessage<'_>> = bodies
+        .iter()
+        .map(|b| GroupedMessage {
+            group: Some("admission/x/c"),
+            message: IncomingMessage::raw(b),
+        })
+        .collect();
+    // 5 s of margin: handlers may start until 3.5 s in, and each takes a second, so the second run
+    // (the copy of `entered`, p4, admitted, completed) stops after p4 with its state all written.
+    let back = p.process_messages(&grouped, start + 8_500).await;
+    let indices: Vec<usize> = back.iter().map(|u| u.index).collect();
+    assert_eq!(indices, [5, 6], "admitted and completed come back");
+    assert!(back.iter().all(|u| !u.dead_letter));
+    let first_back = back[0].index;
+    retry_the_rest(&batched, &slow.calls, &bodies[first_back..], false).await;
+    let reference_calls = Calls::default();
+    one_by_one(&reference, &reference_calls, &bodies).await;
+    assert_eq!(slow.calls.seen(), reference_calls.seen());
+}

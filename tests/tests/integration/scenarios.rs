@@ -164,5 +164,6 @@ on_both_backends!(
     a_failure_in_the_middle_of_a_hot_batch_fails_only_the_rest_of_its_group,
     after_a_failure_in_a_hot_batch_each_retried_event_keeps_its_in_order_relation,
     a_retried_merged_write_tells_each_event_its_in_order_relation,
+    a_run_stopped_at_the_deadline_keeps_in_order_relations,
     no_item_grows_with_its_entitys_events,
 );
