@@ -152,6 +152,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             written: &written,
             relations: &relations,
             deadline_ms,
+            began_ms: self.clock.now().timestamp_millis(),
         };
         self.handle_run(run, &facts, &mut decided).await;
         self.release_not_reached(run, &decided.outcomes, &claims, &relations)
@@ -199,7 +200,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 decided.set(i, failed.instrument(r.span.clone()).await);
                 break;
             };
-            if self.deadline_near(facts.deadline_ms) {
+            if self.deadline_near(facts) {
                 let stopped = self.stop_at_deadline(r, claimed, relation.clone());
                 decided.set(i, stopped.instrument(r.span.clone()).await);
                 break;
@@ -247,9 +248,15 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     }
 
     /// Whether a handler started now could run into the invocation's deadline.
-    fn deadline_near(&self, deadline_ms: i64) -> bool {
-        let now_ms = self.clock.now().timestamp_millis();
-        deadline_ms > 0 && now_ms > deadline_ms - DEFER_MARGIN.as_millis() as i64
+    /// The margin is 5 s, or a quarter of the time the run had when it began if that is less, so a
+    /// short invocation (a low timeout) still runs its first handlers: a run always makes progress.
+    fn deadline_near(&self, facts: &RunFacts<'_>) -> bool {
+        if facts.deadline_ms <= 0 {
+            return false;
+        }
+        let margin =
+            (DEFER_MARGIN.as_millis() as i64).min((facts.deadline_ms - facts.began_ms) / 4);
+        self.clock.now().timestamp_millis() > facts.deadline_ms - margin
     }
 
     /// Gives an event back unhandled at the deadline: no failure, back at once.
@@ -338,6 +345,8 @@ struct RunFacts<'a> {
     /// The relation each event is told: kept by an earlier attempt, else from its writes.
     relations: &'a [Option<Relation>],
     deadline_ms: i64,
+    /// When the run's handlers began (Unix ms).
+    began_ms: i64,
 }
 
 /// The relation an event is told: the one an earlier attempt kept, else what its writes found

@@ -178,8 +178,10 @@ impl<'a> DownstreamCall<'a> {
             None => MAX_INLINE_WAIT,
         };
         let latest_ms = (self.deadline_ms > 0).then(|| {
-            let inline = now_ms() + inline.as_millis() as i64;
-            (self.deadline_ms - DEFER_MARGIN.as_millis() as i64).min(inline)
+            let now = now_ms();
+            // A short invocation keeps a quarter of what is left rather than the whole margin.
+            let margin = (DEFER_MARGIN.as_millis() as i64).min((self.deadline_ms - now) / 4);
+            (self.deadline_ms - margin).min(now + inline.as_millis() as i64)
         });
         let in_flight = match &lane.in_flight {
             None => None,

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use fanfare_shared::ports::{DeadLetter, DeadLetterSink, QueueError};
-use fanfare_shared::processor::{Downstream, RetryPolicy, HANDLER_PANICKED};
+use fanfare_shared::processor::{Downstream, GroupedMessage, RetryPolicy, HANDLER_PANICKED};
 
 use super::*;
 
@@ -198,4 +198,25 @@ async fn a_call_whose_slot_would_pass_the_deadline_defers_without_a_failure() {
         later.process(msg(&paid("evt_3")), 0).await,
         Outcome::Completed
     );
+}
+
+/// A function with a short timeout (4 s, less than the 5 s margin) still handles its runs: the
+/// margin is at most a quarter of the time a run has.
+#[tokio::test]
+async fn a_short_invocation_still_handles_a_hot_run() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let bodies: Vec<String> = (0..3)
+        .map(|n| body(&format!("evt_{n}"), "queue.consumer_entered", T0 + n, DATA))
+        .collect();
+    let grouped: Vec<GroupedMessage<'_>> = bodies
+        .iter()
+        .map(|b| GroupedMessage {
+            group: Some("admission/x/c"),
+            message: msg(b),
+        })
+        .collect();
+    let back = p.process_messages(&grouped, T0 + 4_000).await;
+    assert!(back.is_empty(), "{back:?}");
+    assert_eq!(p.handler().count(), 3);
 }
