@@ -250,8 +250,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
     /// Whether a handler started now could run into the invocation's deadline.
     /// The margin is 5 s, or a quarter of the time the run had when it began if that is less, so a
     /// short invocation (a low timeout) still runs its first handlers: a run always makes progress.
+    /// A deadline already past when the run began is no deadline (a local emulator's, as for the
+    /// claim's lease).
     fn deadline_near(&self, facts: &RunFacts<'_>) -> bool {
-        if facts.deadline_ms <= 0 {
+        if facts.deadline_ms <= facts.began_ms {
             return false;
         }
         let margin =

@@ -177,7 +177,8 @@ impl<'a> DownstreamCall<'a> {
             Some(_) => MAX_RESERVED_WAIT,
             None => MAX_INLINE_WAIT,
         };
-        let latest_ms = (self.deadline_ms > 0).then(|| {
+        // A deadline already past is no deadline (a local emulator's, as for the claim's lease).
+        let latest_ms = (self.deadline_ms > now_ms()).then(|| {
             let now = now_ms();
             // A short invocation keeps a quarter of what is left rather than the whole margin.
             let margin = (DEFER_MARGIN.as_millis() as i64).min((self.deadline_ms - now) / 4);

@@ -220,3 +220,24 @@ async fn a_short_invocation_still_handles_a_hot_run() {
     assert!(back.is_empty(), "{back:?}");
     assert_eq!(p.handler().count(), 3);
 }
+
+/// A deadline already past when the run begins (a local emulator's: `cargo lambda invoke` passes
+/// 600,000 ms) is no deadline: the run is handled, as the claim's lease already treats it.
+#[tokio::test]
+async fn a_deadline_already_past_is_no_deadline() {
+    let (ids, state) = stores();
+    let p = processor_at(&ids, &state, Counting::default(), T0);
+    let bodies: Vec<String> = (0..3)
+        .map(|n| body(&format!("evt_{n}"), "queue.consumer_entered", T0 + n, DATA))
+        .collect();
+    let grouped: Vec<GroupedMessage<'_>> = bodies
+        .iter()
+        .map(|b| GroupedMessage {
+            group: Some("admission/x/c"),
+            message: msg(b),
+        })
+        .collect();
+    let back = p.process_messages(&grouped, 600_000).await;
+    assert!(back.is_empty(), "{back:?}");
+    assert_eq!(p.handler().count(), 3);
+}
