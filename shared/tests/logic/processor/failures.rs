@@ -200,10 +200,11 @@ async fn a_call_whose_slot_would_pass_the_deadline_defers_without_a_failure() {
     );
 }
 
-/// A function with a short timeout (4 s, less than the 5 s margin) still handles its runs: the
-/// margin is at most a quarter of the time a run has.
-#[tokio::test]
-async fn a_short_invocation_still_handles_a_hot_run() {
+/// Three events of one consumer as one batch's run, with `deadline_ms`: how many handlers ran, and
+/// what came back.
+async fn hot_run_with_deadline(
+    deadline_ms: i64,
+) -> (usize, Vec<fanfare_shared::processor::Unacknowledged>) {
     let (ids, state) = stores();
     let p = processor_at(&ids, &state, Counting::default(), T0);
     let bodies: Vec<String> = (0..3)
@@ -216,28 +217,24 @@ async fn a_short_invocation_still_handles_a_hot_run() {
             message: msg(b),
         })
         .collect();
-    let back = p.process_messages(&grouped, T0 + 4_000).await;
+    let back = p.process_messages(&grouped, deadline_ms).await;
+    (p.handler().count(), back)
+}
+
+/// A function with a short timeout (4 s, less than the 5 s margin) still handles its runs: the
+/// margin is at most a quarter of the time a run has.
+#[tokio::test]
+async fn a_short_invocation_still_handles_a_hot_run() {
+    let (handled, back) = hot_run_with_deadline(T0 + 4_000).await;
     assert!(back.is_empty(), "{back:?}");
-    assert_eq!(p.handler().count(), 3);
+    assert_eq!(handled, 3);
 }
 
 /// A deadline already past when the run begins (a local emulator's: `cargo lambda invoke` passes
 /// 600,000 ms) is no deadline: the run is handled, as the claim's lease already treats it.
 #[tokio::test]
 async fn a_deadline_already_past_is_no_deadline() {
-    let (ids, state) = stores();
-    let p = processor_at(&ids, &state, Counting::default(), T0);
-    let bodies: Vec<String> = (0..3)
-        .map(|n| body(&format!("evt_{n}"), "queue.consumer_entered", T0 + n, DATA))
-        .collect();
-    let grouped: Vec<GroupedMessage<'_>> = bodies
-        .iter()
-        .map(|b| GroupedMessage {
-            group: Some("admission/x/c"),
-            message: msg(b),
-        })
-        .collect();
-    let back = p.process_messages(&grouped, 600_000).await;
+    let (handled, back) = hot_run_with_deadline(600_000).await;
     assert!(back.is_empty(), "{back:?}");
-    assert_eq!(p.handler().count(), 3);
+    assert_eq!(handled, 3);
 }
