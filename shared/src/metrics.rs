@@ -35,6 +35,8 @@ pub mod name {
     pub const HANDLER_REJECTED: &str = "HandlerRejected";
     /// Processor: back later for a downstream's pace, by `Downstream` (not a failure).
     pub const DEFERRED: &str = "Deferred";
+    /// Processor: a handler's steps reached the deadline and go on in the next attempt.
+    pub const CONTINUED: &str = "Continued";
     /// Processor: a failure spent the event's retry budget; sent to the dead-letter queue.
     pub const DEAD_LETTERED: &str = "DeadLettered";
     /// Processor: the handler panicked (counted as a failure of its event only).
@@ -66,6 +68,7 @@ pub mod name {
         FAILED,
         HANDLER_REJECTED,
         DEFERRED,
+        CONTINUED,
         DEAD_LETTERED,
         HANDLER_PANICKED,
         DELIVERY_FAILED,

@@ -21,7 +21,7 @@ async fn main() -> Result<(), Error> {
     let aws = aws_config().await;
     let handler = brand_handler::build(&config.handler, &aws).await?;
     let records = DynamoIdempotencyStore::from_sdk_config(&aws, &config.idempotency_table);
-    // Downstream tickets live beside the records, shared by every instance.
+    // Downstream tickets and handlers' steps live beside the records, shared by every instance.
     let mut processor = Processor::new(
         records.clone(),
         DynamoStateStore::from_sdk_config(&aws, &config.state_table),
@@ -29,7 +29,8 @@ async fn main() -> Result<(), Error> {
         SystemClock,
         config.options,
     )
-    .with_pace_store(Arc::new(records));
+    .with_pace_store(Arc::new(records.clone()))
+    .with_step_store(Arc::new(records));
     if let Some(queue_url) = &config.events_queue_url {
         processor =
             processor.with_visibility(Arc::new(SqsVisibility::from_sdk_config(&aws, queue_url)));

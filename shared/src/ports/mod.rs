@@ -5,12 +5,14 @@
 //! - [`IdempotencyStore`]: one record per event id, claimed before anything runs (`idempotency`);
 //! - [`StateStore`]: conditional writes of materialised state (`state`);
 //! - [`PaceStore`]: tickets that pace the calls to a brand's downstreams (`pace`);
+//! - [`StepStore`]: the steps of a handler that completed (`steps`);
 //! - [`Clock`].
 
 pub mod idempotency;
 pub mod pace;
 pub mod queue;
 pub mod state;
+pub mod steps;
 
 pub use idempotency::{IdempotencyError, IdempotencyStore};
 pub use pace::{PaceError, PaceStore};
@@ -19,6 +21,7 @@ pub use queue::{
     QueueError,
 };
 pub use state::{StateError, StateStore};
+pub use steps::{StepError, StepStore};
 
 use chrono::{DateTime, Utc};
 

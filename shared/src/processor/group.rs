@@ -28,7 +28,7 @@ use tracing::Instrument;
 
 use super::handler::{EventHandler, Relation};
 use super::invoke::Call;
-use super::pace::DEFER_MARGIN;
+use super::pace::deadline_margin_ms;
 use super::plan::{plan, Plan};
 use super::{is_ignored, relation, replay_of, report, IncomingMessage, Outcome, Processor};
 use crate::contract::envelope::parse_event;
@@ -212,6 +212,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 relation: relation.clone(),
                 replay: replay_of(&r.event, &r.claim, r.message),
                 deadline_ms: facts.deadline_ms,
+                expires_at_s: r.claim.expires_at_s,
                 keep_relation: true,
             };
             let handled = self.handle(call);
@@ -256,8 +257,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         if facts.deadline_ms <= facts.began_ms {
             return false;
         }
-        let margin =
-            (DEFER_MARGIN.as_millis() as i64).min((facts.deadline_ms - facts.began_ms) / 4);
+        let margin = deadline_margin_ms(facts.deadline_ms, facts.began_ms);
         self.clock.now().timestamp_millis() > facts.deadline_ms - margin
     }
 

@@ -49,6 +49,7 @@ pub struct HandlerContext<'a> {
     /// Set when an operator replayed the event.
     pub replay: Option<Replay>,
     pub(super) pace: PaceContext<'a>,
+    pub(super) steps: super::steps::StepContext<'a>,
 }
 
 /// What `ctx.downstream(...)` needs: the declared downstreams, the clock, the deadline.
@@ -122,7 +123,13 @@ pub enum FailureKind {
         downstream: String,
         slot_at_ms: Option<i64>,
     },
+    /// The deadline came before the handler's steps were done: come back at once to go on with
+    /// them (the completed ones are kept); not a failure.
+    Continue,
 }
+
+/// The `lastError` of an event whose steps go on in its next attempt.
+pub const STEPS_CONTINUE: &str = "steps_continue";
 
 /// A handler failure: the claim is released and the message retried (then dead-lettered).
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +163,15 @@ impl HandlerError {
         Self {
             kind: FailureKind::Permanent,
             ..Self::new(code)
+        }
+    }
+
+    /// The invocation's deadline is near and steps remain: the event comes back at once to go on
+    /// (`ctx.step` and `ctx.fan_out` return this themselves).
+    pub fn to_continue() -> Self {
+        Self {
+            kind: FailureKind::Continue,
+            ..Self::new(STEPS_CONTINUE)
         }
     }
 

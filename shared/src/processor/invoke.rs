@@ -15,6 +15,7 @@ use futures_util::FutureExt;
 
 use super::handler::{dispatch, EventHandler, FailureKind, HandlerContext, HandlerError};
 use super::handler::{PaceContext, Relation, Replay};
+use super::steps::StepContext;
 use super::{Failure, Outcome, Processor};
 use crate::metrics;
 use crate::ports::idempotency::{Budget, Claimed, IdempotencyStore, Release, Status};
@@ -34,6 +35,8 @@ pub(super) struct Call<'a> {
     pub relation: Relation,
     pub replay: Option<Replay>,
     pub deadline_ms: i64,
+    /// When the event's record expires (seconds): its steps expire with it.
+    pub expires_at_s: i64,
     /// Keep `relation` on the record if the handler does not finish: in a run, the later events'
     /// state is written before this handler runs, so a retry would otherwise find them newer.
     /// (Alone, nothing newer was written by this attempt: a retry decides again, and a newer event
@@ -56,6 +59,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             Relation::Superseded { .. } => (Status::Superseded, Outcome::Superseded),
         };
         let reservation = std::sync::Mutex::new(call.claimed.reservation.clone());
+        let known_steps = std::sync::Mutex::default();
         let ctx = HandlerContext {
             event: call.event,
             idempotency_key: &call.event.id,
@@ -67,6 +71,16 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 clock: Some(&self.clock),
                 deadline_ms: call.deadline_ms,
                 reservation: Some(&reservation),
+            },
+            steps: StepContext {
+                store: Some(self.steps.as_ref()),
+                scope: &call.event.id,
+                earlier: call.claimed.attempt > 1 || call.replay.is_some(),
+                expires_at_s: call.expires_at_s,
+                retention: self.options.plan.retention,
+                started_ms: self.clock.now().timestamp_millis(),
+                known: Some(&known_steps),
+                log: self.step_log.as_ref(),
             },
         };
         // A panic is this event's failure, not its batch's: the other groups go on.
@@ -117,6 +131,14 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 let outcome = Outcome::Deferred {
                     retry_after: wait,
                     back_at_ms,
+                };
+                (Status::Deferred, Budget::Keep, outcome)
+            }
+            FailureKind::Continue => {
+                metrics::count(metrics::name::CONTINUED, None);
+                let outcome = Outcome::Deferred {
+                    retry_after: super::retry::MIN_WAIT,
+                    back_at_ms: None,
                 };
                 (Status::Deferred, Budget::Keep, outcome)
             }

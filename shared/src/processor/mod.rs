@@ -24,6 +24,7 @@ mod report;
 pub mod retry;
 mod run_writes;
 pub mod sqs_batch;
+mod steps;
 
 pub use batch::{GroupedMessage, Unacknowledged, MAX_CONCURRENT_GROUPS};
 pub use group::NOT_REACHED;
@@ -32,6 +33,7 @@ pub use outcome::{Failure, Outcome};
 pub use pace::Downstream;
 pub use retry::RetryPolicy;
 pub use sqs_batch::ProcessorError;
+pub use steps::{FanOut, StepLog, StepRun};
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,6 +48,7 @@ use crate::ports::idempotency::{
 };
 use crate::ports::pace::{InProcessTickets, PaceStore};
 use crate::ports::state::{Applied, StateStore};
+use crate::ports::steps::{InProcessSteps, StepStore};
 use crate::ports::{Clock, DeadLetterSink, MessageVisibility};
 use crate::telemetry::Causes;
 use handler::{EventHandler, Relation, Replay};
@@ -97,6 +100,10 @@ pub struct Processor<I, S, H, C> {
     /// `maxReceiveCount` dead-letters it.
     dead_letters: Option<Arc<dyn DeadLetterSink>>,
     pacer: Pacer,
+    /// Where `ctx.step` records completed steps: this process's own until
+    /// [`Processor::with_step_store`].
+    steps: Arc<dyn StepStore>,
+    step_log: Option<StepLog>,
 }
 
 impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I, S, H, C> {
@@ -116,6 +123,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             visibility: None,
             dead_letters: None,
             pacer,
+            steps: Arc::new(InProcessSteps::default()),
+            step_log: None,
         }
     }
 
@@ -136,6 +145,18 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let log = self.pacer.log.take();
         self.pacer = Pacer::new(&self.handler.downstreams(), self.options.instances, store);
         self.pacer.log = log;
+        self
+    }
+
+    /// Records handlers' steps in `store`, where every instance finds them (the idempotency table).
+    pub fn with_step_store(mut self, store: Arc<dyn StepStore>) -> Self {
+        self.steps = store;
+        self
+    }
+
+    /// Writes down each step run or skipped (tests, the simulation).
+    pub fn with_step_log(mut self, log: StepLog) -> Self {
+        self.step_log = Some(log);
         self
     }
 
@@ -323,6 +344,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             relation,
             replay,
             deadline_ms,
+            expires_at_s: claim.expires_at_s,
             keep_relation: false,
         };
         match self.handle(call).await {

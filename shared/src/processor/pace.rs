@@ -42,6 +42,12 @@ pub const MAX_INLINE_WAIT: Duration = Duration::from_millis(250);
 /// `RESERVATION_LEAD`).
 pub const MAX_RESERVED_WAIT: Duration = Duration::from_secs(2);
 
+/// How long before the `deadline_ms` nothing new starts: [`DEFER_MARGIN`], or a quarter of the time
+/// there was at `from_ms` if that is less, so a short invocation still makes progress.
+pub fn deadline_margin_ms(deadline_ms: i64, from_ms: i64) -> i64 {
+    (DEFER_MARGIN.as_millis() as i64).min((deadline_ms - from_ms) / 4)
+}
+
 /// A downstream the handler calls, and the pace it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Downstream {
@@ -181,7 +187,7 @@ impl<'a> DownstreamCall<'a> {
         let latest_ms = (self.deadline_ms > now_ms()).then(|| {
             let now = now_ms();
             // A short invocation keeps a quarter of what is left rather than the whole margin.
-            let margin = (DEFER_MARGIN.as_millis() as i64).min((self.deadline_ms - now) / 4);
+            let margin = deadline_margin_ms(self.deadline_ms, now);
             (self.deadline_ms - margin).min(now + inline.as_millis() as i64)
         });
         let in_flight = match &lane.in_flight {

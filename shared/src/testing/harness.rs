@@ -23,8 +23,8 @@ use crate::model::EventKind;
 use crate::ports::Clock;
 use crate::processor::handler::{EventHandler, HandlerContext, HandlerError, Relation, Replay};
 use crate::processor::pace::{Downstream, DownstreamCallLog};
-use crate::processor::Unacknowledged;
 use crate::processor::{GroupedMessage, IncomingMessage, Outcome, Processor, ProcessorOptions};
+use crate::processor::{StepLog, StepRun, Unacknowledged};
 
 /// The harness's clock: a start, tokio's time since, and what the test advanced it by.
 #[derive(Debug)]
@@ -140,6 +140,7 @@ pub struct Harness<H> {
     calls: Calls,
     clock: Arc<HarnessClock>,
     downstream_calls: DownstreamCallLog,
+    steps: StepLog,
     /// Each delivery's deadline, from its start (`None`: no deadline, as in local runs).
     deadline: Option<Duration>,
 }
@@ -160,13 +161,15 @@ impl<H: EventHandler> Harness<H> {
             .unwrap_or_default();
         let clock = Arc::new(HarnessClock::at(start));
         let downstream_calls = DownstreamCallLog::default();
+        let steps = StepLog::default();
         let recorded = Recorded {
             inner: handler,
             calls: calls.clone(),
         };
         let processor =
             Processor::new(ids.clone(), state.clone(), recorded, clock.clone(), options)
-                .with_call_log(downstream_calls.clone());
+                .with_call_log(downstream_calls.clone())
+                .with_step_log(steps.clone());
         Self {
             processor,
             ids,
@@ -174,6 +177,7 @@ impl<H: EventHandler> Harness<H> {
             calls,
             clock,
             downstream_calls,
+            steps,
             deadline: None,
         }
     }
@@ -300,6 +304,12 @@ impl<H: EventHandler> Harness<H> {
                 )
             })
             .collect()
+    }
+
+    /// Every step so far (`ctx.step`, `ctx.fan_out`): its event, its name, and whether it ran or
+    /// was skipped because an earlier attempt completed it.
+    pub fn steps(&self) -> Vec<StepRun> {
+        self.steps.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The idempotency record of an event.

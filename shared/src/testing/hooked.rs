@@ -13,6 +13,7 @@ use crate::ports::idempotency::{
 };
 use crate::ports::pace::{PaceError, PaceStore};
 use crate::ports::state::{Applied, ItemWrite, MergedApplied, MergedWrite, StateError, StateStore};
+use crate::ports::steps::{StepDone, StepError, StepStore};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -39,6 +40,15 @@ pub enum StoreCall<'a> {
     },
     ApplyMerged {
         write: &'a MergedWrite,
+    },
+    /// A read of a handler's completed steps (`keys` items of the idempotency table).
+    ReadSteps {
+        event_id: &'a str,
+        keys: usize,
+    },
+    /// A completed step's item.
+    RecordStep {
+        event_id: &'a str,
     },
     /// A downstream's pace ticket (an item of the idempotency table).
     TakeTicket {
@@ -163,5 +173,29 @@ impl<T: PaceStore, K: StoreHook> PaceStore for Hooked<T, K> {
         self.run(StoreCall::TakeTicket { downstream, second }, work)
             .await
             .map_err(PaceError::Unavailable)?
+    }
+}
+
+#[async_trait]
+impl<T: StepStore, K: StoreHook> StepStore for Hooked<T, K> {
+    async fn completed(
+        &self,
+        scope: &str,
+        keys: &[String],
+        now_ms: i64,
+    ) -> Result<std::collections::HashMap<String, Option<String>>, StepError> {
+        let call = StoreCall::ReadSteps {
+            event_id: scope,
+            keys: keys.len(),
+        };
+        self.run(call, self.inner.completed(scope, keys, now_ms))
+            .await
+            .map_err(StepError::Unavailable)?
+    }
+    async fn record(&self, scope: &str, done: &StepDone) -> Result<(), StepError> {
+        let call = StoreCall::RecordStep { event_id: scope };
+        self.run(call, self.inner.record(scope, done))
+            .await
+            .map_err(StepError::Unavailable)?
     }
 }

@@ -8,3 +8,4 @@ mod payload;
 mod privacy;
 mod processor;
 mod recovery;
+mod steps;

@@ -9,12 +9,14 @@ mod idempotency;
 mod inspect;
 mod pace;
 mod state;
+mod steps;
 
 pub use idempotency::{archived_body, DynamoIdempotencyStore};
 #[cfg(feature = "inspect")]
 pub use inspect::{item_to_json, ArchivedEvent, FailedRecord};
 pub use pace::PACE_KIND;
 pub use state::DynamoStateStore;
+pub use steps::STEP_KIND;
 
 use std::collections::HashMap;
 
@@ -55,6 +57,12 @@ pub mod record {
     pub const RESERVATION: &str = "reservation";
     /// Tickets drawn in one second of a pace item (`pace#<downstream>#<second>`).
     pub const PACE_TICKETS: &str = "tickets";
+    /// A step item's key within its event (a digest of the step's name).
+    pub const STEP_KEY: &str = "stepKey";
+    /// A step's name, where it is made of code characters only.
+    pub const STEP_NAME: &str = "stepName";
+    /// A step's kept result (redacted JSON).
+    pub const STEP_RESULT: &str = "stepResult";
     /// `failed#<shard>` while the record's last attempt failed, absent otherwise: the partition
     /// key of the sparse index [`FAILED_INDEX`](super::FAILED_INDEX), which only failed records
     /// enter (`fanfare-webhooks events`).

@@ -73,6 +73,22 @@ impl Billing {
                     ],
                 }]
             }
+            StoreCall::RecordStep { event_id } => {
+                // A small item per event and step (under 1 KB), on its own partition.
+                vec![Request {
+                    units: 1,
+                    charges: vec![
+                        (Scope::Table(IDEMPOTENCY), 1.0),
+                        (
+                            Scope::Partition(IDEMPOTENCY, format!("step#{event_id}")),
+                            1.0,
+                        ),
+                    ],
+                }]
+            }
+            // Reads are billed in read units, which this model of write capacity leaves out; the
+            // simulated handlers' steps are read only on an event's later attempts.
+            StoreCall::ReadSteps { .. } => Vec::new(),
             StoreCall::Finish { event_id } | StoreCall::RecordConflict { event_id } => {
                 vec![self.record(event_id, false)]
             }

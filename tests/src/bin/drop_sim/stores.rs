@@ -142,7 +142,9 @@ pub fn family_of_call(call: StoreCall<'_>) -> Family {
         StoreCall::Claim { event_id }
         | StoreCall::Finish { event_id }
         | StoreCall::Release { event_id, .. }
-        | StoreCall::RecordConflict { event_id } => Family::of_event_id(event_id),
+        | StoreCall::RecordConflict { event_id }
+        | StoreCall::ReadSteps { event_id, .. }
+        | StoreCall::RecordStep { event_id } => Family::of_event_id(event_id),
         StoreCall::TakeTicket { downstream, .. } => Family::of_downstream(downstream),
         StoreCall::Apply { .. } | StoreCall::ApplyMerged { .. } => {
             Family::of_item(call.state_pk().unwrap_or_default())

@@ -1,0 +1,202 @@
+//! Steps that run once, through the harness in virtual time: a draw's 1,000 winners emailed and
+//! marked in a CRM, the event interrupted by its deadline and by a killed invocation, every
+//! winner's step run exactly once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use fanfare_shared::model::payload::DrawWinnersSelected;
+use fanfare_shared::ports::idempotency::Status;
+use fanfare_shared::processor::handler::{EventHandler, HandlerContext, HandlerError};
+use fanfare_shared::processor::Outcome;
+use fanfare_shared::testing::{body_at, Harness, T0_MS};
+
+/// Emails every winner (20 ms an email, 10 at once), then marks the draw done in the CRM, which
+/// fails on its first call.
+#[derive(Default)]
+struct EmailWinners {
+    emails: Mutex<HashMap<String, u32>>,
+    crm_calls: Mutex<u32>,
+    crm_fails_first: bool,
+}
+
+#[async_trait]
+impl EventHandler for EmailWinners {
+    async fn draw_winners_selected(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let selected: DrawWinnersSelected = ctx.data()?;
+        let winners = selected.winners.unwrap_or_default();
+        let items = winners
+            .into_iter()
+            .filter_map(|w| w.consumer_id)
+            .map(|id| (format!("email:{id}"), id));
+        ctx.fan_out(items, 10, |id| async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Counted once the email is accepted: what a recipient would receive.
+            *self.emails.lock().unwrap().entry(id).or_default() += 1;
+            Ok(())
+        })
+        .await?;
+        ctx.step("crm:draw_done", async {
+            let mut calls = self.crm_calls.lock().unwrap();
+            *calls += 1;
+            if self.crm_fails_first && *calls == 1 {
+                return Err(HandlerError::new("crm_unavailable"));
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn winners_selected(n: usize) -> String {
+    let winners: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"consumerId":"c{i}","position":{}}}"#, i + 1))
+        .collect();
+    let data = format!(
+        r#"{{"drawId":"d1","experienceId":"x","winners":[{}]}}"#,
+        winners.join(",")
+    );
+    body_at("evt_winners", "draw.winners_selected", T0_MS, &data)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_thousand_winners_interrupted_twice_are_each_emailed_once() {
+    let harness = Harness::new(EmailWinners::default()).with_deadline(Duration::from_secs(1));
+    let body = winners_selected(1_000);
+
+    // 1. The deadline: the fan-out stops starting emails and the event comes back to continue.
+    let first = harness.deliver(&body).await;
+    assert!(
+        matches!(first.outcome, Outcome::Deferred { .. }),
+        "{:?}",
+        first.outcome
+    );
+    let record = harness.record("evt_winners").unwrap();
+    assert_eq!(record.existing.status, Status::Deferred);
+    assert_eq!(record.last_error.as_deref(), Some("steps_continue"));
+    assert_eq!(record.failures, 0, "continuing spends no retry budget");
+    let after_first = harness.handler().emails.lock().unwrap().len();
+    assert!(after_first > 0 && after_first < 1_000, "{after_first}");
+
+    // 2. A killed invocation (its timeout): dropped in the middle of the fan-out.
+    let killed = tokio::time::timeout(Duration::from_millis(300), harness.deliver(&body)).await;
+    assert!(killed.is_err(), "the invocation was cut short");
+    let after_kill = harness.handler().emails.lock().unwrap().len();
+    assert!(after_kill > after_first, "{after_kill}");
+    // Its lease lapses at its deadline.
+    harness.advance(Duration::from_secs(2));
+
+    // Then it goes on until done.
+    let mut deliveries = 0;
+    loop {
+        deliveries += 1;
+        assert!(deliveries < 20, "the fan-out never finished");
+        if harness.deliver(&body).await.outcome == Outcome::Completed {
+            break;
+        }
+    }
+    let emails = harness.handler().emails.lock().unwrap().clone();
+    assert_eq!(emails.len(), 1_000, "every winner emailed");
+    assert!(emails.values().all(|&n| n == 1), "each exactly once");
+    let steps = harness.steps();
+    let ran = steps.iter().filter(|s| s.ran).count();
+    assert_eq!(
+        ran,
+        1_000 + 1,
+        "each winner's step and the CRM step ran once"
+    );
+    assert!(
+        steps.iter().any(|s| !s.ran),
+        "later attempts skipped done steps"
+    );
+    assert_eq!(harness.record("evt_winners").unwrap().failures, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_step_runs_again_and_the_completed_ones_do_not() {
+    let handler = EmailWinners {
+        crm_fails_first: true,
+        ..EmailWinners::default()
+    };
+    let harness = Harness::new(handler);
+    let body = winners_selected(30);
+    let failed = harness.deliver(&body).await;
+    assert!(matches!(failed.outcome, Outcome::Failed(_)));
+    assert_eq!(harness.record("evt_winners").unwrap().failures, 1);
+    harness.advance(Duration::from_secs(3_600));
+    assert_eq!(harness.deliver(&body).await.outcome, Outcome::Completed);
+    let emails = harness.handler().emails.lock().unwrap().clone();
+    assert!(emails.values().all(|&n| n == 1), "emails not sent again");
+    assert_eq!(*harness.handler().crm_calls.lock().unwrap(), 2);
+    let skipped = harness.steps().iter().filter(|s| !s.ran).count();
+    assert_eq!(skipped, 30);
+}
+
+/// A step's result comes back when it is skipped: the CRM's id of a record made once.
+struct CreatesOnce {
+    created: Mutex<u32>,
+    seen: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl EventHandler for CreatesOnce {
+    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let id: String = ctx
+            .step_with_result("crm:create", async {
+                let mut created = self.created.lock().unwrap();
+                *created += 1;
+                Ok(format!("crm_{created}"))
+            })
+            .await?;
+        self.seen.lock().unwrap().push(id);
+        if ctx.attempt == 1 {
+            return Err(HandlerError::new("later_step_failed"));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_skipped_step_gives_back_its_result() {
+    let harness = Harness::new(CreatesOnce {
+        created: Mutex::new(0),
+        seen: Mutex::default(),
+    });
+    let body = body_at("evt_o", "order.paid", T0_MS, r#"{"orderId":"o1"}"#);
+    harness.deliver(&body).await;
+    harness.advance(Duration::from_secs(3_600));
+    assert_eq!(harness.deliver(&body).await.outcome, Outcome::Completed);
+    assert_eq!(*harness.handler().created.lock().unwrap(), 1);
+    assert_eq!(*harness.handler().seen.lock().unwrap(), ["crm_1", "crm_1"]);
+}
+
+/// A step's result as stored is redacted: a token never rests in the idempotency table.
+struct KeepsToken;
+
+#[async_trait]
+impl EventHandler for KeepsToken {
+    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let kept: serde_json::Value = ctx
+            .step_with_result("pay", async {
+                Ok(serde_json::json!({"paymentToken": "tok_secret", "ref": "r1"}))
+            })
+            .await?;
+        assert_eq!(kept["ref"], "r1");
+        if ctx.attempt == 1 {
+            return Err(HandlerError::new("again"));
+        }
+        assert_eq!(kept["paymentToken"], "[redacted]", "the stored copy");
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_step_result_is_stored_redacted() {
+    let harness = Harness::new(KeepsToken);
+    let body = body_at("evt_p", "order.paid", T0_MS, r#"{"orderId":"o1"}"#);
+    harness.deliver(&body).await;
+    harness.advance(Duration::from_secs(3_600));
+    assert_eq!(harness.deliver(&body).await.outcome, Outcome::Completed);
+}
