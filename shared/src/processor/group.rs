@@ -27,10 +27,10 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tracing::Instrument;
 
 use super::handler::{EventHandler, Relation};
-use super::invoke::Call;
+use super::invoke::{Call, Order};
 use super::pace::deadline_margin_ms;
 use super::plan::{plan, Plan};
-use super::{is_ignored, relation, replay_of, report, IncomingMessage, Outcome, Processor};
+use super::{is_ignored, primary, relation, replay_of, report, IncomingMessage, Outcome, Processor};
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Budget, Claim, Claimed, IdempotencyStore, Release, Status};
@@ -192,10 +192,9 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 finishing.push(self.finish_at(run, i, Status::Ignored, Outcome::Ignored));
                 continue;
             }
-            let (Some(relation), true) = (
-                &facts.relations[i],
-                primary_write(&facts.written[i]).is_some(),
-            ) else {
+            let (Some(relation), Some(applied)) =
+                (&facts.relations[i], all_written(&facts.written[i]))
+            else {
                 let failed = self.state_failed(&r.event, &r.claim.owner);
                 decided.set(i, failed.instrument(r.span.clone()).await);
                 break;
@@ -210,6 +209,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 owner: &r.claim.owner,
                 claimed,
                 relation: relation.clone(),
+                order: Order::of(&r.plan, &applied),
                 replay: replay_of(&r.event, &r.claim, r.message),
                 deadline_ms: facts.deadline_ms,
                 expires_at_s: r.claim.expires_at_s,
@@ -359,13 +359,12 @@ fn kept_relation(
     written: &[Option<Result<Applied, ()>>],
 ) -> Option<Relation> {
     let kept = claim.as_ref().ok().and_then(|c| c.relation.clone());
-    kept.or_else(|| primary_write(written).map(|primary| relation(&r.plan, primary)))
+    kept.or_else(|| all_written(written).map(|applied| relation(&r.plan, primary(&applied))))
 }
 
-/// What the event's first write (its ordering gate) found, when every write of it succeeded.
-fn primary_write(written: &[Option<Result<Applied, ()>>]) -> Option<Applied> {
-    let all: Option<Vec<Applied>> = written.iter().map(|w| w.clone()?.ok()).collect();
-    Some(all?.into_iter().next().unwrap_or(Applied::Fresh))
+/// What each of the event's writes found, when every one succeeded.
+fn all_written(written: &[Option<Result<Applied, ()>>]) -> Option<Vec<Applied>> {
+    written.iter().map(|w| w.clone()?.ok()).collect()
 }
 
 /// Runs `work` while finishing what `finishing` holds, handing each finished record to `finished`.

@@ -26,6 +26,7 @@ use crate::model::kind::EventKind;
 use crate::model::payload::{KindData, Payload, PayloadError};
 use crate::model::Event;
 pub use crate::model::Relation;
+use crate::ports::state::Version;
 use crate::ports::Clock;
 
 /// An operator's replay (`fanfare-webhooks replay`, `quarantine replay`).
@@ -46,6 +47,14 @@ pub struct HandlerContext<'a> {
     /// 1 on the first claim of this event, more on retries.
     pub attempt: u32,
     pub relation: Relation,
+    /// The event's version, `(time, lifecycle rank, id)` as its state writes carry it (`None` for
+    /// a kind with no versioned state): make a downstream write conditional on it, so a late
+    /// event never overwrites a newer one there either.
+    pub version: Option<&'a Version>,
+    /// For an event that writes several members' items (`draw.winners_selected`), or a member's
+    /// own event (`draw.won`): the consumers whose item already held a newer event. Skip them
+    /// ("mark the winner" when the winner already claimed).
+    pub superseded_members: &'a [String],
     /// Set when an operator replayed the event.
     pub replay: Option<Replay>,
     pub(super) pace: PaceContext<'a>,
@@ -76,6 +85,12 @@ impl HandlerContext<'_> {
     /// The event moved its entity's state: the guard for effects that only make sense then.
     pub fn is_current(&self) -> bool {
         self.relation == Relation::Current
+    }
+
+    /// Whether the member's item took this event's write (not newer already): see
+    /// [`HandlerContext::superseded_members`].
+    pub fn member_is_current(&self, consumer_id: &str) -> bool {
+        !self.superseded_members.iter().any(|m| m == consumer_id)
     }
 
     /// The event's typed data, one variant per kind.

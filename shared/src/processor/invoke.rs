@@ -20,7 +20,7 @@ use super::{Failure, Outcome, Processor};
 use crate::metrics;
 use crate::ports::idempotency::{Budget, Claimed, IdempotencyStore, Release, Status};
 use crate::ports::pace::Reservation;
-use crate::ports::state::StateStore;
+use crate::ports::state::{StateStore, Version};
 use crate::ports::Clock;
 use crate::telemetry::Causes;
 
@@ -33,6 +33,8 @@ pub(super) struct Call<'a> {
     pub owner: &'a str,
     pub claimed: &'a Claimed,
     pub relation: Relation,
+    /// The event's version, and the members whose items held a newer event (from its writes).
+    pub order: Order,
     pub replay: Option<Replay>,
     pub deadline_ms: i64,
     /// When the event's record expires (seconds): its steps expire with it.
@@ -42,6 +44,22 @@ pub(super) struct Call<'a> {
     /// (Alone, nothing newer was written by this attempt: a retry decides again, and a newer event
     /// handled meanwhile supersedes it.)
     pub keep_relation: bool,
+}
+
+/// What the event's writes found, for the handler to see.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Order {
+    pub version: Option<Version>,
+    pub superseded_members: Vec<String>,
+}
+
+impl Order {
+    pub fn of(plan: &super::plan::Plan, applied: &[crate::ports::state::Applied]) -> Self {
+        Self {
+            version: plan.version(),
+            superseded_members: plan.superseded_members(applied),
+        }
+    }
 }
 
 /// How a handler call ended, when not with `Ok`.
@@ -65,6 +83,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             idempotency_key: &call.event.id,
             attempt: call.claimed.attempt,
             relation: call.relation.clone(),
+            version: call.order.version.as_ref(),
+            superseded_members: &call.order.superseded_members,
             replay: call.replay.clone(),
             pace: PaceContext {
                 pacer: Some(&self.pacer),

@@ -325,8 +325,8 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             .buffered(MAX_CONCURRENT_WRITES)
             .collect()
             .await;
-        let primary = match applied.into_iter().collect::<Result<Vec<_>, _>>() {
-            Ok(applied) => applied.into_iter().next().unwrap_or(Applied::Fresh),
+        let applied = match applied.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(applied) => applied,
             Err(e) => {
                 tracing::warn!(error = %Causes(&e), "state write failed");
                 return self.state_failed(event, owner).await;
@@ -336,12 +336,13 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let relation = claimed
             .relation
             .clone()
-            .unwrap_or_else(|| relation(&plan, primary));
+            .unwrap_or_else(|| relation(&plan, primary(&applied)));
         let call = invoke::Call {
             event,
             owner,
             claimed: &claimed,
             relation,
+            order: invoke::Order::of(&plan, &applied),
             replay,
             deadline_ms,
             expires_at_s: claim.expires_at_s,
@@ -409,6 +410,11 @@ fn event_span(event: &crate::Event, message: IncomingMessage<'_>) -> tracing::Sp
 /// An event of an unknown kind with nothing to write: recorded as ignored, no handler.
 fn is_ignored(event: &crate::Event, plan: &plan::Plan) -> bool {
     plan.writes.is_empty() && event.kind == crate::EventKind::Unknown
+}
+
+/// What the first write (the ordering gate) found.
+fn primary(applied: &[Applied]) -> Applied {
+    applied.first().cloned().unwrap_or(Applied::Fresh)
 }
 
 /// How the event relates to its entity, from what its first write (the ordering gate) found.

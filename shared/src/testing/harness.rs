@@ -64,6 +64,8 @@ pub struct HandlerCall {
     pub kind: EventKind,
     pub attempt: u32,
     pub relation: Relation,
+    /// The members whose items held a newer event (`ctx.superseded_members`).
+    pub superseded_members: Vec<String>,
     pub replay: Option<Replay>,
     /// `Err(code)` when the handler failed.
     pub result: Result<(), String>,
@@ -92,6 +94,7 @@ impl<H> Recorded<H> {
             kind: ctx.event.kind,
             attempt: ctx.attempt,
             relation: ctx.relation.clone(),
+            superseded_members: ctx.superseded_members.to_vec(),
             replay: ctx.replay.clone(),
             result: result.as_ref().map(|_| ()).map_err(|e| e.code.clone()),
         };

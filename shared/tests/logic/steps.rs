@@ -200,3 +200,52 @@ async fn a_step_result_is_stored_redacted() {
     harness.advance(Duration::from_secs(3_600));
     assert_eq!(harness.deliver(&body).await.outcome, Outcome::Completed);
 }
+
+/// Marks each winner in the CRM unless the winner's own item already moved on.
+#[derive(Default)]
+struct MarkWinners {
+    marked: Mutex<Vec<String>>,
+    versions: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl EventHandler for MarkWinners {
+    async fn draw_winners_selected(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let selected: DrawWinnersSelected = ctx.data()?;
+        for id in selected.winners.unwrap_or_default().into_iter().filter_map(|w| w.consumer_id) {
+            if ctx.member_is_current(&id) {
+                self.marked.lock().unwrap().push(id);
+            }
+        }
+        let version = ctx.version.map(|v| v.as_str().to_string());
+        self.versions.lock().unwrap().extend(version);
+        Ok(())
+    }
+}
+
+fn prize_claimed(consumer: &str, at_ms: i64) -> String {
+    let data = format!(r#"{{"drawId":"d1","experienceId":"x","consumerId":"{consumer}"}}"#);
+    body_at(&format!("evt_claim_{consumer}"), "draw.prize_claimed", at_ms, &data)
+}
+
+#[tokio::test]
+async fn winners_selected_after_a_winners_claim_says_which_members_moved_on() {
+    let harness = Harness::new(MarkWinners::default());
+    harness.deliver(&prize_claimed("c1", T0_MS + 10_000)).await;
+    let late = harness.deliver(&winners_selected(3)).await;
+    assert_eq!(late.calls[0].superseded_members, ["c1"]);
+    assert_eq!(late.calls[0].relation, fanfare_shared::model::Relation::Current);
+    assert_eq!(*harness.handler().marked.lock().unwrap(), ["c0", "c2"]);
+    let versions = harness.handler().versions.lock().unwrap().clone();
+    assert_eq!(versions.len(), 1);
+    assert!(versions[0].ends_with("#003#evt_winners"), "{versions:?}");
+
+    // The same in one batch, the claim first in its group: the run path tells it the same.
+    let harness = Harness::new(MarkWinners::default());
+    let claim = prize_claimed("c2", T0_MS + 10_000);
+    let winners = winners_selected(3);
+    let batch = harness.deliver_batch(&[("d1", &claim), ("d1", &winners)]).await;
+    assert_eq!(batch.calls.len(), 2, "{:?}", batch);
+    assert_eq!(batch.calls[1].superseded_members, ["c2"]);
+    assert_eq!(*harness.handler().marked.lock().unwrap(), ["c0", "c1"]);
+}

@@ -18,7 +18,7 @@ mod order;
 use serde_json::Value;
 
 use crate::model::{key_segment, Event, Family, StateKey};
-use crate::ports::state::{Attr, Gate, ItemWrite, Version};
+use crate::ports::state::{Applied, Attr, Gate, ItemWrite, Version};
 
 /// The item every entity's own state lives in.
 pub const STATE_SK: &str = "STATE";
@@ -48,6 +48,45 @@ impl Plan {
             writes,
         }
     }
+}
+
+impl Plan {
+    /// The event's version, as its first versioned write carries it: what a handler's own
+    /// downstream writes can be made conditional on.
+    pub fn version(&self) -> Option<Version> {
+        self.writes.iter().find_map(|w| match &w.gate {
+            Gate::Versioned(v) => Some(v.clone()),
+            Gate::Unversioned => None,
+        })
+    }
+
+    /// The members (consumers) whose own item already held a newer event than this one's write
+    /// to it (`applied`: what each write found, in plan order): `draw.winners_selected` retried
+    /// after a winner's `draw.prize_claimed`, or a late `draw.won`.
+    pub fn superseded_members(&self, applied: &[Applied]) -> Vec<String> {
+        self.writes
+            .iter()
+            .zip(applied)
+            .filter(|(w, found)| {
+                w.sk != STATE_SK
+                    && matches!(w.gate, Gate::Versioned(_))
+                    && matches!(found, Applied::Stale { .. })
+            })
+            .map(|(w, _)| member_id(w))
+            .collect()
+    }
+}
+
+/// A member item's consumer id: its `consumerId` fact, else its sort key's segment.
+fn member_id(write: &ItemWrite) -> String {
+    let fact = write.facts.iter().find_map(|(name, value)| match value {
+        Attr::S(id) if *name == "consumerId" => Some(id.clone()),
+        _ => None,
+    });
+    fact.unwrap_or_else(|| {
+        let segment = write.sk.split_once('#').map_or(write.sk.as_str(), |(_, s)| s);
+        segment.to_string()
+    })
 }
 
 #[derive(Debug, Clone, Copy, Default)]

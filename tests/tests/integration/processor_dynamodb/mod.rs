@@ -21,6 +21,7 @@ mod archive;
 mod bid_units;
 mod hot_group;
 mod pace;
+mod steps;
 
 use fanfare_shared::testing::{body_at as body, T0_MS as T0};
 
