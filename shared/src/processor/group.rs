@@ -30,7 +30,9 @@ use super::handler::{EventHandler, Relation};
 use super::invoke::{Call, Order};
 use super::pace::deadline_margin_ms;
 use super::plan::{plan, Plan};
-use super::{is_ignored, primary, relation, replay_of, report, IncomingMessage, Outcome, Processor};
+use super::{
+    is_ignored, primary, relation, replay_of, report, IncomingMessage, Outcome, Processor,
+};
 use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Budget, Claim, Claimed, IdempotencyStore, Release, Status};

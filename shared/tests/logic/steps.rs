@@ -212,7 +212,12 @@ struct MarkWinners {
 impl EventHandler for MarkWinners {
     async fn draw_winners_selected(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
         let selected: DrawWinnersSelected = ctx.data()?;
-        for id in selected.winners.unwrap_or_default().into_iter().filter_map(|w| w.consumer_id) {
+        for id in selected
+            .winners
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|w| w.consumer_id)
+        {
             if ctx.member_is_current(&id) {
                 self.marked.lock().unwrap().push(id);
             }
@@ -225,7 +230,12 @@ impl EventHandler for MarkWinners {
 
 fn prize_claimed(consumer: &str, at_ms: i64) -> String {
     let data = format!(r#"{{"drawId":"d1","experienceId":"x","consumerId":"{consumer}"}}"#);
-    body_at(&format!("evt_claim_{consumer}"), "draw.prize_claimed", at_ms, &data)
+    body_at(
+        &format!("evt_claim_{consumer}"),
+        "draw.prize_claimed",
+        at_ms,
+        &data,
+    )
 }
 
 #[tokio::test]
@@ -234,7 +244,10 @@ async fn winners_selected_after_a_winners_claim_says_which_members_moved_on() {
     harness.deliver(&prize_claimed("c1", T0_MS + 10_000)).await;
     let late = harness.deliver(&winners_selected(3)).await;
     assert_eq!(late.calls[0].superseded_members, ["c1"]);
-    assert_eq!(late.calls[0].relation, fanfare_shared::model::Relation::Current);
+    assert_eq!(
+        late.calls[0].relation,
+        fanfare_shared::model::Relation::Current
+    );
     assert_eq!(*harness.handler().marked.lock().unwrap(), ["c0", "c2"]);
     let versions = harness.handler().versions.lock().unwrap().clone();
     assert_eq!(versions.len(), 1);
@@ -244,7 +257,9 @@ async fn winners_selected_after_a_winners_claim_says_which_members_moved_on() {
     let harness = Harness::new(MarkWinners::default());
     let claim = prize_claimed("c2", T0_MS + 10_000);
     let winners = winners_selected(3);
-    let batch = harness.deliver_batch(&[("d1", &claim), ("d1", &winners)]).await;
+    let batch = harness
+        .deliver_batch(&[("d1", &claim), ("d1", &winners)])
+        .await;
     assert_eq!(batch.calls.len(), 2, "{:?}", batch);
     assert_eq!(batch.calls[1].superseded_members, ["c2"]);
     assert_eq!(*harness.handler().marked.lock().unwrap(), ["c0", "c1"]);

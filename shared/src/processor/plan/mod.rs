@@ -84,7 +84,10 @@ fn member_id(write: &ItemWrite) -> String {
         _ => None,
     });
     fact.unwrap_or_else(|| {
-        let segment = write.sk.split_once('#').map_or(write.sk.as_str(), |(_, s)| s);
+        let segment = write
+            .sk
+            .split_once('#')
+            .map_or(write.sk.as_str(), |(_, s)| s);
         segment.to_string()
     })
 }

@@ -28,7 +28,11 @@ async fn steps_are_recorded_and_read_back_across_instances() {
     }
     let keys: Vec<String> = names.iter().map(|n| step_key(n)).collect();
     let found = other.completed("evt_steps", &keys, T0).await.unwrap();
-    assert_eq!(found.len(), 74, "75 recorded, one expired, across two reads");
+    assert_eq!(
+        found.len(),
+        74,
+        "75 recorded, one expired, across two reads"
+    );
     assert_eq!(found[&keys[0]].as_deref(), Some(r#"{"ref":"r0"}"#));
     assert_eq!(found[&keys[2]], None);
     assert!(!found.contains_key(&keys[1]));
@@ -41,7 +45,10 @@ async fn steps_are_recorded_and_read_back_across_instances() {
         .unwrap();
     assert_eq!(s(&item, "kind"), "step");
     assert_eq!(s(&item, "stepName"), "email:c0");
-    assert_eq!(item["expiresAt"].as_n().unwrap(), (now_s + 3_600).to_string());
+    assert_eq!(
+        *item["expiresAt"].as_n().unwrap(),
+        (now_s + 3_600).to_string()
+    );
     // The largest a step item gets (a full result): still one write unit.
     let mut largest = item.clone();
     largest.insert(
