@@ -15,6 +15,11 @@ silently. Exits non-zero on the first failed check.
 9. Each alarm names its runbook step, which the README's runbook has.
 10. Every function logs to a log group of the stack with the retention parameter.
 11. Active tracing, with the permission it needs.
+13. The processor's timeout and memory are parameters, and the events queue's visibility timeout is 6
+   times the timeout for every value the parameter allows.
+14. The processor is in a VPC, with the permissions a VPC function needs, exactly when
+   ProcessorSubnetIds is set (checked with and without).
+15. The processor's role grants every DynamoDB operation its adapters call.
 12. Every variable events/sam-env.json sets is declared for its function (`sam local` silently drops the
    others), and what only `sam local` sets is AWS::NoValue in the template, so absent in AWS."""
 import json
@@ -223,6 +228,78 @@ def check_quarantine_alarm(resources):
     assert all(a["Properties"].get("AlarmActions") for a in watching), "the quarantine alarm notifies no one"
 
 
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def resolve(node, conditions):
+    """`node` with each Fn::If on a condition in `conditions` decided, and AWS::NoValue removed."""
+    if isinstance(node, dict):
+        if "If" in node and node["If"][0] in conditions:
+            return resolve(node["If"][1 if conditions[node["If"][0]] else 2], conditions)
+        return {k: resolve(v, conditions) for k, v in node.items() if resolve(v, conditions) != NO_VALUE}
+    if isinstance(node, list):
+        return [resolve(v, conditions) for v in node if resolve(v, conditions) != NO_VALUE]
+    return node
+
+
+def check_processor_sizing(resources):
+    """Timeout and memory are parameters; the queue's visibility is 6 times the timeout."""
+    template = load_template()
+    props = resources["ProcessorFunction"]["Properties"]
+    assert props.get("Timeout") == {"Ref": "ProcessorTimeoutSeconds"}, "the processor's timeout is not the parameter"
+    assert props.get("MemorySize") == {"Ref": "ProcessorMemoryMb"}, "the processor's memory is not the parameter"
+    visibility = resources["EventsQueue"]["Properties"]["VisibilityTimeout"]
+    assert visibility == {"FindInMap": ["ProcessorTimeouts", {"Ref": "ProcessorTimeoutSeconds"},
+                                        "QueueVisibilitySeconds"]}, "the queue's visibility does not follow the timeout"
+    table = template["Mappings"]["ProcessorTimeouts"]
+    for timeout in template["Parameters"]["ProcessorTimeoutSeconds"]["AllowedValues"]:
+        seconds = table[str(timeout)]["QueueVisibilitySeconds"]
+        assert 6 * timeout <= seconds <= 43200, f"timeout {timeout}: visibility {seconds} is not 6 times it"
+
+
+VPC_POLICY = "AWSLambdaVPCAccessExecutionRole"
+
+
+def check_processor_vpc(resources):
+    """In a VPC, with the network-interface permissions, exactly when subnets are given."""
+    for in_vpc in (True, False):
+        for handler_policies in (True, False):
+            conditions = {"HasProcessorVpc": in_vpc, "HasHandlerPolicies": handler_policies}
+            function = resolve(resources["ProcessorFunction"]["Properties"], conditions)
+            role = resolve(resources["ProcessorRole"]["Properties"], conditions)
+            policies = json.dumps(role["ManagedPolicyArns"])
+            assert "AWSXRayDaemonWriteAccess" in policies, f"{conditions}: X-Ray's policy missing"
+            assert ("HandlerPolicyArns" in policies) == handler_policies, f"{conditions}: handler policies"
+            if in_vpc:
+                vpc = function.get("VpcConfig", {})
+                assert vpc.get("SubnetIds") == {"Ref": "ProcessorSubnetIds"}, "subnets not passed"
+                assert vpc.get("SecurityGroupIds") == {"Ref": "ProcessorSecurityGroupIds"}, "security groups not passed"
+                assert VPC_POLICY in policies, f"{conditions}: a VPC function needs {VPC_POLICY}"
+            else:
+                assert "VpcConfig" not in function, "in a VPC without subnets"
+                assert VPC_POLICY not in policies, f"{conditions}: network permissions without a VPC"
+
+
+# The DynamoDB adapters the processor links (inspect.rs is the CLI's only).
+PROCESSOR_DYNAMODB_ADAPTERS = ("idempotency.rs", "pace.rs", "state.rs", "steps.rs")
+
+
+def check_role_covers_adapters(resources):
+    """Every DynamoDB operation the processor's adapters call is granted (moto does not enforce IAM)."""
+    granted = set()
+    for policy in resources["ProcessorRole"]["Properties"]["Policies"]:
+        for statement in as_list(policy["PolicyDocument"]["Statement"]):
+            statement = statement["If"][1] if "If" in statement else statement
+            granted.update(as_list(statement["Action"]))
+    for name in PROCESSOR_DYNAMODB_ADAPTERS:
+        with open(os.path.join(ROOT, "shared", "src", "adapters", "dynamodb", name)) as f:
+            calls = set(re.findall(r"\.(update_item|put_item|get_item|delete_item|batch_get_item|"
+                                   r"batch_write_item|query|scan|transact_write_items)\(\)", f.read()))
+        for call in calls:
+            action = "dynamodb:" + "".join(part.capitalize() for part in call.split("_"))
+            assert action in granted, f"{name} calls {call}, the processor's role lacks {action}"
+
+
 def check_concurrency(resources):
     for name, res in resources.items():
         if res["Type"] == "AWS::Serverless::Function":
@@ -250,7 +327,8 @@ def main():
     resources = load_template()["Resources"]
     checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_handler_parameters,
               check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars,
-              check_metric_names, check_alarm_runbook, check_log_retention, check_tracing]
+              check_metric_names, check_alarm_runbook, check_log_retention, check_tracing,
+              check_processor_sizing, check_processor_vpc, check_role_covers_adapters]
     for check in checks:
         try:
             check(resources)

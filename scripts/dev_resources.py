@@ -31,7 +31,7 @@ def queue_attributes(props, arns):
                 "MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "ReceiveMessageWaitTimeSeconds",
                 "MaximumMessageSize"):
         if key in props:
-            value = props[key]
+            value = with_defaults(props[key])
             attrs[key] = str(value).lower() if isinstance(value, bool) else str(value)
     if "RedrivePolicy" in props:
         policy = props["RedrivePolicy"]
@@ -39,6 +39,19 @@ def queue_attributes(props, arns):
         attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arns[target],
                                              "maxReceiveCount": str(policy["maxReceiveCount"])})
     return attrs
+
+
+def with_defaults(value):
+    """A property as the template's parameter defaults make it: !Ref of a parameter, !FindInMap."""
+    if not isinstance(value, dict):
+        return value
+    template = load_template()
+    if "Ref" in value and value["Ref"] in template["Parameters"]:
+        return template["Parameters"][value["Ref"]].get("Default")
+    if "FindInMap" in value:
+        table, key, attribute = (with_defaults(v) for v in value["FindInMap"])
+        return template["Mappings"][table][str(key)][attribute]
+    return value
 
 
 def resolve(value, refs):

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
+use super::expr::Expr;
 use super::{n, number, record, s, string, DynamoIdempotencyStore};
 use crate::ports::steps::{StepDone, StepError, StepStore};
 
@@ -62,27 +63,25 @@ impl StepStore for DynamoIdempotencyStore {
         Ok(found)
     }
 
+    /// An update, not a put: the processor's role writes only with `UpdateItem`.
     async fn record(&self, scope: &str, done: &StepDone) -> Result<(), StepError> {
-        let mut item = HashMap::from([
-            (
-                record::EVENT_ID.to_string(),
-                s(step_item_key(scope, &done.key)),
-            ),
-            (record::KIND.to_string(), s(STEP_KIND)),
-            (record::STEP_KEY.to_string(), s(&done.key)),
-            (record::FINISHED_AT_MS.to_string(), n(done.at_ms)),
-            (record::EXPIRES_AT.to_string(), n(done.expires_at_s)),
-        ]);
+        let mut e = Expr::default();
+        e.set(record::KIND, s(STEP_KIND));
+        e.set(record::STEP_KEY, s(&done.key));
+        e.set(record::FINISHED_AT_MS, n(done.at_ms));
+        e.set(record::EXPIRES_AT, n(done.expires_at_s));
         if let Some(name) = &done.name {
-            item.insert(record::STEP_NAME.to_string(), s(name));
+            e.set(record::STEP_NAME, s(name));
         }
         if let Some(result) = &done.result {
-            item.insert(record::STEP_RESULT.to_string(), s(result));
+            e.set(record::STEP_RESULT, s(result));
         }
-        self.client
-            .put_item()
+        let update = self
+            .client
+            .update_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .key(record::EVENT_ID, s(step_item_key(scope, &done.key)));
+        e.apply(update, None)
             .send()
             .await
             .map_err(|e| StepError::Unavailable(Box::new(e)))?;

@@ -76,8 +76,11 @@ fn the_receivers_defaults_are_the_templates() {
         default_of("FailedIndexWarmWriteUnits"),
         r.failed_index_warm_write_units
     );
-    let visibility = template.find("VisibilityTimeout: ").map(|at| {
-        template[at + 19..]
+    // The queue's visibility follows the processor's timeout (the template's mapping).
+    let timeout = default_of("ProcessorTimeoutSeconds") as i64;
+    let entry = format!("\"{timeout}\":\n      QueueVisibilitySeconds: ");
+    let visibility = template.find(&entry).map(|at| {
+        template[at + entry.len()..]
             .lines()
             .next()
             .unwrap()
