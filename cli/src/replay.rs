@@ -32,6 +32,10 @@ pub struct ReplayArgs {
     /// Re-run events whose record is finished too (their handler runs again, once for this replay).
     #[arg(long)]
     force: bool,
+    /// With --force: the handler's completed steps (`ctx.step`) run again too; without it a
+    /// replay skips them, as a retry does (an email already sent is not sent again).
+    #[arg(long, requires = "force")]
+    rerun_steps: bool,
     /// List what would be replayed without sending anything.
     #[arg(long)]
     dry_run: bool,
@@ -103,6 +107,11 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
         ) else {
             eprintln!("skipped {}: the archived copy is not an event", e.event_id);
             continue;
+        };
+        let message = if args.rerun_steps {
+            message.rerunning_steps()
+        } else {
+            message
         };
         if let Err(err) = queue.enqueue(&message).await {
             eprintln!("replay {replay_id} stopped at {}", e.event_id);

@@ -36,6 +36,9 @@ pub struct Replay {
     /// The body is the archive's redacted copy: tokens read `"[redacted]"` (contact data too,
     /// unless the stack stores personal data).
     pub redacted: bool,
+    /// The operator asked for the handler's completed steps to run again (`replay --force
+    /// --rerun-steps`); otherwise a replay skips them like a retry.
+    pub rerun_steps: bool,
 }
 
 /// What a handler method receives.

@@ -78,6 +78,11 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         let reservation = std::sync::Mutex::new(call.claimed.reservation.clone());
         let known_steps = std::sync::Mutex::default();
+        // Steps rerun by a replay are recorded under it, so its own retries still skip them.
+        let step_scope = match &call.replay {
+            Some(replay) if replay.rerun_steps => format!("{}#replay#{}", call.event.id, replay.id),
+            _ => call.event.id.clone(),
+        };
         let ctx = HandlerContext {
             event: call.event,
             idempotency_key: &call.event.id,
@@ -94,7 +99,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             },
             steps: StepContext {
                 store: Some(self.steps.as_ref()),
-                scope: &call.event.id,
+                scope: &step_scope,
                 earlier: call.claimed.attempt > 1 || call.replay.is_some(),
                 expires_at_s: call.expires_at_s,
                 retention: self.options.plan.retention,

@@ -14,6 +14,8 @@ pub struct IncomingMessage<'a> {
     pub replay_payload_hash: Option<&'a str>,
     /// With `replay_id` only: the operator's `replay --force`, which may re-run a finished record.
     pub replay_force: bool,
+    /// With `replay_force` only: the handler's completed steps run again (`--rerun-steps`).
+    pub replay_rerun_steps: bool,
     /// The queue's message id, for logs.
     pub message_id: Option<&'a str>,
     /// The queue's receipt handle: where a failure's backoff or a deferral is applied, as soon as
@@ -32,6 +34,7 @@ impl<'a> IncomingMessage<'a> {
             replay_id: None,
             replay_payload_hash: None,
             replay_force: false,
+            replay_rerun_steps: false,
             message_id: None,
             receipt_handle: None,
             trace_header: None,

@@ -432,6 +432,7 @@ fn replay_of(event: &crate::Event, claim: &Claim, message: IncomingMessage<'_>) 
     message.replay_id.map(|id| Replay {
         id: id.to_string(),
         redacted: claim.payload_hash != event.payload_hash(),
+        rerun_steps: message.replay_force && message.replay_rerun_steps,
     })
 }
 

@@ -7,7 +7,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use super::batch::GroupedMessage;
 use super::handler::EventHandler;
 use super::{IncomingMessage, Processor};
-use crate::contract::message::attributes;
+use crate::contract::message::{attributes, REPLAY_RERUN_STEPS};
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::state::StateStore;
 use crate::ports::Clock;
@@ -120,7 +120,11 @@ pub fn queued_message(record: &SqsMessage) -> IncomingMessage<'_> {
         body_encoding: attribute(attributes::BODY_ENCODING),
         replay_id: attribute(attributes::REPLAY_ID),
         replay_payload_hash: attribute(attributes::REPLAY_PAYLOAD_HASH),
-        replay_force: attribute(attributes::REPLAY_FORCE) == Some("true"),
+        replay_force: matches!(
+            attribute(attributes::REPLAY_FORCE),
+            Some("true" | REPLAY_RERUN_STEPS)
+        ),
+        replay_rerun_steps: attribute(attributes::REPLAY_FORCE) == Some(REPLAY_RERUN_STEPS),
         message_id: record.message_id.as_deref(),
         receipt_handle: record.receipt_handle.as_deref(),
         trace_header: record.attributes.get("AWSTraceHeader").map(String::as_str),

@@ -264,3 +264,53 @@ async fn winners_selected_after_a_winners_claim_says_which_members_moved_on() {
     assert_eq!(batch.calls[1].superseded_members, ["c2"]);
     assert_eq!(*harness.handler().marked.lock().unwrap(), ["c0", "c1"]);
 }
+
+/// A forced replay skips the completed steps unless the operator asks for them again; the steps a
+/// rerun runs are its own, so its retry skips them.
+#[tokio::test]
+async fn a_forced_replay_reruns_steps_only_when_asked() {
+    use fanfare_shared::contract::message::{OutgoingEvent, REPLAY_RERUN_STEPS};
+    use fanfare_shared::processor::sqs_batch::queued_message;
+    use fanfare_shared::processor::IncomingMessage;
+
+    let harness = Harness::new(EmailWinners::default());
+    let body = winners_selected(5);
+    assert_eq!(harness.deliver(&body).await.outcome, Outcome::Completed);
+    let sent = |h: &Harness<EmailWinners>| h.handler().emails.lock().unwrap().values().sum::<u32>();
+    assert_eq!(sent(&harness), 5);
+
+    // What `replay --force [--rerun-steps]` queues, as the processor reads it off SQS.
+    let as_received = |replay_id: &str, rerun: bool| {
+        let message = OutgoingEvent::replay(&body, replay_id, None, true, T0_MS).unwrap();
+        let message = if rerun {
+            message.rerunning_steps()
+        } else {
+            message
+        };
+        let mut record = fanfare_shared::testing::sqs_record("m", &message.body, Some("d1"));
+        for (name, data_type, value) in message.attributes() {
+            let mut attribute = aws_lambda_events::event::sqs::SqsMessageAttribute::default();
+            attribute.string_value = Some(value);
+            attribute.data_type = Some(data_type.to_string());
+            record
+                .message_attributes
+                .insert(name.to_string(), attribute);
+        }
+        record
+    };
+    let forced = as_received("rpl_1", false);
+    let delivered = harness.deliver_message(queued_message(&forced)).await;
+    assert_eq!(delivered.outcome, Outcome::Completed);
+    assert_eq!(sent(&harness), 5, "a forced replay skips the emails sent");
+
+    let rerun = as_received("rpl_2", true);
+    let value = &rerun.message_attributes["replay-force"].string_value;
+    assert_eq!(value.as_deref(), Some(REPLAY_RERUN_STEPS));
+    let message: IncomingMessage<'_> = queued_message(&rerun);
+    assert!(message.replay_force && message.replay_rerun_steps);
+    assert_eq!(
+        harness.deliver_message(message).await.outcome,
+        Outcome::Completed
+    );
+    assert_eq!(sent(&harness), 10, "asked for: every email again");
+}

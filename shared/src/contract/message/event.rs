@@ -50,6 +50,9 @@ pub struct OutgoingEvent {
     pub replay_payload_hash: Option<String>,
     /// The operator asked to re-run the event even if its record is finished.
     pub replay_force: bool,
+    /// With `replay_force`: the handler's steps run again too (sent as `replay-force:
+    /// rerun-steps`; a processor that does not know the value treats the replay as unforced).
+    pub replay_rerun_steps: bool,
     /// The ingest invocation's X-Ray trace header, sent as the message's `AWSTraceHeader` system
     /// attribute (not one of the 10 message attributes) so the processor's invocation links to it.
     pub trace_header: Option<String>,
@@ -75,6 +78,7 @@ impl OutgoingEvent {
             replay_id: None,
             replay_payload_hash: None,
             replay_force: false,
+            replay_rerun_steps: false,
             trace_header: None,
         }
     }
@@ -98,6 +102,13 @@ impl OutgoingEvent {
             .filter(|h| !h.is_empty())
             .map(str::to_string);
         Some(message)
+    }
+
+    /// A forced replay whose handler runs its completed steps again (`replay --force
+    /// --rerun-steps`): they are recorded afresh under this replay.
+    pub fn rerunning_steps(mut self) -> Self {
+        self.replay_rerun_steps = self.replay_force;
+        self
     }
 
     /// Every message attribute as (name, SQS data type, value), values already SQS-safe.
@@ -140,7 +151,12 @@ impl OutgoingEvent {
             out.push((a::RETRY_COUNT, "Number", retry.to_string()));
         }
         if self.replay_force {
-            out.push((a::REPLAY_FORCE, "String", "true".to_string()));
+            let value = if self.replay_rerun_steps {
+                super::REPLAY_RERUN_STEPS
+            } else {
+                "true"
+            };
+            out.push((a::REPLAY_FORCE, "String", value.to_string()));
         }
         out
     }

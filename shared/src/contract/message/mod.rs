@@ -20,6 +20,10 @@ pub use event::*;
 pub use quarantine::*;
 
 /// Message attribute names.
+/// The `replay-force` value of a forced replay that also runs the handler's completed steps again
+/// (`true`: they are skipped).
+pub const REPLAY_RERUN_STEPS: &str = "rerun-steps";
+
 pub mod attributes {
     pub const EVENT_ID: &str = "fanfare-event-id";
     /// `X-Fanfare-Event-Id` as sent: unsigned, kept for logs only.
