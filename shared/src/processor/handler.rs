@@ -73,6 +73,8 @@ pub(super) struct PaceContext<'a> {
     pub(super) deadline_ms: i64,
     /// The slot a deferred attempt drew for this one.
     pub(super) reservation: Option<&'a std::sync::Mutex<Option<crate::ports::pace::Reservation>>>,
+    /// Set while a fan-out runs: its calls wait for their slots up to the deadline's margin.
+    pub(super) patient: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for PaceContext<'_> {
@@ -116,6 +118,10 @@ impl HandlerContext<'_> {
             clock: self.pace.clock,
             deadline_ms: self.pace.deadline_ms,
             reservation: self.pace.reservation,
+            patient: self
+                .pace
+                .patient
+                .is_some_and(|p| p.load(std::sync::atomic::Ordering::Relaxed)),
         }
     }
 

@@ -78,6 +78,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         };
         let reservation = std::sync::Mutex::new(call.claimed.reservation.clone());
         let known_steps = std::sync::Mutex::default();
+        let patient = std::sync::atomic::AtomicBool::new(false);
         // Steps rerun by a replay are recorded under it, so its own retries still skip them.
         let step_scope = match &call.replay {
             Some(replay) if replay.rerun_steps => format!("{}#replay#{}", call.event.id, replay.id),
@@ -96,6 +97,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 clock: Some(&self.clock),
                 deadline_ms: call.deadline_ms,
                 reservation: Some(&reservation),
+                patient: Some(&patient),
             },
             steps: StepContext {
                 store: Some(self.steps.as_ref()),

@@ -152,6 +152,8 @@ pub struct DownstreamCall<'a> {
     /// The invocation's deadline (Unix ms), 0 when there is none.
     pub(super) deadline_ms: i64,
     pub(super) reservation: Option<&'a std::sync::Mutex<Option<Reservation>>>,
+    /// In a fan-out: wait for the slot up to the deadline's margin, not [`MAX_INLINE_WAIT`].
+    pub(super) patient: bool,
 }
 
 impl<'a> DownstreamCall<'a> {
@@ -179,8 +181,12 @@ impl<'a> DownstreamCall<'a> {
         };
         let now_ms = || clock.now().timestamp_millis();
         let reserved = self.reserved(now_ms());
+        // A fan-out's calls are the invocation's work: waiting for their slots at the
+        // downstream's pace beats deferring (each deferral re-claims the event, re-reads its
+        // steps, and leaves the tickets its other calls drew unused).
         let inline = match reserved {
             Some(_) => MAX_RESERVED_WAIT,
+            None if self.patient => Duration::MAX,
             None => MAX_INLINE_WAIT,
         };
         // A deadline already past is no deadline (a local emulator's, as for the claim's lease).
@@ -188,7 +194,8 @@ impl<'a> DownstreamCall<'a> {
             let now = now_ms();
             // A short invocation keeps a quarter of what is left rather than the whole margin.
             let margin = deadline_margin_ms(self.deadline_ms, now);
-            (self.deadline_ms - margin).min(now + inline.as_millis() as i64)
+            let inline_ms = i64::try_from(inline.as_millis()).unwrap_or(i64::MAX);
+            (self.deadline_ms - margin).min(now.saturating_add(inline_ms))
         });
         let in_flight = match &lane.in_flight {
             None => None,

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -164,6 +165,7 @@ impl HandlerContext<'_> {
             }
         }
         let mut todo = todo.into_iter();
+        let _patient = Patient::set(self.pace.patient);
         let mut running = FuturesUnordered::new();
         let mut stopped: Option<HandlerError> = None;
         loop {
@@ -283,6 +285,26 @@ impl HandlerContext<'_> {
                 ran,
             };
             log.lock().unwrap_or_else(|p| p.into_inner()).push(run);
+        }
+    }
+}
+
+/// Marks the context patient (a fan-out's downstream calls wait for their slots) while it lives.
+struct Patient<'a>(Option<&'a AtomicBool>);
+
+impl<'a> Patient<'a> {
+    fn set(flag: Option<&'a AtomicBool>) -> Self {
+        if let Some(flag) = flag {
+            flag.store(true, Ordering::Relaxed);
+        }
+        Self(flag)
+    }
+}
+
+impl Drop for Patient<'_> {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0 {
+            flag.store(false, Ordering::Relaxed);
         }
     }
 }

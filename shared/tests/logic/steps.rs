@@ -314,3 +314,58 @@ async fn a_forced_replay_reruns_steps_only_when_asked() {
     );
     assert_eq!(sent(&harness), 10, "asked for: every email again");
 }
+
+/// Emails every winner through a paced mailer.
+struct PacedEmails;
+
+#[async_trait]
+impl EventHandler for PacedEmails {
+    fn downstreams(&self) -> Vec<fanfare_shared::processor::Downstream> {
+        vec![fanfare_shared::processor::Downstream::new("email", 14)]
+    }
+    async fn draw_winners_selected(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let selected: DrawWinnersSelected = ctx.data()?;
+        let ids = selected
+            .winners
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|w| w.consumer_id);
+        ctx.fan_out(ids.map(|id| (format!("email:{id}"), id)), 10, |_| async {
+            ctx.downstream("email").call(async {}).await
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// A fan-out's calls wait for their slots at the downstream's pace inside the invocation, rather
+/// than deferring the event every 250 ms (a re-claim, a re-read of its steps, and tickets drawn by
+/// its other calls left unused each time).
+#[tokio::test(start_paused = true)]
+async fn a_paced_fan_out_goes_at_the_downstreams_rate_within_one_invocation() {
+    let harness = Harness::new(PacedEmails).with_deadline(Duration::from_secs(30));
+    let delivered = harness.deliver(&winners_selected(200)).await;
+    assert_eq!(delivered.outcome, Outcome::Completed, "no deferral");
+    let calls = harness.downstream_calls();
+    assert_eq!(calls.len(), 200);
+    let mut per_second: HashMap<i64, usize> = HashMap::new();
+    for (_, at) in &calls {
+        *per_second.entry(at.timestamp()).or_default() += 1;
+    }
+    assert!(per_second.values().all(|&n| n <= 14), "{per_second:?}");
+
+    // Near its deadline the rest continue in the next attempt, none twice.
+    let harness = Harness::new(PacedEmails).with_deadline(Duration::from_secs(8));
+    let body = winners_selected(200);
+    let mut attempts = 1;
+    while harness.deliver(&body).await.outcome != Outcome::Completed {
+        attempts += 1;
+        assert!(attempts < 40, "never finished");
+    }
+    assert!(attempts > 1);
+    assert_eq!(
+        harness.downstream_calls().len(),
+        200,
+        "each winner called once"
+    );
+}
