@@ -9,7 +9,8 @@
 //! - [`HandlerContext::payload`] gives the kind's typed data.
 //! - Side effects run at least once: if finishing the record fails after a handler succeeded, a
 //!   retry runs it again. Pass `ctx.idempotency_key` (the Fanfare event id) to downstream APIs that
-//!   accept one.
+//!   accept one, and wrap each effect in `ctx.step` / `ctx.fan_out` (see `processor::steps`): a
+//!   completed step is recorded and never runs again for the event.
 //! - A failure is retried with backoff and spends the event's retry budget (then the event is
 //!   dead-lettered); a panic is such a failure. [`HandlerError::retry_after`] asks for a delay
 //!   without spending the budget; [`HandlerError::permanent`] says the event can never be

@@ -369,3 +369,32 @@ async fn a_paced_fan_out_goes_at_the_downstreams_rate_within_one_invocation() {
         "each winner called once"
     );
 }
+
+/// Notes the time left when it runs.
+#[derive(Default)]
+struct SeesDeadline(Mutex<Vec<(Option<Duration>, bool)>>);
+
+#[async_trait]
+impl EventHandler for SeesDeadline {
+    async fn order_paid(&self, ctx: &HandlerContext<'_>) -> Result<(), HandlerError> {
+        let seen = (ctx.remaining(), ctx.deadline().is_some());
+        self.0.lock().unwrap().push(seen);
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_handler_sees_its_deadline() {
+    let body = body_at("evt_d", "order.paid", T0_MS, r#"{"orderId":"o1"}"#);
+    let harness = Harness::new(SeesDeadline::default()).with_deadline(Duration::from_secs(12));
+    harness.deliver(&body).await;
+    let seen = harness.handler().0.lock().unwrap()[0];
+    assert_eq!(seen, (Some(Duration::from_secs(12)), true));
+    let harness = Harness::new(SeesDeadline::default());
+    harness.deliver(&body).await;
+    assert_eq!(
+        harness.handler().0.lock().unwrap()[0],
+        (None, false),
+        "no deadline locally"
+    );
+}
