@@ -9,7 +9,8 @@ silently. Exits non-zero on the first failed check.
 4. An alarm fires while the quarantine queue holds anything.
 5. Every function has a concurrency limit.
 6. The brand's handler gets its policies, secret and configuration from parameters.
-7. Only ingest, redrive and the operators' role may send to the events and quarantine queues.
+7. Only ingest, redrive and the operators' role may send to the events and quarantine queues, and only
+   the processor to the dead-letter queue.
 8. Alarms and the dashboard read only metrics the code (shared/src/metrics.rs) or a log metric filter
    emits, and the README lists every metric the code emits.
 9. Each alarm names its runbook step, which the README's runbook has.
@@ -106,21 +107,38 @@ def check_handler_parameters(resources):
         "maxReceiveCount must stay a safety net far above the retry budget"
 
 
+def allowed_senders(senders):
+    """The roles a Deny's ArnNotEquals lets through, the operators' role named by its parameter."""
+    names = set()
+    for sender in as_list(senders):
+        if "If" in sender:
+            sender = sender["If"][1]
+        names.add(sender.get("GetAtt", "").split(".")[0] or sender.get("Ref"))
+    return names
+
+
 def check_queue_senders(resources):
-    """Only ingest, redrive and the operators' role may send to the events and quarantine queues."""
-    policies = [res for res in resources.values() if res["Type"] == "AWS::SQS::QueuePolicy"]
-    guarded = {"EventsQueue", "QuarantineQueue"}
-    for policy in policies:
+    """Only ingest, redrive and the operators' role may send to the events and quarantine queues, and
+    only the processor to the dead-letter queue (whatever is there goes back to the events queue as
+    the redrive's role; what SQS moves there from another queue, the redrive quarantines)."""
+    expected = {
+        "EventsQueue": {"IngestFunctionRole", "RedriveFunctionRole", "OperatorRoleArn"},
+        "QuarantineQueue": {"IngestFunctionRole", "RedriveFunctionRole", "OperatorRoleArn"},
+        "EventsDeadLetterQueue": {"ProcessorRole"},
+    }
+    guarded = set()
+    for policy in (res for res in resources.values() if res["Type"] == "AWS::SQS::QueuePolicy"):
         queues = {q["Ref"] for q in policy["Properties"]["Queues"]}
         for statement in as_list(policy["Properties"]["PolicyDocument"]["Statement"]):
             senders = statement.get("Condition", {}).get("ArnNotEquals", {}).get("aws:PrincipalArn", [])
             if statement["Effect"] == "Deny" and statement["Principal"] == "*" \
-                    and statement["Action"] == "sqs:SendMessage" \
-                    and {"GetAtt": "IngestFunctionRole.Arn"} in senders \
-                    and {"GetAtt": "RedriveFunctionRole.Arn"} in senders \
-                    and any("If" in s and s["If"][1] == {"Ref": "OperatorRoleArn"} for s in senders):
-                guarded -= queues
-    assert not guarded, f"anyone with sqs:SendMessage may feed {sorted(guarded)}"
+                    and statement["Action"] == "sqs:SendMessage":
+                for queue in queues:
+                    assert allowed_senders(senders) == expected.get(queue), \
+                        f"{queue}: senders {sorted(allowed_senders(senders))}, expected {sorted(expected.get(queue, []))}"
+                    guarded.add(queue)
+    unguarded = set(expected) - guarded
+    assert not unguarded, f"anyone with sqs:SendMessage may feed {sorted(unguarded)}"
 
 
 def code_metric_names():

@@ -13,6 +13,9 @@ use crate::privacy::Retention;
 
 /// The quarantine reason of a parked message.
 pub const PARKED_REASON: &str = "redrive_exhausted";
+/// The quarantine reason of a dead letter SQS moved from a queue other than the events queue:
+/// never sent on (it would reach the processor unsigned), kept for an operator to look at.
+pub const FOREIGN_REASON: &str = "foreign_dead_letter";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RedrivePolicy {
@@ -49,13 +52,18 @@ impl DeadLetter {
     /// that a replay can claim its record. A replayed archive copy is already redacted and hashes
     /// differently: its message carries the original's hash (`replay-payload-hash`), which is kept.
     pub fn parked(&self, retention: Retention, now_ms: i64) -> QuarantinedDelivery {
+        self.kept(PARKED_REASON, retention, now_ms)
+    }
+
+    /// The copy kept on the quarantine queue with `reason`.
+    fn kept(&self, reason: &str, retention: Retention, now_ms: i64) -> QuarantinedDelivery {
         let signed = decode_body(&self.body, self.attribute(attributes::BODY_ENCODING))
             .map(|b| b.into_owned())
             .unwrap_or_else(|_| self.body.as_bytes().to_vec());
         let event = parse_event(&signed).ok();
         let header = |name| self.attribute(name).map(str::to_string);
         QuarantinedDelivery {
-            reason: PARKED_REASON.to_string(),
+            reason: reason.to_string(),
             body_base64: String::new(),
             received_at_ms: self
                 .attribute(attributes::RECEIVED_AT_MS)
@@ -103,6 +111,14 @@ enum Step {
     TooRecent,
 }
 
+/// Whether SQS moved `message` here from a queue other than the main one.
+fn foreign<Q: DeadLetterQueue + ?Sized>(queue: &Q, message: &DeadLetter) -> bool {
+    message
+        .source_queue_arn
+        .as_deref()
+        .is_some_and(|arn| !queue.is_main_queue(arn))
+}
+
 async fn step<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
     queue: &Q,
     park: &P,
@@ -111,7 +127,13 @@ async fn step<Q: DeadLetterQueue + ?Sized, P: Quarantine + ?Sized>(
     now_ms: i64,
 ) -> Result<Step, QueueError> {
     let count = message.redrive_count();
-    if count >= policy.max_redrives {
+    if foreign(queue, message) {
+        tracing::warn!(message_id = %message.message_id, "dead letter from another queue: quarantined, not sent on");
+        park.quarantine(&message.kept(FOREIGN_REASON, policy.retention, now_ms))
+            .await?;
+        queue.delete(message).await?;
+        Ok(Step::Parked)
+    } else if count >= policy.max_redrives {
         // Keep first, then delete: a crash in between leaves a second copy, never none.
         park.quarantine(&message.parked(policy.retention, now_ms))
             .await?;

@@ -38,6 +38,9 @@ pub struct DeadLetter {
     pub sent_at_ms: i64,
     /// Message attributes as (name, data type, value).
     pub attributes: Vec<(String, String, String)>,
+    /// The queue SQS moved it from (`DeadLetterQueueSourceArn`); absent on a message sent to the
+    /// DLQ (the processor's own dead-lettering).
+    pub source_queue_arn: Option<String>,
 }
 
 impl DeadLetter {
@@ -56,6 +59,11 @@ pub trait DeadLetterQueue: Send + Sync {
     /// Sends a copy to the main queue with `redrive-count` set to `redrive`.
     async fn send_back(&self, message: &DeadLetter, redrive: u32) -> Result<(), QueueError>;
     async fn delete(&self, message: &DeadLetter) -> Result<(), QueueError>;
+    /// Whether `source_queue_arn` (where SQS moved a dead letter from) is the main queue. Any
+    /// queue of the account may name a DLQ in its redrive policy unless the DLQ's
+    /// `RedriveAllowPolicy` refuses it, which the template cannot set (the events queue and its DLQ
+    /// would name each other): the redrive checks instead.
+    fn is_main_queue(&self, source_queue_arn: &str) -> bool;
 }
 
 /// Where the processor sends a message whose event spent its retry budget (the dead-letter queue):

@@ -104,6 +104,7 @@ fn dead_letter_of(record: &SqsMessage) -> DeadLetter {
         deduplication_id: record.attributes.get("MessageDeduplicationId").cloned(),
         sent_at_ms: 0,
         attributes,
+        source_queue_arn: None,
     }
 }
 

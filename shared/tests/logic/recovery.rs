@@ -75,6 +75,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
             attribute(attributes::REPLAY_PAYLOAD_HASH, &hash),
             attribute(attributes::REDRIVE_COUNT, "3"),
         ],
+        source_queue_arn: None,
     };
     let parked = dead.parked(Retention::default(), 0);
     assert_eq!(parked.payload_hash.as_deref(), Some(hash.as_str()));
@@ -135,6 +136,7 @@ fn requeued_copies(
                     "Number".into(),
                     "3".into(),
                 )],
+                source_queue_arn: None,
             };
             let parked = dead.parked(Retention::default(), 0);
             parked.requeue(n as i64).expect("a parked event requeues")
@@ -220,6 +222,7 @@ mod redrive_survives {
                 .iter()
                 .map(|(n, v)| (n.to_string(), "String".to_string(), v.to_string()))
                 .collect(),
+            source_queue_arn: None,
         }
     }
 
@@ -284,6 +287,37 @@ mod redrive_survives {
         async fn delete(&self, _: &DeadLetter) -> Result<(), QueueError> {
             Ok(())
         }
+        fn is_main_queue(&self, source_queue_arn: &str) -> bool {
+            source_queue_arn.ends_with(":events.fifo")
+        }
+    }
+
+    /// A message SQS moved from another queue of the account (one that names our DLQ in its own
+    /// redrive policy) is quarantined, never sent on to the events queue.
+    #[tokio::test]
+    async fn a_dead_letter_from_another_queue_is_quarantined_not_sent_on() {
+        let body = r#"{"id":"e","type":"order.paid","created":1767225600,"data":{}}"#;
+        let from = |id: &str, queue: Option<&str>| DeadLetter {
+            source_queue_arn: queue.map(|q| format!("arn:aws:sqs:eu-west-1:123456789012:{q}")),
+            ..dead(id, body, &[])
+        };
+        let dlq = Dlq {
+            messages: Mutex::new(vec![
+                from("ours", Some("events.fifo")),
+                from("theirs", Some("attacker.fifo")),
+                from("processor", None),
+            ]),
+            broken: "",
+            moved: Mutex::default(),
+        };
+        let park = MemoryQueue::default();
+        let report = redrive(&dlq, &park, RedrivePolicy::default(), 10 * 3600 * 1000)
+            .await
+            .unwrap();
+        assert_eq!((report.moved, report.parked), (2, 1));
+        assert_eq!(*dlq.moved.lock().unwrap(), ["ours", "processor"]);
+        let kept = park.quarantined.lock().unwrap();
+        assert_eq!(kept[0].reason, fanfare_shared::redrive::FOREIGN_REASON);
     }
 
     /// Issue 18, item 3: a message that cannot be moved is counted and logged, and the run goes on.

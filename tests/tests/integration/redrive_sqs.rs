@@ -330,3 +330,48 @@ async fn the_fullest_messages_keep_within_sqs_attribute_limit_after_two_redrives
         assert_eq!(arrived[0].redrive_count(), 2, "{name}");
     }
 }
+
+/// A dead letter's `replay-force`, and any attribute ingest and replays never send, stay behind: a
+/// message slipped into the DLQ cannot force a completed event's handler to run again.
+#[tokio::test]
+async fn a_redrive_forwards_only_the_attributes_it_knows() {
+    use fanfare_shared::ports::DeadLetterQueue;
+    let sqs = aws_sdk_sqs::Client::new(&moto_config().await);
+    let (dlq_url, events_url) = (
+        template_resources(&[]).events_queue,
+        template_resources(&[]).events_queue,
+    );
+    let text = |v: &str| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .unwrap()
+    };
+    sqs.send_message()
+        .queue_url(&dlq_url)
+        .message_body(event_body("evt_forced"))
+        .message_group_id("order/o_evt_forced")
+        .message_deduplication_id("evt_forced")
+        .message_attributes(attributes::EVENT_ID, text("evt_forced"))
+        .message_attributes(attributes::REPLAY_ID, text("rpl_1"))
+        .message_attributes(attributes::REPLAY_FORCE, text("true"))
+        .message_attributes("x-unknown", text("anything"))
+        .send()
+        .await
+        .unwrap();
+    let dlq = SqsDeadLetterQueue::new(sqs.clone(), &dlq_url, &events_url);
+    let received = dlq.receive().await.unwrap();
+    dlq.send_back(&received[0], 1).await.unwrap();
+    let back = SqsDeadLetterQueue::new(sqs.clone(), &events_url, &dlq_url);
+    let arrived = back.receive().await.unwrap();
+    let names: Vec<&str> = arrived[0]
+        .attributes
+        .iter()
+        .map(|(n, _, _)| n.as_str())
+        .collect();
+    assert!(names.contains(&attributes::EVENT_ID) && names.contains(&attributes::REPLAY_ID));
+    assert!(!names.contains(&attributes::REPLAY_FORCE), "{names:?}");
+    assert!(!names.contains(&"x-unknown"), "{names:?}");
+    assert_eq!(arrived[0].redrive_count(), 1);
+}

@@ -265,6 +265,7 @@ impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
                 sent_at_ms: sys(Sys::SentTimestamp)
                     .and_then(|t| t.parse().ok())
                     .unwrap_or(0),
+                source_queue_arn: sys(Sys::DeadLetterQueueSourceArn),
                 attributes: m
                     .message_attributes()
                     .map(|attrs| {
@@ -298,8 +299,9 @@ impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
             // A message without a group (never sent by ingest) is kept together in one group.
             .message_group_id(message.group_id.as_deref().unwrap_or("unattributed"))
             .message_deduplication_id(message.redrive_deduplication_id(redrive));
+        // Only what ingest and replays send: never `replay-force`, never a name we do not know.
         for (name, data_type, value) in &message.attributes {
-            if name != attributes::REDRIVE_COUNT {
+            if attributes::redriven(name) {
                 send = send.message_attributes(name, attribute(data_type, value.clone())?);
             }
         }
@@ -311,6 +313,10 @@ impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
         Ok(())
     }
 
+    fn is_main_queue(&self, source_queue_arn: &str) -> bool {
+        same_queue(source_queue_arn, &self.main_queue_url)
+    }
+
     async fn delete(&self, message: &crate::ports::DeadLetter) -> Result<(), QueueError> {
         self.client
             .delete_message()
@@ -320,6 +326,33 @@ impl crate::ports::DeadLetterQueue for SqsDeadLetterQueue {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+/// Whether a queue ARN (`arn:<partition>:sqs:<region>:<account>:<name>`) names the queue of a URL
+/// (`https://sqs.<region>.amazonaws.com/<account>/<name>`, or a local endpoint's).
+fn same_queue(arn: &str, url: &str) -> bool {
+    let mut url_parts = url.trim_end_matches('/').rsplit('/');
+    let (Some(name), Some(account)) = (url_parts.next(), url_parts.next()) else {
+        return false;
+    };
+    let arn_parts: Vec<&str> = arn.split(':').collect();
+    arn_parts.len() == 6 && arn_parts[2] == "sqs" && arn_parts[4] == account && arn_parts[5] == name
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_source_arn_matches_only_its_own_queue() {
+        let url = "https://sqs.eu-west-1.amazonaws.com/123456789012/stack-EventsQueue-AbC.fifo";
+        let arn = |name: &str| format!("arn:aws:sqs:eu-west-1:123456789012:{name}");
+        assert!(super::same_queue(&arn("stack-EventsQueue-AbC.fifo"), url));
+        assert!(!super::same_queue(&arn("attacker-queue.fifo"), url));
+        assert!(!super::same_queue(
+            "arn:aws:sqs:eu-west-1:999999999999:stack-EventsQueue-AbC.fifo",
+            url
+        ));
+        assert!(!super::same_queue("not an arn", url));
     }
 }
 

@@ -46,6 +46,29 @@ pub mod attributes {
     /// `true` on `fanfare-webhooks replay --force`: the one way a finished record runs again (once
     /// per replay id). A copy of a message never carries it unless the operator asked.
     pub const REPLAY_FORCE: &str = "replay-force";
+
+    /// What a redrive carries from a dead letter back to the events queue (it sets
+    /// `REDRIVE_COUNT` itself): the attributes ingest and replays send, never `REPLAY_FORCE` (a
+    /// dead-lettered event's record is failed, which any claim takes; a force arriving through the
+    /// DLQ would let a completed event's handler run again) and never a name we do not know.
+    pub const REDRIVEN: [&str; 11] = [
+        EVENT_ID,
+        EVENT_TYPE,
+        KIND,
+        SIGNATURE_SCHEME,
+        RECEIVED_AT_MS,
+        BODY_ENCODING,
+        EVENT_ID_HEADER,
+        DELIVERY_ID,
+        RETRY_COUNT,
+        REPLAY_ID,
+        REPLAY_PAYLOAD_HASH,
+    ];
+
+    /// Whether a redrive carries the attribute `name` back (see [`REDRIVEN`]).
+    pub fn redriven(name: &str) -> bool {
+        REDRIVEN.contains(&name)
+    }
 }
 
 /// SQS's largest message, body and attributes together. Every queue in `template.yaml` sets
