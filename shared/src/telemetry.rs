@@ -154,3 +154,12 @@ mod tests {
         assert!(out.contains("OUR_ERROR"), "{out}");
     }
 }
+
+/// What `Debug` prints in place of a body: its size only.
+pub struct Withheld(pub usize);
+
+impl std::fmt::Debug for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes withheld>", self.0)
+    }
+}

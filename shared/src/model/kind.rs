@@ -86,12 +86,14 @@ macro_rules! kinds {
                 }
             }
 
-            /// Normalises a `type` value as sent (case and surrounding spaces are ignored).
+            /// Normalises a `type` value as sent (case and surrounding spaces are ignored): any of
+            /// the docs' spellings, or the kind's canonical name (what our README, CLI and
+            /// `AcknowledgeOnlyKinds` use; no canonical name is another kind's spelling).
             pub fn from_type(event_type: &str) -> EventKind {
                 let t = event_type.trim().to_ascii_lowercase();
                 match t.as_str() {
                     $( $($alias)|+ => EventKind::$variant, )+
-                    _ => EventKind::Unknown,
+                    canonical => EventKind::from_canonical(canonical).unwrap_or(EventKind::Unknown),
                 }
             }
 
@@ -190,6 +192,25 @@ mod tests {
         assert_eq!(EventKind::from_type("test"), EventKind::Unknown);
         assert_eq!(EventKind::from_type(""), EventKind::Unknown);
         assert_eq!(EventKind::from_type("queue"), EventKind::Unknown);
+    }
+
+    /// A body typed with a kind's canonical name (`queue.admitted`, as our README and CLI name it)
+    /// is that kind, not silently ignored; no canonical name is another kind's spelling.
+    #[test]
+    fn canonical_names_are_accepted_on_the_wire() {
+        for &kind in EventKind::ALL {
+            assert_eq!(EventKind::from_type(kind.as_str()), kind, "{kind}");
+            for &other in EventKind::ALL.iter().filter(|&&o| o != kind) {
+                assert!(
+                    !other.aliases().contains(&kind.as_str()),
+                    "{kind} is {other}'s"
+                );
+            }
+        }
+        assert_eq!(
+            EventKind::from_type("Queue.Admitted"),
+            EventKind::QueueAdmitted
+        );
     }
 
     #[test]

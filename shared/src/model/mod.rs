@@ -17,8 +17,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-/// A verified event with its envelope normalised. `data` is kept as sent.
-#[derive(Debug, Clone, PartialEq)]
+/// A verified event with its envelope normalised. `data` is kept as sent; `Debug` prints its
+/// field names only (a token, a contact detail or an undocumented credential never reaches a log
+/// through `?event` or `?ctx`).
+#[derive(Clone, PartialEq)]
 pub struct Event {
     /// The event id and idempotency key: the body's `id`, or for a body without one a digest of the
     /// signed bytes (never an unsigned header).
@@ -32,6 +34,30 @@ pub struct Event {
     pub organization_id: Option<String>,
     pub experience_id: Option<String>,
     pub data: Map<String, Value>,
+}
+
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Event")
+            .field("id", &self.id)
+            .field("id_from_digest", &self.id_from_digest)
+            .field("event_type", &self.event_type)
+            .field("kind", &self.kind)
+            .field("occurred_at", &self.occurred_at)
+            .field("organization_id", &self.organization_id)
+            .field("experience_id", &self.experience_id)
+            .field("data", &DataNames(&self.data))
+            .finish()
+    }
+}
+
+/// The names of an event's data fields, for `Debug`.
+struct DataNames<'a>(&'a Map<String, Value>);
+
+impl std::fmt::Debug for DataNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 impl Event {

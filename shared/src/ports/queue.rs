@@ -27,7 +27,8 @@ pub trait Quarantine: Send + Sync {
 }
 
 /// A message received from the DLQ.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` prints the body's size, never the body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DeadLetter {
     pub message_id: String,
     pub receipt_handle: String,
@@ -41,6 +42,19 @@ pub struct DeadLetter {
     /// The queue SQS moved it from (`DeadLetterQueueSourceArn`); absent on a message sent to the
     /// DLQ (the processor's own dead-lettering).
     pub source_queue_arn: Option<String>,
+}
+
+impl std::fmt::Debug for DeadLetter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeadLetter")
+            .field("message_id", &self.message_id)
+            .field("body", &crate::telemetry::Withheld(self.body.len()))
+            .field("group_id", &self.group_id)
+            .field("sent_at_ms", &self.sent_at_ms)
+            .field("attributes", &self.attributes)
+            .field("source_queue_arn", &self.source_queue_arn)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DeadLetter {

@@ -156,14 +156,13 @@ pub enum FailureKind {
 /// The `lastError` of an event whose steps go on in its next attempt.
 pub const STEPS_CONTINUE: &str = "steps_continue";
 
-/// A handler failure: the claim is released and the message retried (then dead-lettered).
-#[derive(Debug, thiserror::Error)]
-#[error("handler failed: {code}")]
+/// A handler failure: the claim is released and the message retried (then dead-lettered). It
+/// displays as its stored code, never free text a handler put in `code`.
+#[derive(Debug)]
 pub struct HandlerError {
     /// A stable code, stored as the record's `lastError` and logged (no personal data; letters,
     /// digits and `_.:-`, at most 64 characters, or it is stored as `handler_failed`).
     pub code: String,
-    #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
     /// Come back after this delay instead of the queue's visibility timeout (a downstream answered
     /// 429). The rest of the event's message group waits with it; other groups go on. Does not
@@ -256,6 +255,20 @@ impl HandlerError {
         } else {
             "handler_failed"
         }
+    }
+}
+
+impl std::fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "handler failed: {}", self.stored_code())
+    }
+}
+
+impl std::error::Error for HandlerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

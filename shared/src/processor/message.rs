@@ -2,7 +2,8 @@
 
 /// A message as the processor receives it from the queue, independent of the SQS event types (see
 /// `sqs_batch`); what ingest sends is `contract::message::OutgoingEvent`.
-#[derive(Debug, Clone, Copy)]
+/// `Debug` prints the body's size, never the body (the signed bytes carry tokens).
+#[derive(Clone, Copy)]
 pub struct IncomingMessage<'a> {
     /// The signed bytes, raw or encoded as `body_encoding` says.
     pub body: &'a str,
@@ -23,6 +24,19 @@ pub struct IncomingMessage<'a> {
     pub receipt_handle: Option<&'a str>,
     /// The `AWSTraceHeader` system attribute: the ingest invocation's X-Ray trace, for logs.
     pub trace_header: Option<&'a str>,
+}
+
+impl std::fmt::Debug for IncomingMessage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingMessage")
+            .field("body", &crate::telemetry::Withheld(self.body.len()))
+            .field("body_encoding", &self.body_encoding)
+            .field("replay_id", &self.replay_id)
+            .field("replay_force", &self.replay_force)
+            .field("replay_rerun_steps", &self.replay_rerun_steps)
+            .field("message_id", &self.message_id)
+            .finish()
+    }
 }
 
 impl<'a> IncomingMessage<'a> {

@@ -1,5 +1,6 @@
 //! The domain logic through the crate's public API, on the in-memory stores: one test binary.
 
+mod debug_output;
 mod handler;
 mod metrics;
 mod model;

@@ -26,8 +26,8 @@ impl Provenance {
 }
 
 /// An event on its way to the FIFO queue, as ingest (or a replay) sends it; the processor receives
-/// it as `processor::IncomingMessage`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// it as `processor::IncomingMessage`. `Debug` prints the body's size, never the body.
+#[derive(Clone, PartialEq, Eq)]
 pub struct OutgoingEvent {
     pub event_id: String,
     pub event_type: String,
@@ -56,6 +56,20 @@ pub struct OutgoingEvent {
     /// The ingest invocation's X-Ray trace header, sent as the message's `AWSTraceHeader` system
     /// attribute (not one of the 10 message attributes) so the processor's invocation links to it.
     pub trace_header: Option<String>,
+}
+
+impl std::fmt::Debug for OutgoingEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingEvent")
+            .field("event_id", &self.event_id)
+            .field("kind", &self.kind)
+            .field("ordering_key", &self.ordering_key)
+            .field("body", &crate::telemetry::Withheld(self.body.len()))
+            .field("provenance", &self.provenance)
+            .field("replay_id", &self.replay_id)
+            .field("replay_force", &self.replay_force)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OutgoingEvent {

@@ -127,14 +127,15 @@ macro_rules! payloads {
         #[derive(Debug, Clone, PartialEq)]
         pub enum Payload {
             $( $kind($kind), )+
-            Unknown(Map<String, Value>),
+            /// Its data as sent; `Debug` prints the field names only.
+            Unknown(Extra),
         }
 
         impl Payload {
             pub fn of(event: &Event) -> Result<Payload, PayloadError> {
                 Ok(match event.kind {
                     $( EventKind::$kind => Payload::$kind(parse(event)?), )+
-                    EventKind::Unknown => Payload::Unknown(event.data.clone()),
+                    EventKind::Unknown => Payload::Unknown(Extra(event.data.clone())),
                 })
             }
 
@@ -142,7 +143,7 @@ macro_rules! payloads {
             pub fn other(&self) -> &Map<String, Value> {
                 match self {
                     $( Payload::$kind(data) => &data.other, )+
-                    Payload::Unknown(data) => data,
+                    Payload::Unknown(data) => &data.0,
                 }
             }
         }
