@@ -100,6 +100,15 @@ impl std::fmt::Display for Causes<'_> {
     }
 }
 
+/// What `Debug` prints in place of a body: its size only.
+pub struct Withheld(pub usize);
+
+impl std::fmt::Debug for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes withheld>", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,14 +161,5 @@ mod tests {
         });
         assert!(!out.contains("OUR_WARN"), "{out}");
         assert!(out.contains("OUR_ERROR"), "{out}");
-    }
-}
-
-/// What `Debug` prints in place of a body: its size only.
-pub struct Withheld(pub usize);
-
-impl std::fmt::Debug for Withheld {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "<{} bytes withheld>", self.0)
     }
 }
