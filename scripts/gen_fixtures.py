@@ -204,6 +204,10 @@ def main():
     out["signed_not_json_202"] = http_v2(not_json, sign(not_json))
     no_time = dump({"id": "evt_no_time", "type": "order.paid", "data": {"paymentToken": "pay_secret"}})
     out["signed_missing_time_202"] = http_v2(no_time, sign(no_time))
+    # Fanfare's own test body (its docs' "send a test event"): no id, no time, a type outside the
+    # contract. Acknowledged and recorded as ignored, not quarantined.
+    fanfare_test = dump({"type": "test", "data": {}})
+    out["fanfare_test_event_200"] = http_v2(fanfare_test, sign(fanfare_test))
     # The unsigned event-id header never names the event: the body's id does.
     out["event_id_header_disagrees_200"] = http_v2(good, {**sign(good), "x-fanfare-event-id": "evt_forged"})
     # U+FFFF is valid JSON but not a character SQS accepts: carried as base64 on the queue.

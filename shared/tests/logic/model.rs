@@ -141,3 +141,23 @@ fn payload_hash_ignores_key_order_and_whitespace_but_not_content() {
     assert_eq!(a.payload_hash(), b.payload_hash());
     assert_ne!(a.payload_hash(), c.payload_hash());
 }
+
+/// Fanfare's test body, the first thing a brand sends after deploying: recorded as ignored, not
+/// quarantined (which raised `QuarantineNotEmpty`).
+#[tokio::test]
+async fn fanfares_test_body_is_recorded_as_ignored() {
+    let harness =
+        fanfare_shared::testing::Harness::new(fanfare_shared::processor::handler::StateOnly);
+    let body = r#"{"type":"test","data":{}}"#;
+    let delivered = harness.deliver(body).await;
+    assert_eq!(
+        delivered.outcome,
+        fanfare_shared::processor::Outcome::Ignored
+    );
+    let id = fanfare_shared::contract::envelope::digest_id(body.as_bytes());
+    let record = harness.record(&id).expect("recorded");
+    assert_eq!(
+        record.existing.status,
+        fanfare_shared::ports::idempotency::Status::Ignored
+    );
+}
