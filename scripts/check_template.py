@@ -34,10 +34,17 @@ from template import load_template  # noqa: E402
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
-def rust_constant(name):
-    with open(os.path.join(ROOT, "shared", "src", "contract", "message", "mod.rs")) as f:
-        match = re.search(rf"pub const {name}: usize = ([\d_]+);", f.read())
+def rust_constant(name, module=("contract", "message", "mod.rs")):
+    with open(os.path.join(ROOT, "shared", "src", *module)) as f:
+        match = re.search(rf"pub const {name}: u(?:size|64) = ([\d_]+);", f.read())
     return int(match.group(1).replace("_", ""))
+
+
+def check_signature_tolerance(resources):
+    """The tolerance parameter stops where ingest's configuration does (a kept marker lives 24 h)."""
+    top = load_template()["Parameters"]["SignatureToleranceSeconds"].get("MaxValue")
+    limit = rust_constant("MAX_TOLERANCE_SECS", ("contract", "signature", "mod.rs"))
+    assert top == limit, f"SignatureToleranceSeconds MaxValue {top}, ingest allows at most {limit}"
 
 
 def as_list(value):
@@ -346,7 +353,8 @@ def main():
     checks = [check_alarm_topic, check_queue_sizes, check_processor_role, check_handler_parameters,
               check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars,
               check_metric_names, check_alarm_runbook, check_log_retention, check_tracing,
-              check_processor_sizing, check_processor_vpc, check_role_covers_adapters]
+              check_processor_sizing, check_processor_vpc, check_role_covers_adapters,
+              check_signature_tolerance]
     for check in checks:
         try:
             check(resources)

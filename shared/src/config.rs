@@ -2,7 +2,9 @@
 //! Makefile. Missing or invalid values fail start-up with a message that names the variable.
 
 use crate::contract::message::MAX_ARCHIVABLE_BODY_BYTES;
-use crate::contract::signature::{SecretSource, VerifierOptions, DEFAULT_TOLERANCE_SECS};
+use crate::contract::signature::{
+    SecretSource, VerifierOptions, DEFAULT_TOLERANCE_SECS, MAX_TOLERANCE_SECS,
+};
 use crate::ingest::DEFAULT_MAX_BODY_BYTES;
 use crate::privacy::Retention;
 
@@ -83,13 +85,22 @@ impl IngestConfig {
                 ),
             });
         }
+        let tolerance_secs = vars.parse_or(SIGNATURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECS)?;
+        if tolerance_secs > MAX_TOLERANCE_SECS {
+            return Err(ConfigError::Invalid {
+                name: SIGNATURE_TOLERANCE_SECONDS,
+                reason: format!(
+                    "at most {MAX_TOLERANCE_SECS}: a kept delivery is remembered for 24 h, a \
+                     re-send must be too old by then"
+                ),
+            });
+        }
         Ok(Self {
             events_queue_url: vars.required(EVENTS_QUEUE_URL)?,
             quarantine_queue_url: vars.required(QUARANTINE_QUEUE_URL)?,
             secret_source,
             verifier: VerifierOptions {
-                tolerance_secs: vars
-                    .parse_or(SIGNATURE_TOLERANCE_SECONDS, DEFAULT_TOLERANCE_SECS)?,
+                tolerance_secs,
                 allow_untimestamped: vars.parse_or(ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
             },
             max_body_bytes,
@@ -206,8 +217,15 @@ impl RedriveConfig {
     }
 }
 
+/// Kinds that must reach the processor: acknowledging `consumer.deleted` without processing would
+/// stop erasing a consumer's contact data, and `webhook.delivery_failed` would silence its alarm.
+pub const NEVER_ACK_ONLY: [crate::model::EventKind; 2] = [
+    crate::model::EventKind::ConsumerDeleted,
+    crate::model::EventKind::WebhookDeliveryFailed,
+];
+
 /// `ACK_ONLY_KINDS`: canonical kind names, comma-separated; a name that is no kind is an error, so a
-/// typo cannot silently queue (or drop) the wrong kind.
+/// typo cannot silently queue (or drop) the wrong kind, and so is a kind of [`NEVER_ACK_ONLY`].
 fn acknowledge_only<F: Fn(&str) -> Option<String>>(
     vars: &Vars<F>,
 ) -> Result<Vec<crate::model::EventKind>, ConfigError> {
@@ -218,6 +236,12 @@ fn acknowledge_only<F: Fn(&str) -> Option<String>>(
         .map(str::trim)
         .filter(|name| !name.is_empty())
         .map(|name| match crate::model::EventKind::from_canonical(name) {
+            Some(kind) if NEVER_ACK_ONLY.contains(&kind) => Err(ConfigError::Invalid {
+                name: ACK_ONLY_KINDS,
+                reason: format!(
+                    "{name} must be processed (erasure, alerting), never only acknowledged"
+                ),
+            }),
             Some(kind) if kind != crate::model::EventKind::Unknown => Ok(kind),
             _ => Err(ConfigError::Invalid {
                 name: ACK_ONLY_KINDS,
@@ -316,5 +340,26 @@ mod tests {
         bad.push((SIGNATURE_TOLERANCE_SECONDS, "five"));
         let err = IngestConfig::from_lookup(lookup(&bad)).unwrap_err();
         assert!(err.to_string().contains(SIGNATURE_TOLERANCE_SECONDS));
+
+        let mut wide = base.to_vec();
+        wide.push((SIGNATURE_TOLERANCE_SECONDS, "86400"));
+        let err = IngestConfig::from_lookup(lookup(&wide)).unwrap_err();
+        assert!(err.to_string().contains("at most 3600"), "{err}");
+
+        for kind in ["consumer.deleted", "webhook.delivery_failed"] {
+            let mut ack = base.to_vec();
+            ack.push((ACK_ONLY_KINDS, kind));
+            let err = IngestConfig::from_lookup(lookup(&ack)).unwrap_err();
+            assert!(err.to_string().contains("never only acknowledged"), "{err}");
+        }
+        let mut ack = base.to_vec();
+        ack.push((ACK_ONLY_KINDS, "queue.position_updated"));
+        assert_eq!(
+            IngestConfig::from_lookup(lookup(&ack))
+                .unwrap()
+                .acknowledge_only
+                .len(),
+            1
+        );
     }
 }

@@ -16,6 +16,9 @@ use crate::telemetry::Causes;
 /// How long a kept delivery is remembered: far past any signature tolerance, after which a re-send
 /// is refused as too old anyway.
 const KEPT_MARKER_TTL_SECS: i64 = 24 * 3600;
+// A re-send within the tolerance must find its marker.
+const _: () =
+    assert!(KEPT_MARKER_TTL_SECS > 2 * crate::contract::signature::MAX_TOLERANCE_SECS as i64);
 /// How long a keeper holds its marker before another may take over.
 const KEPT_MARKER_LEASE_MS: i64 = 15_000;
 

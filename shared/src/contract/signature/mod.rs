@@ -29,6 +29,9 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Default allowed clock difference between Fanfare and us, in both directions.
 pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+/// The largest tolerance allowed: a re-sent kept delivery must still be refused as too old when
+/// its kept marker (24 h) expires, and an hour is already far past any clock difference.
+pub const MAX_TOLERANCE_SECS: u64 = 3600;
 /// An HMAC-SHA256 digest's length.
 const DIGEST_LEN: usize = 32;
 
