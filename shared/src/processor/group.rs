@@ -304,8 +304,10 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 .filter(|&i| claims[i].is_ok() && outcomes[i].is_none())
                 .map(move |i| {
                     let r = &run[i];
+                    // Not a failure of its own: `deferred`, so it stays out of the failed
+                    // index (`events --status failed`, the runbook's list) and any claim takes it.
                     let release = Release {
-                        status: Status::Failed,
+                        status: Status::Deferred,
                         code: NOT_REACHED.to_string(),
                         budget: Budget::Keep,
                         relation: relations[i].clone(),

@@ -35,11 +35,12 @@ async fn fifo_batch_stops_at_the_first_failure_and_reports_every_later_record() 
     assert_not_reached(&ids, "e3");
 }
 
-/// The event was claimed with its group's run but never reached: released, handler not run.
+/// The event was claimed with its group's run but never reached: released, handler not run, and
+/// not listed as failed (the failure was an earlier event's).
 fn assert_not_reached(ids: &Ids, event_id: &str) {
     let records = ids.records.lock().unwrap();
     let record = &records[event_id];
-    assert_eq!(record.existing.status, Status::Failed, "{event_id}");
+    assert_eq!(record.existing.status, Status::Deferred, "{event_id}");
     assert_eq!(
         record.last_error.as_deref(),
         Some(fanfare_shared::processor::NOT_REACHED)
@@ -147,4 +148,40 @@ fn processing_a_batch_is_send() {
     let p = processor_at(&ids, &state, Counting::default(), T0);
     let event = SqsEvent::default();
     assert_send(p.process_batch(&event, 0));
+}
+
+/// The first event of a run is another invocation's (its claim is live): the run's later events,
+/// claimed at the same time, are released at once, not left `in_progress` until their lease lapses.
+#[tokio::test]
+async fn a_run_behind_a_busy_event_releases_every_claim_it_took() {
+    use fanfare_shared::ports::idempotency::{Claim, IdempotencyStore};
+    let (ids, state) = stores();
+    let first = body("e1", "queue.consumer_entered", T0, DATA);
+    let event = fanfare_shared::contract::envelope::parse_event(first.as_bytes()).unwrap();
+    let elsewhere = Claim {
+        event_id: "e1".into(),
+        owner: "another invocation".into(),
+        payload_hash: event.payload_hash(),
+        now_ms: T0,
+        lease_until_ms: T0 + 600_000,
+        expires_at_s: T0 / 1000 + 86_400,
+        kind: "queue.entered".into(),
+        event_type: "queue.consumer_entered".into(),
+        ordering_key: event.ordering_key(),
+        occurred_at_ms: T0,
+        raw_event: String::new(),
+        replay_id: None,
+    };
+    ids.claim(&elsewhere).await.unwrap();
+    let records = vec![
+        sqs_record("m1", first, true),
+        sqs_record("m2", body("e2", "queue.consumer_admitted", T0 + 1, DATA), true),
+        sqs_record("m3", body("e3", "queue.consumer_completed", T0 + 2, DATA), true),
+    ];
+    assert_eq!(
+        failed_in_batch(&ids, &state, records).await,
+        ["m1", "m2", "m3"]
+    );
+    assert_not_reached(&ids, "e2");
+    assert_not_reached(&ids, "e3");
 }
