@@ -40,6 +40,32 @@ def rust_constant(name, module=("contract", "message", "mod.rs")):
     return int(match.group(1).replace("_", ""))
 
 
+def check_processor_boundary(resources):
+    """Whatever HandlerPolicyArns attach, the processor's role stays within a boundary: no IAM or STS,
+    not the signing secret, our tables only as the processor writes them; and the handler's secret is
+    one named secret, never a wildcard."""
+    role = resources["ProcessorRole"]["Properties"]
+    assert role.get("PermissionsBoundary") == {"Ref": "ProcessorPermissionsBoundary"}, \
+        "the processor's role has no permissions boundary"
+    statements = as_list(resources["ProcessorPermissionsBoundary"]["Properties"]["PolicyDocument"]["Statement"])
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert all("Action" not in s and {"iam:*", "sts:*"} <= set(as_list(s["NotAction"])) for s in allows), \
+        "the boundary must allow everything but identity, never grant IAM or STS"
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    assert any(s.get("Resource") == {"Ref": "SigningSecret"} and "secretsmanager:*" in as_list(s.get("Action"))
+               for s in denies), "the boundary must deny the signing secret"
+    tables = [s for s in denies if {"GetAtt": "IdempotencyTable.Arn"} in as_list(s.get("Resource"))]
+    assert tables and set(as_list(tables[0].get("NotAction"))) <= {"dynamodb:UpdateItem", "dynamodb:BatchGetItem"} \
+        and {"GetAtt": "StateTable.Arn"} in as_list(tables[0]["Resource"]), \
+        "the boundary must deny every table action but the processor's own"
+    pattern = re.compile(load_template()["Parameters"]["HandlerSecretArn"]["AllowedPattern"])
+    good = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:brand-erp-AbCdEf"
+    assert pattern.match(good) and pattern.match(""), "HandlerSecretArn refuses a named secret"
+    for wildcard in ("arn:aws:secretsmanager:eu-west-1:123456789012:secret:*",
+                     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:stack-Signing?ecret"):
+        assert not pattern.match(wildcard), f"HandlerSecretArn accepts {wildcard}"
+
+
 def check_signature_tolerance(resources):
     """The tolerance parameter stops where ingest's configuration does (a kept marker lives 24 h)."""
     top = load_template()["Parameters"]["SignatureToleranceSeconds"].get("MaxValue")
@@ -354,7 +380,7 @@ def main():
               check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars,
               check_metric_names, check_alarm_runbook, check_log_retention, check_tracing,
               check_processor_sizing, check_processor_vpc, check_role_covers_adapters,
-              check_signature_tolerance]
+              check_signature_tolerance, check_processor_boundary]
     for check in checks:
         try:
             check(resources)
