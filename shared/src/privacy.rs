@@ -98,19 +98,27 @@ impl Retention {
 
     /// The body as it may be stored: byte for byte when there is nothing to redact; otherwise JSON
     /// re-serialised with the redacted values, and anything else scanned lexically. Bytes that are
-    /// not UTF-8 are kept only as far as they are text.
+    /// not UTF-8 are kept only as far as they are text. A string that holds JSON or quoted pairs
+    /// (`"upstream said {\"accessToken\": \"…\"}"`) is redacted inside too, and written back.
     pub fn redact_body(self, body: &[u8]) -> String {
+        self.redact_at(body, 0)
+    }
+
+    /// [`Retention::redact_body`] for a body found `depth` strings deep.
+    fn redact_at(self, body: &[u8], depth: u8) -> String {
         if let Ok(mut value) = serde_json::from_slice::<Value>(body) {
-            if self.redact_value(&mut value) {
+            if self.redact_value(&mut value, depth) {
                 return value.to_string();
             }
         }
         // Byte for byte where the scan finds nothing either (duplicate keys, see the module docs).
-        self.redact_text(&String::from_utf8_lossy(body))
+        let text = String::from_utf8_lossy(body);
+        self.redact_text(&text, depth)
+            .unwrap_or_else(|| over_budget(body))
     }
 
     /// Redacts in place; true when anything was redacted.
-    fn redact_value(self, value: &mut Value) -> bool {
+    fn redact_value(self, value: &mut Value, depth: u8) -> bool {
         match value {
             Value::Object(map) => {
                 let mut changed = false;
@@ -121,7 +129,7 @@ impl Retention {
                             changed = true;
                         }
                     } else {
-                        changed |= self.redact_value(field);
+                        changed |= self.redact_value(field, depth);
                     }
                 }
                 changed
@@ -130,36 +138,66 @@ impl Retention {
                 // Every item, not `any`: redaction must not stop at the first change.
                 let mut changed = false;
                 for item in items {
-                    changed |= self.redact_value(item);
+                    changed |= self.redact_value(item, depth);
                 }
+                changed
+            }
+            // A string holding JSON, or text with quoted pairs: redacted as a body of its own.
+            Value::String(text) if depth < MAX_STRING_DEPTH && text.contains('"') => {
+                let redacted = self.redact_at(text.as_bytes(), depth + 1);
+                let changed = redacted != *text;
+                *text = redacted;
                 changed
             }
             _ => false,
         }
     }
 
-    /// Replaces the value after every quoted sensitive name and its colon in text that is not JSON.
-    /// Every quote is tried as the start of a name (not only those a left-to-right pairing of quotes
-    /// would give), so an odd quote earlier in a broken body cannot hide a pair from the scan.
-    fn redact_text(self, text: &str) -> String {
+    /// Replaces the value after every quoted sensitive name and its colon in text that is not JSON,
+    /// and redacts inside every quoted stretch that holds escaped quotes (a JSON-encoded string).
+    /// Every unescaped quote is tried as the start of a name (not only those a left-to-right pairing
+    /// of quotes would give), so an odd quote earlier in a broken body cannot hide a pair from the
+    /// scan. Linear: each stretch between two unescaped quotes is read a bounded number of times;
+    /// `None` past the work budget (a safety net: then the body is not kept, see `over_budget`).
+    fn redact_text(self, text: &str, depth: u8) -> Option<String> {
+        let budget = WORK_PER_BYTE * text.len() + 4096;
+        let mut work = 0usize;
         let mut out = String::with_capacity(text.len());
         let mut copied = 0;
         let mut from = 0;
-        while let Some(open) = text[from..].find('\x22').map(|o| from + o) {
+        while let Some(open) = next_quote(text, from) {
             let Some(close) = closing_quote(&text[open + 1..]).map(|c| open + 1 + c) else {
                 break;
             };
+            work += close - open;
             let value = text[close + 1..]
                 .trim_start()
                 .strip_prefix(':')
                 .map(str::trim_start)
                 .filter(|_| self.redacts(&unescaped(&text[open + 1..close])));
             let Some(value) = value else {
-                from = open + 1;
+                // Not a name: the stretch may be a string holding escaped JSON.
+                let inside = &text[open + 1..close];
+                if depth < MAX_STRING_DEPTH && inside.contains("\\\"") {
+                    work += inside.len();
+                    if let Some(encoded) = self.redact_inside(inside, depth) {
+                        out.push_str(&text[copied..open + 1]);
+                        out.push_str(&encoded);
+                        copied = close;
+                    }
+                }
+                if work > budget {
+                    return None;
+                }
+                from = close;
                 continue;
             };
             let start = text.len() - value.len();
             let end = start + value_len(value);
+            work += end - close;
+            if work > budget {
+                return None;
+            }
             out.push_str(&text[copied..start]);
             out.push_str(REDACTED_STRING);
             copied = end;
@@ -171,7 +209,63 @@ impl Retention {
             };
         }
         out.push_str(&text[copied..]);
-        out
+        Some(out)
+    }
+
+    /// The quoted stretch `inside` (escaped, as written) redacted as a body of its own and escaped
+    /// again; `None` when nothing in it is redacted.
+    fn redact_inside(self, inside: &str, depth: u8) -> Option<String> {
+        let decoded = match unescaped(inside) {
+            std::borrow::Cow::Owned(decoded) => decoded,
+            // Not a valid JSON string (a cut one): its escaped quotes read as quotes.
+            std::borrow::Cow::Borrowed(raw) => raw.replace("\\\"", "\""),
+        };
+        let redacted = self.redact_at(decoded.as_bytes(), depth + 1);
+        if redacted == decoded {
+            return None;
+        }
+        let encoded = Value::String(redacted).to_string();
+        Some(encoded[1..encoded.len() - 1].to_string())
+    }
+}
+
+/// How many strings deep redaction follows JSON held in strings (each level doubles the escapes,
+/// so a body of 384 KiB holds fewer than 19 levels).
+const MAX_STRING_DEPTH: u8 = 8;
+/// The scan's work budget: steps per byte of text.
+const WORK_PER_BYTE: usize = 64;
+
+/// What is kept of a body the scan could not finish within its budget: nothing of it but its size
+/// and digest (never a body with its credentials possibly in place).
+fn over_budget(body: &[u8]) -> String {
+    use sha2::Digest;
+    tracing::warn!(
+        bytes = body.len(),
+        "body not redacted within its work budget: kept as a placeholder"
+    );
+    serde_json::json!({
+        "redacted": REDACTED,
+        "reason": "redaction_work_budget",
+        "bytes": body.len(),
+        "sha256": hex::encode(sha2::Sha256::digest(body)),
+    })
+    .to_string()
+}
+
+/// The first quote at or after `from` that no backslash escapes.
+fn next_quote(text: &str, mut from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    loop {
+        let at = from + text[from..].find('\x22')?;
+        let backslashes = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == BACKSLASH)
+            .count();
+        if backslashes % 2 == 0 {
+            return Some(at);
+        }
+        from = at + 1;
     }
 }
 
@@ -273,6 +367,30 @@ mod tests {
             assert_eq!(value["data"]["payment"]["amount"], "10.00");
             assert_eq!(value["data"]["admissionToken"], REDACTED);
         }
+    }
+
+    /// A credential inside a JSON-encoded string (an upstream's error text) is redacted where it
+    /// is, in a JSON body and in a broken one; a string without one is kept as written.
+    #[test]
+    fn credentials_inside_strings_are_redacted() {
+        let body =
+            r#"{"data":{"lastError":"upstream said {\"accessToken\": \"tok_IN\"}","n":"a \"b\""}}"#;
+        let stored = Retention::default().redact_body(body.as_bytes());
+        assert!(!stored.contains("tok_IN"), "{stored}");
+        let value: Value = serde_json::from_str(&stored).unwrap();
+        assert!(value["data"]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("accessToken"));
+        assert_eq!(value["data"]["n"], "a \"b\"");
+        let cut = &body[..body.len() - 12];
+        let stored = Retention::default().redact_body(cut.as_bytes());
+        assert!(!stored.contains("tok_IN"), "{stored}");
+        let twice =
+            serde_json::json!({ "e": serde_json::json!({ "e": body }).to_string() }).to_string();
+        assert!(!Retention::default()
+            .redact_body(twice.as_bytes())
+            .contains("tok_IN"));
     }
 
     #[test]

@@ -96,8 +96,9 @@ where
 
 /// A body with `marker` planted under a credential name, shaped by `seed` (fuzz or property-test
 /// input): JSON or not, the name spelt one of several ways (escaped, plural, snake_case), the
-/// value a string, an object or an array, duplicated keys, nesting, random text around it and a
-/// cut after the value. [`crate::privacy::Retention::redact_body`] must never keep `marker`.
+/// value a string, an object or an array, duplicated keys, nesting, random text around it, a cut
+/// after the value, and the pair inside a JSON-encoded string (`"lastError": "{\"paymentToken\":
+/// …}"`), whole or cut. [`crate::privacy::Retention::redact_body`] must never keep `marker`.
 pub fn planted_body(seed: &[u8], marker: &str) -> Vec<u8> {
     const NAMES: &[&str] = &[
         "paymentToken",
@@ -126,7 +127,17 @@ pub fn planted_body(seed: &[u8], marker: &str) -> Vec<u8> {
     let (before, after) = rest.split_at(split);
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let json_text = |bytes: &[u8]| serde_json::Value::String(text(bytes)).to_string();
-    let body = match pick(1) / 3 % 4 {
+    let inside_a_string =
+        serde_json::Value::String(format!("upstream said {{{planted}}}")).to_string();
+    // The shape: `pick(1) / 3 % 4` as before (the fuzzer's recorded finds keep theirs), and one
+    // more bit for the pair inside a string.
+    let inside = pick(1) / 12 % 2 == 1;
+    let shape = match (pick(1) / 3 % 4, inside) {
+        (3, true) => 5,
+        (_, true) => 4,
+        (shape, false) => shape,
+    };
+    let body = match shape {
         // JSON: the credential among other fields.
         0 => format!(
             "{{\"a\": {}, {planted}, \"b\": {}}}",
@@ -144,7 +155,18 @@ pub fn planted_body(seed: &[u8], marker: &str) -> Vec<u8> {
             json_text(before)
         ),
         // Not JSON: random text around it, cut somewhere after the value.
-        _ => format!("{}{{{planted}, {}", text(before), text(after)),
+        3 => format!("{}{{{planted}, {}", text(before), text(after)),
+        // JSON whose string field holds the pair, JSON-encoded (an upstream's error text).
+        4 => format!(
+            "{{\"a\": {}, \"lastError\": {inside_a_string}}}",
+            json_text(before)
+        ),
+        // The same, cut somewhere after the encoded value: not JSON any more.
+        _ => format!(
+            "{}{{\"lastError\": {inside_a_string}, {}",
+            text(before),
+            text(after)
+        ),
     };
     body.into_bytes()
 }

@@ -175,8 +175,16 @@ async fn a_run_behind_a_busy_event_releases_every_claim_it_took() {
     ids.claim(&elsewhere).await.unwrap();
     let records = vec![
         sqs_record("m1", first, true),
-        sqs_record("m2", body("e2", "queue.consumer_admitted", T0 + 1, DATA), true),
-        sqs_record("m3", body("e3", "queue.consumer_completed", T0 + 2, DATA), true),
+        sqs_record(
+            "m2",
+            body("e2", "queue.consumer_admitted", T0 + 1, DATA),
+            true,
+        ),
+        sqs_record(
+            "m3",
+            body("e3", "queue.consumer_completed", T0 + 2, DATA),
+            true,
+        ),
     ];
     assert_eq!(
         failed_in_batch(&ids, &state, records).await,
