@@ -108,6 +108,7 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
             eprintln!("skipped {}: the archived copy is not an event", e.event_id);
             continue;
         };
+        let message = message.named(&e.event_id);
         let message = if args.rerun_steps {
             message.rerunning_steps()
         } else {

@@ -33,7 +33,6 @@ use super::plan::{plan, Plan};
 use super::{
     is_ignored, primary, relation, replay_of, report, IncomingMessage, Outcome, Processor,
 };
-use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{Budget, Claim, Claimed, IdempotencyStore, Release, Status};
 use crate::ports::state::{Applied, StateStore};
@@ -105,7 +104,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
             let Ok(bytes) = decode_body(message.body, message.body_encoding) else {
                 break;
             };
-            let Ok(event) = parse_event(&bytes) else {
+            let Ok(event) = message.event(&bytes) else {
                 break;
             };
             if run.iter().any(|r| r.event.id == event.id) {

@@ -17,6 +17,9 @@ pub struct IncomingMessage<'a> {
     pub replay_force: bool,
     /// With `replay_force` only: the handler's completed steps run again (`--rerun-steps`).
     pub replay_rerun_steps: bool,
+    /// The `fanfare-event-id` attribute. Read only for an operator's replay of an id-less event
+    /// (see [`IncomingMessage::event`]).
+    pub event_id: Option<&'a str>,
     /// The queue's message id, for logs.
     pub message_id: Option<&'a str>,
     /// The queue's receipt handle: where a failure's backoff or a deferral is applied, as soon as
@@ -40,6 +43,30 @@ impl std::fmt::Debug for IncomingMessage<'_> {
 }
 
 impl<'a> IncomingMessage<'a> {
+    /// The event the signed bytes are. An id-less event is named by the digest of its bytes; its
+    /// archived copy was redacted, so it digests differently: an operator's replay names the
+    /// original (the `fanfare-event-id` attribute), which is taken when it is a digest id, so the
+    /// replay claims the original's record instead of running the handler under a new key. A body
+    /// with an id of its own is never renamed.
+    pub fn event(
+        &self,
+        bytes: &[u8],
+    ) -> Result<crate::Event, crate::contract::envelope::EnvelopeError> {
+        use crate::contract::envelope::{parse_event, DIGEST_ID_PREFIX};
+        let mut event = parse_event(bytes)?;
+        let original = self
+            .event_id
+            .filter(|_| self.replay_id.is_some() && event.id_from_digest)
+            .filter(|id| {
+                id.strip_prefix(DIGEST_ID_PREFIX)
+                    .is_some_and(crate::model::is_payload_hash)
+            });
+        if let Some(original) = original {
+            event.id = original.to_string();
+        }
+        Ok(event)
+    }
+
     /// A message as ingest sends it: the signed body, nothing else that matters.
     pub fn raw(body: &'a str) -> Self {
         Self {
@@ -49,6 +76,7 @@ impl<'a> IncomingMessage<'a> {
             replay_payload_hash: None,
             replay_force: false,
             replay_rerun_steps: false,
+            event_id: None,
             message_id: None,
             receipt_handle: None,
             trace_header: None,

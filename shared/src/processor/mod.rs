@@ -41,7 +41,6 @@ use std::time::Instant;
 use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
-use crate::contract::envelope::parse_event;
 use crate::contract::message::decode_body;
 use crate::ports::idempotency::{
     Claim, ClaimOutcome, Claimed, IdempotencyError, IdempotencyStore, Release, Status,
@@ -185,7 +184,7 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
                 return Outcome::Failed(Failure::InvalidBodyEncoding);
             }
         };
-        let event = match parse_event(&bytes) {
+        let event = match message.event(&bytes) {
             Ok(e) => e,
             Err(e) => {
                 // Ingest validated it; a body that fails here can only be retried and dead-lettered.

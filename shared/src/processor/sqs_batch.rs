@@ -126,6 +126,7 @@ pub fn queued_message(record: &SqsMessage) -> IncomingMessage<'_> {
             Some("true" | REPLAY_RERUN_STEPS)
         ),
         replay_rerun_steps: attribute(attributes::REPLAY_FORCE) == Some(REPLAY_RERUN_STEPS),
+        event_id: attribute(attributes::EVENT_ID),
         message_id: record.message_id.as_deref(),
         receipt_handle: record.receipt_handle.as_deref(),
         trace_header: record.attributes.get("AWSTraceHeader").map(String::as_str),

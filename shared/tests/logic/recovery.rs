@@ -153,10 +153,49 @@ async fn deliver_requeued<H: EventHandler>(
             replay_id: message.replay_id.as_deref(),
             replay_payload_hash: message.replay_payload_hash.as_deref(),
             replay_force: message.replay_force,
+            event_id: Some(&message.event_id),
             ..IncomingMessage::raw(&message.body)
         })
         .await
         .outcome
+}
+
+/// An id-less event is named by the digest of its bytes, and its archived copy was redacted: a
+/// replay of the copy (`replay`, `quarantine replay`) claims the original's record, so the handler
+/// does not run again under another key; a body with an id of its own is never renamed.
+#[tokio::test]
+async fn a_replay_of_an_id_less_redacted_copy_keeps_the_original_id() {
+    use fanfare_shared::contract::message::OutgoingEvent;
+    let harness = Harness::new(Erp::default());
+    harness.handler().fix();
+    let original = r#"{"type":"order.paid","created":1767225600,"data":{"orderId":"o1","paymentToken":"tok_secret"}}"#;
+    let id = parse_event(original.as_bytes()).unwrap().id;
+    assert_eq!(harness.deliver(original).await.outcome, Outcome::Completed);
+    let hash = parse_event(original.as_bytes()).unwrap().payload_hash();
+    let archived = Retention::default().redact_body(original.as_bytes());
+    assert_ne!(
+        parse_event(archived.as_bytes()).unwrap().id,
+        id,
+        "redaction moved the digest"
+    );
+    let replay = OutgoingEvent::replay(&archived, "rpl_1", Some(&hash), false, 0)
+        .unwrap()
+        .named(&id);
+    assert_eq!(
+        deliver_requeued(&harness, &replay).await,
+        Outcome::Duplicate
+    );
+    assert_eq!(harness.handler().runs(), 1, "not run again under a new key");
+
+    // A body with its own id keeps it, whatever the attribute says.
+    let own =
+        r#"{"id":"evt_own","type":"order.paid","created":1767225600,"data":{"orderId":"o2"}}"#;
+    let renamed = IncomingMessage {
+        replay_id: Some("rpl_2"),
+        event_id: Some(id.as_str()),
+        ..IncomingMessage::raw(own)
+    };
+    assert_eq!(renamed.event(own.as_bytes()).unwrap().id, "evt_own");
 }
 
 /// Issue 18, item 2: a crash between park and delete leaves two copies in quarantine; replaying

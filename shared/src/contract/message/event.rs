@@ -118,6 +118,19 @@ impl OutgoingEvent {
         Some(message)
     }
 
+    /// Names the event by `original_id`, the id of the record a redacted copy was archived under,
+    /// when the copy has no id of its own (its digest changed with redaction). The processor takes
+    /// it for replays of id-less events only.
+    pub fn named(mut self, original_id: &str) -> Self {
+        if self
+            .event_id
+            .starts_with(crate::contract::envelope::DIGEST_ID_PREFIX)
+        {
+            self.event_id = original_id.to_string();
+        }
+        self
+    }
+
     /// A forced replay whose handler runs its completed steps again (`replay --force
     /// --rerun-steps`): they are recorded afresh under this replay.
     pub fn rerunning_steps(mut self) -> Self {

@@ -118,6 +118,9 @@ impl QuarantinedDelivery {
             message.replay_id = Some(replay_id);
             message.replay_payload_hash = Some(hash);
         }
-        Ok(message)
+        Ok(match &self.event_id {
+            Some(original) => message.named(original),
+            None => message,
+        })
     }
 }
