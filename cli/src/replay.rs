@@ -68,12 +68,16 @@ pub async fn replay(target: &Target, args: ReplayArgs) -> CliResult {
     }
     let config = target.sdk_config().await;
     let store = DynamoIdempotencyStore::from_sdk_config(&config, target.idempotency_table());
-    let events = store
-        .archived(since, until)
-        .await
-        .map_err(CliError::failure)?;
+    // Named events are read by their key; only a time range scans the table.
+    let events = if args.event_ids.is_empty() {
+        store.archived(since, until).await
+    } else {
+        store.archived_by_id(&args.event_ids).await
+    }
+    .map_err(CliError::failure)?;
     let selected: Vec<_> = events
         .into_iter()
+        .filter(|e| (since..until).contains(&e.occurred_at_ms))
         .filter(|e| args.kind.as_deref().is_none_or(|k| e.kind == k))
         .filter(|e| args.event_ids.is_empty() || args.event_ids.contains(&e.event_id))
         .collect();

@@ -202,27 +202,7 @@ impl DynamoIdempotencyStore {
                 .send()
                 .await
                 .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
-            for item in out.items() {
-                let kept_marker =
-                    string(item, record::KIND) == Some(crate::ports::idempotency::KEPT_MARKER_KIND);
-                if item.contains_key(record::CONFLICT_OF) || kept_marker {
-                    continue;
-                }
-                events.push(ArchivedEvent {
-                    event_id: string(item, record::EVENT_ID)
-                        .unwrap_or_default()
-                        .to_string(),
-                    kind: string(item, record::KIND).unwrap_or_default().to_string(),
-                    ordering_key: string(item, record::ORDERING_KEY)
-                        .unwrap_or("unattributed")
-                        .to_string(),
-                    occurred_at_ms: number(item, record::OCCURRED_AT_MS).unwrap_or(0),
-                    raw_event: archived_body(item).unwrap_or_default(),
-                    payload_hash: string(item, record::PAYLOAD_HASH)
-                        .unwrap_or_default()
-                        .to_string(),
-                });
-            }
+            events.extend(out.items().iter().filter_map(archived_event));
             match out.last_evaluated_key() {
                 Some(key) if !key.is_empty() => start = Some(key.clone()),
                 _ => break,
@@ -232,6 +212,51 @@ impl DynamoIdempotencyStore {
             .sort_by(|a, b| (a.occurred_at_ms, &a.event_id).cmp(&(b.occurred_at_ms, &b.event_id)));
         Ok(events)
     }
+}
+
+impl DynamoIdempotencyStore {
+    /// The archived events of `ids`, each read by its key (`replay --event-id`: no table scan);
+    /// ids without an archived event are left out.
+    pub async fn archived_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<ArchivedEvent>, IdempotencyError> {
+        let mut events = Vec::new();
+        for id in ids {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(record::EVENT_ID, s(id))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| IdempotencyError::Unavailable(Box::new(e)))?;
+            events.extend(out.item().and_then(archived_event));
+        }
+        Ok(events)
+    }
+}
+
+/// A record as an archived event: not a conflict copy or a kept marker, and with an archive.
+fn archived_event(item: &HashMap<String, AttributeValue>) -> Option<ArchivedEvent> {
+    let kept_marker =
+        string(item, record::KIND) == Some(crate::ports::idempotency::KEPT_MARKER_KIND);
+    if item.contains_key(record::CONFLICT_OF) || kept_marker {
+        return None;
+    }
+    Some(ArchivedEvent {
+        event_id: string(item, record::EVENT_ID)?.to_string(),
+        kind: string(item, record::KIND).unwrap_or_default().to_string(),
+        ordering_key: string(item, record::ORDERING_KEY)
+            .unwrap_or("unattributed")
+            .to_string(),
+        occurred_at_ms: number(item, record::OCCURRED_AT_MS)?,
+        raw_event: archived_body(item)?,
+        payload_hash: string(item, record::PAYLOAD_HASH)
+            .unwrap_or_default()
+            .to_string(),
+    })
 }
 
 impl DynamoStateStore {

@@ -55,6 +55,26 @@ async fn the_archive_lists_processed_events_by_time_for_replay() {
     assert_eq!(later.len(), 1);
 }
 
+/// `replay --event-id` reads the named records by key: no scan of a table that holds a drop.
+#[tokio::test]
+async fn archived_events_named_by_id_are_read_by_key_without_a_scan() {
+    let env = env().await;
+    let p = env.processor(Runs::default(), T0);
+    for id in ["k1", "k2", "k3"] {
+        p.process(msg(&body(id, "order.paid", T0, DATA)), 0).await;
+    }
+    env.meter.reset();
+    let store = DynamoIdempotencyStore::new(env.ddb.clone(), &env.idempotency_table);
+    let ids = ["k3".to_string(), "missing".to_string(), "k1".to_string()];
+    let found = store.archived_by_id(&ids).await.unwrap();
+    let names: Vec<&str> = found.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(names, ["k3", "k1"]);
+    assert!(found[0].raw_event.contains("k3"));
+    let counts = env.meter.snapshot();
+    assert_eq!(counts.get("Scan"), None, "{counts:?}");
+    assert_eq!(counts.get("GetItem"), Some(&3), "{counts:?}");
+}
+
 #[tokio::test]
 async fn archives_and_conflict_copies_keep_no_tokens_and_a_replay_of_the_redacted_copy_still_runs()
 {
