@@ -8,6 +8,7 @@
 //! - `retry_budget`: the processor's own dead-lettering when an event's budget is spent, on moto.
 //! - `scenarios`: the processor's guarantees, one suite run on the in-memory and the DynamoDB stores.
 
+mod doc_paths;
 mod ingest_fixtures;
 mod ingest_sqs;
 mod kinds;
