@@ -47,6 +47,8 @@ pub mod name {
     pub const HANDLER_LATENCY: &str = "HandlerLatency";
     /// Ingest: on the events queue (200).
     pub const ACCEPTED: &str = "Accepted";
+    /// Ingest: `fanfare-webhooks doctor`'s probe, on the events queue (not counted as `Accepted`).
+    pub const PROBE_ACCEPTED: &str = "ProbeAccepted";
     /// Ingest: refused with a 4xx, by `Reason` (`signature_mismatch`, `timestamp_too_old`, ...).
     pub const REJECTED: &str = "Rejected";
     /// Ingest: signed but not an event, kept in quarantine (202), by `Reason`.
@@ -74,6 +76,7 @@ pub mod name {
         DELIVERY_FAILED,
         HANDLER_LATENCY,
         ACCEPTED,
+        PROBE_ACCEPTED,
         ACKNOWLEDGED_ONLY,
         REJECTED,
         QUARANTINED,

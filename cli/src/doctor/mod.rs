@@ -15,7 +15,7 @@ use crate::error::{CliError, CliResult};
 use crate::target::{dev_name, Target, DEV_WEBHOOK_URL};
 
 /// A type no kind has: the receiver records it as ignored and runs no handler.
-pub const PROBE_TYPE: &str = "fanfare_webhooks.doctor_probe";
+pub use fanfare_shared::contract::envelope::PROBE_TYPE;
 
 #[derive(Args)]
 pub struct DoctorArgs {
@@ -122,7 +122,11 @@ async fn probe(
 ) -> Result<String, String> {
     let id = format!("probe_{}", uuid::Uuid::new_v4().simple());
     let now = chrono::Utc::now().timestamp();
-    let body = format!(r#"{{"id":"{id}","type":"{PROBE_TYPE}","created":{now},"data":{{}}}}"#);
+    // An organisation of its own: its message group is never the `unattributed` one, where it
+    // could wait behind a failing event.
+    let body = format!(
+        r#"{{"id":"{id}","type":"{PROBE_TYPE}","created":{now},"organizationId":"fanfare-webhooks-doctor","data":{{}}}}"#
+    );
     let mut request = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")

@@ -57,6 +57,11 @@ impl EnvelopeError {
     }
 }
 
+/// The type of `fanfare-webhooks doctor`'s signed probe: accepted and recorded like any unknown
+/// type, but counted as `ProbeAccepted`, never `Accepted` (a probe signed with the stored secret
+/// must not clear `SigningSecretWrong` while Fanfare still signs with another).
+pub const PROBE_TYPE: &str = "fanfare_webhooks.doctor_probe";
+
 /// Prefix of the event id of a body that has no `id` of its own.
 pub const DIGEST_ID_PREFIX: &str = "sha256_";
 

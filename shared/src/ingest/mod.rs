@@ -312,6 +312,11 @@ fn event_id_header(headers: &DeliveryHeaders, event: &crate::Event) -> Option<St
 fn count(outcome: &Result<Accepted, IngestError>) {
     use metrics::{name, KIND, REASON};
     match outcome {
+        Ok(Accepted::Enqueued { event_type, .. })
+            if event_type == crate::contract::envelope::PROBE_TYPE =>
+        {
+            metrics::count(name::PROBE_ACCEPTED, None)
+        }
         Ok(Accepted::Enqueued { kind, .. }) => metrics::count(name::ACCEPTED, Some((KIND, kind))),
         Ok(Accepted::AcknowledgedOnly { kind, .. }) => {
             metrics::count(name::ACKNOWLEDGED_ONLY, Some((KIND, kind)))

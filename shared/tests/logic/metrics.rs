@@ -83,7 +83,15 @@ fn ingest_counts_every_delivery_by_its_outcome() {
     .remove(0)
     .1;
     let not_json = sign(&secret, Scheme::A, T, b"not json").remove(0).1;
+    let probe = format!(
+        r#"{{"id":"probe_1","type":"{}","created":1767225600,"organizationId":"o","data":{{}}}}"#,
+        fanfare_shared::contract::envelope::PROBE_TYPE
+    );
+    let probe_signature = sign(&secret, Scheme::A, T, probe.as_bytes()).remove(0).1;
     let counts = counted(async {
+        service
+            .handle(request(probe.as_bytes(), &probe_signature))
+            .await;
         service.handle(request(event, &good)).await;
         service.handle(request(event, &wrong)).await;
         service.handle(request(event, &wrong)).await;
@@ -93,7 +101,11 @@ fn ingest_counts_every_delivery_by_its_outcome() {
         has(&counts, name::ACCEPTED, Some((KIND, "order.paid")), 1),
         "{counts:?}"
     );
-    assert!(has(&counts, name::ACCEPTED, None, 1), "{counts:?}");
+    assert!(
+        has(&counts, name::ACCEPTED, None, 1),
+        "the probe is not an accepted delivery: {counts:?}"
+    );
+    assert!(has(&counts, name::PROBE_ACCEPTED, None, 1), "{counts:?}");
     assert!(
         has(
             &counts,
