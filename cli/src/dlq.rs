@@ -77,13 +77,32 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
                 max_redrives: u32::MAX,
                 ..RedrivePolicy::default()
             };
-            match redrive(&queue, &park, policy, chrono::Utc::now().timestamp_millis()).await {
-                Ok(report) => {
-                    println!("moved {} message(s) back to the queue", report.moved);
-                    Ok(())
+            // Everything, in rounds of the policy's 500, with a progress line per round: a run
+            // ends when the queue yields nothing new (received messages stay hidden meanwhile).
+            let (mut moved, mut parked, mut failed) = (0, 0, 0);
+            loop {
+                let now = chrono::Utc::now().timestamp_millis();
+                let report = redrive(&queue, &park, policy, now)
+                    .await
+                    .map_err(CliError::failure)?;
+                moved += report.moved;
+                parked += report.parked;
+                failed += report.failed;
+                eprintln!("moved {moved}, quarantined {parked}, not moved {failed}");
+                if report.moved + report.parked + report.failed == 0 {
+                    break;
                 }
-                Err(e) => Err(CliError::failure(e)),
             }
+            println!("moved {moved} message(s) back to the queue");
+            if parked > 0 {
+                println!("{parked} message(s) from another queue quarantined (quarantine list)");
+            }
+            if failed > 0 {
+                return Err(CliError::failure(std::io::Error::other(format!(
+                    "{failed} message(s) could not be moved; they stay in the dead-letter queue"
+                ))));
+            }
+            Ok(())
         }
     }
 }

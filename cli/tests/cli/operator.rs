@@ -134,3 +134,45 @@ async fn dlq_list_shows_the_last_error_and_replay_takes_an_event_id() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("evt_nope"));
 }
+
+/// `dlq redrive` moves everything, not one run's 500, and says how far it got.
+#[tokio::test]
+async fn dlq_redrive_moves_every_message() {
+    let endpoint = std::env::var("MOTO_ENDPOINT").expect("MOTO_ENDPOINT: run with `make test`");
+    let config = config(&endpoint).await;
+    let at = Resources::create();
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    for batch in 0..51 {
+        let entries = (0..10).map(|i| {
+            let n = batch * 10 + i;
+            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(format!("m{n}"))
+                .message_body(BODY.replace("evt_dlq", &format!("evt_{n}")))
+                .message_group_id(format!("order/o{n}"))
+                .message_deduplication_id(format!("d{n}"))
+                .build()
+                .unwrap()
+        });
+        sqs.send_message_batch()
+            .queue_url(&at.dlq)
+            .set_entries(Some(entries.collect()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (at_ref, endpoint) = (&at, endpoint.clone());
+    let out = std::thread::scope(|scope| {
+        scope
+            .spawn(move || at_ref.cli(&endpoint, &["dlq", "redrive"]))
+            .join()
+            .unwrap()
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("moved 510 message(s)"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("moved 510, quarantined 0"));
+}
