@@ -65,11 +65,17 @@ pub async fn quarantine(target: &Target, args: QuarantineArgs) -> CliResult {
         .await
         .map_err(CliError::failure)?;
     let queue = SqsQuarantine::new(sqs.clone(), url);
-    let max = match &args {
-        QuarantineArgs::List { max } | QuarantineArgs::Replay { max, .. } => *max,
-        QuarantineArgs::Show { .. } => 100_000,
-    };
-    let kept = queue.receive_all(max).await.map_err(CliError::failure)?;
+    let kept = match &args {
+        QuarantineArgs::List { max } | QuarantineArgs::Replay { max, .. } => {
+            queue.receive_all(*max).await
+        }
+        QuarantineArgs::Show { message_id } => {
+            queue
+                .receive_until(100_000, |k| &k.message_id == message_id)
+                .await
+        }
+    }
+    .map_err(CliError::failure)?;
     match args {
         QuarantineArgs::List { .. } => {
             for k in &kept {

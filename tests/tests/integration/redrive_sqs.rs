@@ -375,3 +375,44 @@ async fn a_redrive_forwards_only_the_attributes_it_knows() {
     assert!(!names.contains(&"x-unknown"), "{names:?}");
     assert_eq!(arrived[0].redrive_count(), 1);
 }
+
+/// `quarantine show` reads until it finds its delivery, not the whole queue: it holds invisible
+/// only what it read before, and gives it back.
+#[tokio::test]
+async fn showing_one_kept_delivery_stops_at_it() {
+    use fanfare_shared::ports::Quarantine;
+    let sqs = aws_sdk_sqs::Client::new(&moto_config().await);
+    let queue = SqsQuarantine::new(sqs.clone(), template_resources(&[]).quarantine_queue);
+    for n in 0..25 {
+        let kept = QuarantinedDelivery {
+            reason: "invalid_json".into(),
+            body_base64: String::new(),
+            received_at_ms: n,
+            signature_scheme: "a".into(),
+            event_type_header: None,
+            event_id_header: None,
+            delivery_id: Some(format!("dlv_{n}")),
+            event_id: None,
+            payload_hash: None,
+            truncated: false,
+        }
+        .sealed(b"not json");
+        queue.quarantine(&kept).await.unwrap();
+    }
+    let all = queue.receive_all(1_000).await.unwrap();
+    assert_eq!(all.len(), 25);
+    for k in &all {
+        queue.release(k).await.unwrap();
+    }
+    let wanted = all[0].message_id.clone();
+    let read = queue
+        .receive_until(1_000, |k| k.message_id == wanted)
+        .await
+        .unwrap();
+    assert!(read.iter().any(|k| k.message_id == wanted));
+    assert!(read.len() < 25, "read {} of 25", read.len());
+    for k in &read {
+        queue.release(k).await.unwrap();
+    }
+    assert_eq!(queue.receive_all(1_000).await.unwrap().len(), 25);
+}

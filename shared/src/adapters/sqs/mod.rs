@@ -152,14 +152,27 @@ impl SqsQuarantine {
     /// Every kept delivery, up to `max`. Received messages stay hidden until [`Self::release`]
     /// or deletion, so the read ends when the queue yields nothing new.
     pub async fn receive_all(&self, max: usize) -> Result<Vec<KeptDelivery>, QueueError> {
-        let mut kept = Vec::new();
-        while kept.len() < max {
+        self.receive_until(max, |_| false).await
+    }
+
+    /// Kept deliveries up to `max`, stopping at the first one `wanted` picks (`quarantine show`
+    /// holds only what it read before it, not the whole queue). Each receive long-polls for a
+    /// second: a short poll samples some of SQS's servers and can answer empty while messages
+    /// wait, which would end the read early.
+    pub async fn receive_until(
+        &self,
+        max: usize,
+        wanted: impl Fn(&KeptDelivery) -> bool,
+    ) -> Result<Vec<KeptDelivery>, QueueError> {
+        let mut kept: Vec<KeptDelivery> = Vec::new();
+        while kept.len() < max && !kept.iter().any(&wanted) {
             let out = self
                 .client
                 .receive_message()
                 .queue_url(&self.queue_url)
                 .max_number_of_messages(10)
                 .visibility_timeout(120)
+                .wait_time_seconds(1)
                 .send()
                 .await
                 .map_err(unavailable)?;
