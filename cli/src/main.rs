@@ -2,6 +2,7 @@
 //! receiver stored. Defaults point at the `make dev` stack; flags and environment variables
 //! (AWS_ENDPOINT_URL, AWS_PROFILE, the table and queue variables) point it at AWS.
 
+mod alerts;
 mod dlq;
 mod doctor;
 mod error;
@@ -53,6 +54,8 @@ enum Command {
     Doctor(doctor::DoctorArgs),
     /// Which events failed lately, and why: `events --status failed --since 1h`.
     Events(events::EventsArgs),
+    /// The events Fanfare gave up delivering to us (after a `DeliveryFailed` alarm).
+    Alerts(alerts::AlertsArgs),
     /// Re-run archived events through the processor on purpose (ordinary duplicates stay out).
     Replay(replay::ReplayArgs),
     /// Inspect or empty the dead-letter queue.
@@ -96,6 +99,7 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,
                     Command::Events(args) => events::events(&target, args).await,
+                    Command::Alerts(args) => alerts::alerts(&target, args).await,
                     Command::Doctor(args) => doctor::doctor(&target, args).await,
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,

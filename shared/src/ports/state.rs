@@ -152,6 +152,10 @@ pub mod fields {
     pub const VERSION: &str = "version";
     pub const LAST_EVENT_ID: &str = "lastEventId";
 
+    /// The sort key prefix of an alert item: Fanfare gave up delivering an event
+    /// (`alert/<entity>`, `DELIVERY_FAILED#<event id>`).
+    pub const DELIVERY_FAILED_PREFIX: &str = "DELIVERY_FAILED#";
+
     /// The version of the event that last set a moving field, kept beside it.
     pub fn field_version(field: &str) -> String {
         format!("_v_{field}")

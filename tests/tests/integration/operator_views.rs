@@ -150,3 +150,30 @@ async fn failures_spread_over_the_index_shards_and_list_newest_first() {
     assert_eq!(newest[0].event_id, "evt_paid_39");
     assert_eq!(newest[4].event_id, "evt_paid_35");
 }
+
+/// `alerts`: after a `DeliveryFailed` alarm, the events Fanfare gave up on, with their ids.
+#[tokio::test]
+async fn delivery_failures_are_listed_with_the_lost_event() {
+    let ddb = aws_sdk_dynamodb::Client::new(&moto_config().await);
+    let (idempotency_table, state_table) = create_tables();
+    let processor = Processor::new(
+        DynamoIdempotencyStore::new(ddb.clone(), &idempotency_table),
+        DynamoStateStore::new(ddb.clone(), &state_table),
+        fanfare_shared::processor::handler::StateOnly,
+        FixedClock(Utc.timestamp_millis_opt(T0).unwrap()),
+        ProcessorOptions::default(),
+    );
+    let failed = r#"{"id":"evt_df","type":"webhook.delivery.failed","created":1767225600,"organizationId":"org_1","data":{"eventId":"evt_lost","eventType":"order.paid","retryCount":7,"willRetry":false}}"#;
+    let paid =
+        r#"{"id":"evt_ok","type":"order.paid","created":1767225600,"data":{"orderId":"o1"}}"#;
+    for body in [failed, paid] {
+        assert_eq!(
+            processor.process(IncomingMessage::raw(body), 0).await,
+            Outcome::Completed
+        );
+    }
+    let state = DynamoStateStore::new(ddb, &state_table);
+    let alerts = state.delivery_failed_alerts(10).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["failedEventId"], "evt_lost", "{alerts:?}");
+}

@@ -260,6 +260,37 @@ fn archived_event(item: &HashMap<String, AttributeValue>) -> Option<ArchivedEven
 }
 
 impl DynamoStateStore {
+    /// The alerts Fanfare raised when it gave up delivering an event to us (`webhook.delivery
+    /// .failed`), at most `max`, as JSON. A scan of the state table (alert items have no index of
+    /// their own): for the on-call engineer after a `DeliveryFailed` alarm, not for a loop.
+    pub async fn delivery_failed_alerts(
+        &self,
+        max: usize,
+    ) -> Result<Vec<serde_json::Value>, StateError> {
+        let mut alerts = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        while alerts.len() < max {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(#sk, :alert)")
+                .expression_attribute_names("#sk", fields::SK)
+                .expression_attribute_values(":alert", s(fields::DELIVERY_FAILED_PREFIX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| StateError::Unavailable(Box::new(e)))?;
+            alerts.extend(out.items().iter().map(item_to_json));
+            match out.last_evaluated_key() {
+                Some(key) if !key.is_empty() => start = Some(key.clone()),
+                _ => break,
+            }
+        }
+        alerts.truncate(max);
+        Ok(alerts)
+    }
+
     /// Every item of one entity, as `{ "<sk>": { attributes… } }`.
     pub async fn entity_json(&self, pk: &str) -> Result<serde_json::Value, StateError> {
         let mut result = serde_json::Map::new();

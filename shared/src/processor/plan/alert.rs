@@ -2,14 +2,14 @@
 
 use super::{free_text, n, s, text, Ctx, Plan};
 use crate::model::key_segment;
-use crate::ports::state::{Attr, Gate, ItemWrite};
+use crate::ports::state::{fields, Attr, Gate, ItemWrite};
 
 pub(super) fn plan(ctx: &Ctx<'_>) -> Plan {
     let e = ctx.event;
     let failed = e.id_field("eventId").unwrap_or_else(|| e.id.clone());
     Plan::unordered(vec![ItemWrite::new(
         format!("alert/{}", e.entity().key()),
-        format!("DELIVERY_FAILED#{}", key_segment(&failed)),
+        format!("{}{}", fields::DELIVERY_FAILED_PREFIX, key_segment(&failed)),
         Gate::Unversioned,
     )
     .fact("failedEventId", Attr::s(failed))
