@@ -69,6 +69,12 @@ pub async fn doctor(target: &Target, args: DoctorArgs) -> CliResult {
             Err(_) => Err("not sent: no usable signing secret".to_string()),
         },
     });
+    if target.stack().is_some() {
+        checks.push(Check {
+            name: "operator role",
+            result: stack::operator_role(target, &config).await,
+        });
+    }
     checks.extend(stack::queues(target, &config).await);
     checks.extend(stack::alarms_and_logs(target, &config).await);
     match print(&checks) {

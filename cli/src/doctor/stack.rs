@@ -173,3 +173,87 @@ async fn log_groups(config: &SdkConfig, names: Vec<String>) -> Result<String, St
         )),
     }
 }
+
+/// Whether the caller may replay and redrive: the events and quarantine queues refuse
+/// SendMessage to anyone but ingest, redrive and the stack's `OperatorRoleArn`.
+pub(super) async fn operator_role(target: &Target, config: &SdkConfig) -> Result<String, String> {
+    let caller = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("cannot tell who you are ({e})"))?;
+    let caller = caller.arn().map(role_of).unwrap_or_default();
+    operator_verdict(
+        target
+            .stack_parameter("OperatorRoleArn")
+            .unwrap_or_default(),
+        &caller,
+    )
+}
+
+/// The verdict on `operator` (the stack's `OperatorRoleArn`) for `caller` (a role ARN).
+pub(super) fn operator_verdict(operator: &str, caller: &str) -> Result<String, String> {
+    if operator.is_empty() {
+        return Err(format!(
+            "OperatorRoleArn is empty: the queues refuse every replay and redrive but the stack's \
+             own; redeploy with OperatorRoleArn={caller} (README, Deploy, step 5)"
+        ));
+    }
+    if same_role(operator, caller) {
+        Ok(format!("you ({caller}) may replay and redrive"))
+    } else {
+        Err(format!(
+            "you are {caller}, OperatorRoleArn is {operator}: your replays and redrives will be \
+             refused (AccessDenied); run them as that role"
+        ))
+    }
+}
+
+/// The role behind an assumed-role session ARN (`arn:aws:sts::<account>:assumed-role/<name>/<session>`
+/// is role `<name>`); any other ARN as it is.
+fn role_of(arn: &str) -> String {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match (parts.as_slice(), arn.contains(":assumed-role/")) {
+        ([_, partition, _, _, account, resource], true) => {
+            let name = resource.split('/').nth(1).unwrap_or_default();
+            format!("arn:{partition}:iam::{account}:role/{name}")
+        }
+        _ => arn.to_string(),
+    }
+}
+
+/// Whether two role ARNs name the same role (a role's path is not in a session ARN: compare the
+/// account and the name).
+fn same_role(a: &str, b: &str) -> bool {
+    let key = |arn: &str| {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let name = parts
+            .get(5)
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or_default();
+        (
+            parts.get(4).copied().unwrap_or_default().to_string(),
+            name.to_string(),
+        )
+    };
+    key(a) == key(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operator_role_is_checked_against_the_caller() {
+        let session = "arn:aws:sts::123456789012:assumed-role/oncall/alice@example.com";
+        let caller = role_of(session);
+        assert_eq!(caller, "arn:aws:iam::123456789012:role/oncall");
+        assert!(operator_verdict("", &caller)
+            .unwrap_err()
+            .contains("OperatorRoleArn is empty"));
+        assert!(operator_verdict("arn:aws:iam::123456789012:role/ops/oncall", &caller).is_ok());
+        let other = operator_verdict("arn:aws:iam::123456789012:role/ci", &caller);
+        assert!(other.unwrap_err().contains("will be refused"));
+        assert!(operator_verdict("arn:aws:iam::999999999999:role/oncall", &caller).is_err());
+    }
+}
