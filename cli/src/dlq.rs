@@ -71,40 +71,42 @@ pub async fn dlq(target: &Target, args: DlqArgs) -> CliResult {
             eprintln!("{seen} message(s) in the dead-letter queue");
             Ok(())
         }
-        DlqArgs::Redrive => {
-            let policy = RedrivePolicy {
-                min_age_secs: 0,
-                max_redrives: u32::MAX,
-                ..RedrivePolicy::default()
-            };
-            // Everything, in rounds of the policy's 500, with a progress line per round: a run
-            // ends when the queue yields nothing new (received messages stay hidden meanwhile).
-            let (mut moved, mut parked, mut failed) = (0, 0, 0);
-            loop {
-                let now = chrono::Utc::now().timestamp_millis();
-                let report = redrive(&queue, &park, policy, now)
-                    .await
-                    .map_err(CliError::failure)?;
-                moved += report.moved;
-                parked += report.parked;
-                failed += report.failed;
-                eprintln!("moved {moved}, quarantined {parked}, not moved {failed}");
-                if report.moved + report.parked + report.failed == 0 {
-                    break;
-                }
-            }
-            println!("moved {moved} message(s) back to the queue");
-            if parked > 0 {
-                println!("{parked} message(s) from another queue quarantined (quarantine list)");
-            }
-            if failed > 0 {
-                return Err(CliError::failure(std::io::Error::other(format!(
-                    "{failed} message(s) could not be moved; they stay in the dead-letter queue"
-                ))));
-            }
-            Ok(())
+        DlqArgs::Redrive => redrive_all(&queue, &park).await,
+    }
+}
+
+/// Moves every dead letter back now, in rounds of the policy's 500, with a progress line per round:
+/// a run ends when the queue yields nothing new (received messages stay hidden meanwhile).
+async fn redrive_all(queue: &SqsDeadLetterQueue, park: &SqsQuarantine) -> CliResult {
+    let policy = RedrivePolicy {
+        min_age_secs: 0,
+        max_redrives: u32::MAX,
+        ..RedrivePolicy::default()
+    };
+    let (mut moved, mut parked, mut failed) = (0, 0, 0);
+    loop {
+        let now = chrono::Utc::now().timestamp_millis();
+        let report = redrive(queue, park, policy, now)
+            .await
+            .map_err(CliError::failure)?;
+        moved += report.moved;
+        parked += report.parked;
+        failed += report.failed;
+        eprintln!("moved {moved}, quarantined {parked}, not moved {failed}");
+        if report.moved + report.parked + report.failed == 0 {
+            break;
         }
     }
+    println!("moved {moved} message(s) back to the queue");
+    if parked > 0 {
+        println!("{parked} message(s) from another queue quarantined (quarantine list)");
+    }
+    if failed > 0 {
+        return Err(CliError::failure(std::io::Error::other(format!(
+            "{failed} message(s) could not be moved; they stay in the dead-letter queue"
+        ))));
+    }
+    Ok(())
 }
 
 /// The record's `lastError` (the handler's own code when a handler failed), where there is one.

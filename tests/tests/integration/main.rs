@@ -16,6 +16,7 @@ mod operator_views;
 mod payloads;
 mod processor_dynamodb;
 mod processor_fixtures;
+mod queue_reads;
 mod redrive_sqs;
 mod retry_budget;
 mod scenarios;
