@@ -127,6 +127,18 @@ impl<I: IdempotencyStore, S: StateStore, H: EventHandler, C: Clock> Processor<I,
         let (event, failures) = (call.event, call.claimed.failures);
         let retry = self.options.retry;
         let (code, kind, asked) = match &ended {
+            // A deferral or a continuation is the pace working, not a failure: not a warning at
+            // 3 a.m. for every paced call or long fan-out.
+            Ended::Failed(e)
+                if matches!(e.kind, FailureKind::Deferred { .. } | FailureKind::Continue) =>
+            {
+                tracing::info!(
+                    handler_error = e.stored_code(),
+                    retry_after_s = e.retry_after.map(|d| d.as_secs()),
+                    "handler comes back later"
+                );
+                (e.stored_code().to_string(), e.kind.clone(), e.retry_after)
+            }
             Ended::Failed(e) => {
                 tracing::warn!(handler_error = e.stored_code(), retry_after_s = e.retry_after.map(|d| d.as_secs()), cause = %Causes(e), "handler failed");
                 (e.stored_code().to_string(), e.kind.clone(), e.retry_after)
