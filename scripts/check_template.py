@@ -128,6 +128,11 @@ def check_handler_parameters(resources):
     env = resources["ProcessorFunction"]["Properties"]["Environment"]["Variables"]
     assert env.get("HANDLER_CONFIG") == {"Ref": "HandlerConfig"}, "HANDLER_CONFIG not passed"
     assert env.get("HANDLER_SECRET_ARN") == {"Ref": "HandlerSecretArn"}, "HANDLER_SECRET_ARN not passed"
+    # A rotated secret reaches warm functions only when both read it again after this age.
+    for function in ("ProcessorFunction", "IngestFunction"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables.get("SECRET_MAX_AGE_SECONDS") == {"Ref": "SecretMaxAgeSeconds"}, \
+            f"{function}: SECRET_MAX_AGE_SECONDS not passed"
     assert env.get("EVENTS_QUEUE_URL") == {"Ref": "EventsQueue"}, "retry_after needs EVENTS_QUEUE_URL"
     assert env.get("DEAD_LETTER_QUEUE_URL") == {"Ref": "EventsDeadLetterQueue"}, \
         "the retry budget needs DEAD_LETTER_QUEUE_URL"

@@ -7,7 +7,7 @@
 //!
 //! Its permissions and settings come from the template's parameters, without editing the template:
 //! `HandlerPolicyArns` (managed policies for the processor's role, e.g. SES), `HandlerSecretArn`
-//! (a secret the processor may read: [`HandlerSettings::read_secret`]) and `HandlerConfig`
+//! (a secret the processor may read, following its rotation: [`HandlerSettings::secret`]) and `HandlerConfig`
 //! (free-form text: [`HandlerSettings::config`]).
 
 use fanfare_shared::prelude::*;

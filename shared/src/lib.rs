@@ -13,6 +13,7 @@ pub mod prelude;
 pub mod privacy;
 pub mod processor;
 pub mod redrive;
+pub mod refresh;
 pub mod telemetry;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

@@ -15,31 +15,8 @@ pub use crate::processor::Downstream;
 /// A boxed error, for a handler's set-up.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// What the brand's handler is given at start, from the template's parameters (no template edit
-/// needed): `HandlerConfig` as `config`, `HandlerSecretArn` as `secret_arn` (the processor's role
-/// may read that secret).
-#[derive(Debug, Clone, Default)]
-pub struct HandlerSettings {
-    /// Free-form text (JSON, a URL, a list): the handler parses it.
-    pub config: Option<String>,
-    pub secret_arn: Option<String>,
-}
+pub use crate::config::{HandlerSecret, HandlerSettings};
+pub use crate::refresh::Refreshing;
 
 #[cfg(feature = "aws")]
 pub use aws_config::SdkConfig;
-
-#[cfg(feature = "aws")]
-impl HandlerSettings {
-    /// The `HandlerSecretArn` secret's text, read once (call it at start, not per event).
-    pub async fn read_secret(&self, aws: &SdkConfig) -> Result<Option<String>, BoxError> {
-        let Some(arn) = &self.secret_arn else {
-            return Ok(None);
-        };
-        let output = aws_sdk_secretsmanager::Client::new(aws)
-            .get_secret_value()
-            .secret_id(arn)
-            .send()
-            .await?;
-        Ok(output.secret_string().map(str::to_string))
-    }
-}

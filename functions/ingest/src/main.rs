@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use fanfare_shared::adapters::aws_config;
 use fanfare_shared::adapters::dynamodb::DynamoIdempotencyStore;
-use fanfare_shared::adapters::secrets::load_signing_secrets;
+use fanfare_shared::adapters::secrets::refreshing_verifier;
 use fanfare_shared::adapters::sqs::{SqsEventQueue, SqsQuarantine};
 use fanfare_shared::config::IngestConfig;
-use fanfare_shared::contract::signature::Verifier;
 use fanfare_shared::ingest::{Base64Guard, IngestService};
 use fanfare_shared::ports::RuntimeClock;
 use lambda_http::{service_fn, Adapter, Error, Request};
@@ -18,9 +17,15 @@ async fn main() -> Result<(), Error> {
     let metrics = fanfare_shared::metrics::install("ingest")?;
     let config = IngestConfig::from_env()?;
     let aws = aws_config().await;
-    let secrets = load_signing_secrets(&config.secret_source, &aws).await?;
+    let verifier = refreshing_verifier(
+        &config.secret_source,
+        config.verifier,
+        &aws,
+        config.secret_max_age,
+    )
+    .await?;
     let service = IngestService::new(
-        Verifier::new(secrets, config.verifier)?,
+        verifier,
         SqsEventQueue::from_sdk_config(&aws, &config.events_queue_url),
         SqsQuarantine::from_sdk_config(&aws, &config.quarantine_queue_url),
         RuntimeClock::from_env(),

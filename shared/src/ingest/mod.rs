@@ -26,12 +26,14 @@ use crate::model::EventKind;
 use crate::ports::idempotency::IdempotencyStore;
 use crate::ports::{Clock, EventQueue, Quarantine};
 use crate::privacy::Retention;
+use crate::refresh::Refreshing;
 
 /// Default body limit: 256 KiB, far above any Fanfare event and below SQS's message size.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
 
 pub struct IngestService<Q, R, C> {
-    verifier: Verifier,
+    /// Built again from the signing secret after its maximum age (a rotation needs no cold start).
+    verifier: Refreshing<Verifier>,
     queue: Q,
     quarantine: R,
     clock: C,
@@ -67,14 +69,14 @@ enum Accepted {
 
 impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
     pub fn new(
-        verifier: Verifier,
+        verifier: impl Into<Refreshing<Verifier>>,
         queue: Q,
         quarantine: R,
         clock: C,
         max_body_bytes: usize,
     ) -> Self {
         Self {
-            verifier,
+            verifier: verifier.into(),
             queue,
             quarantine,
             clock,
@@ -176,12 +178,8 @@ impl<Q: EventQueue, R: Quarantine, C: Clock> IngestService<Q, R, C> {
         }
         let now = self.clock.now();
         let sent = DeliveryHeaders::read(|name| header(&parts.headers, name));
-        let opened = delivery::open(
-            &self.verifier,
-            sent.signature_headers(),
-            &body,
-            now.timestamp(),
-        )?;
+        let verifier = self.verifier.get().await;
+        let opened = delivery::open(&verifier, sent.signature_headers(), &body, now.timestamp())?;
         let verified = opened.verified;
         let event = match opened.event {
             Ok(event) => event,

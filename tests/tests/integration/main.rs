@@ -7,6 +7,7 @@
 //! - `redrive_sqs`: the redrive policy and parking on moto.
 //! - `retry_budget`: the processor's own dead-lettering when an event's budget is spent, on moto.
 //! - `scenarios`: the processor's guarantees, one suite run on the in-memory and the DynamoDB stores.
+//! - `secret_rotation`: the signing and handler secrets read again after their maximum age.
 
 mod doc_paths;
 mod ingest_fixtures;
@@ -20,3 +21,4 @@ mod queue_reads;
 mod redrive_sqs;
 mod retry_budget;
 mod scenarios;
+mod secret_rotation;

@@ -6,7 +6,10 @@ use crate::contract::signature::{
     SecretSource, VerifierOptions, DEFAULT_TOLERANCE_SECS, MAX_TOLERANCE_SECS,
 };
 use crate::ingest::DEFAULT_MAX_BODY_BYTES;
+
+mod handler;
 use crate::privacy::Retention;
+pub use handler::{HandlerSecret, HandlerSettings};
 
 pub const EVENTS_QUEUE_URL: &str = "EVENTS_QUEUE_URL";
 pub const QUARANTINE_QUEUE_URL: &str = "QUARANTINE_QUEUE_URL";
@@ -36,6 +39,9 @@ pub const RETRY_BACKOFF_BASE_SECONDS: &str = "RETRY_BACKOFF_BASE_SECONDS";
 pub const RETRY_BACKOFF_MAX_SECONDS: &str = "RETRY_BACKOFF_MAX_SECONDS";
 /// The event source's maximum concurrency: divides each downstream's in-flight limit.
 pub const PROCESSOR_MAX_CONCURRENCY: &str = "PROCESSOR_MAX_CONCURRENCY";
+/// Seconds a secret read from Secrets Manager is used before it is read again (signing and handler
+/// secrets): a rotation reaches warm functions within it.
+pub const SECRET_MAX_AGE_SECONDS: &str = "SECRET_MAX_AGE_SECONDS";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -52,6 +58,8 @@ pub struct IngestConfig {
     pub events_queue_url: String,
     pub quarantine_queue_url: String,
     pub secret_source: SecretSource,
+    /// How long the signing secrets are used before they are read again.
+    pub secret_max_age: std::time::Duration,
     pub verifier: VerifierOptions,
     pub max_body_bytes: usize,
     /// What the quarantine may keep of a body.
@@ -99,6 +107,7 @@ impl IngestConfig {
             events_queue_url: vars.required(EVENTS_QUEUE_URL)?,
             quarantine_queue_url: vars.required(QUARANTINE_QUEUE_URL)?,
             secret_source,
+            secret_max_age: secret_max_age(&vars)?,
             verifier: VerifierOptions {
                 tolerance_secs,
                 allow_untimestamped: vars.parse_or(ALLOW_UNTIMESTAMPED_SIGNATURES, false)?,
@@ -122,7 +131,7 @@ pub struct ProcessorConfig {
     pub dead_letter_queue_url: Option<String>,
     pub options: crate::processor::ProcessorOptions,
     /// What the brand's handler is given at start.
-    pub handler: crate::prelude::HandlerSettings,
+    pub handler: HandlerSettings,
 }
 
 impl ProcessorConfig {
@@ -150,9 +159,10 @@ impl ProcessorConfig {
             state_table: vars.required(STATE_TABLE)?,
             events_queue_url: vars.get(EVENTS_QUEUE_URL),
             dead_letter_queue_url: vars.get(DEAD_LETTER_QUEUE_URL),
-            handler: crate::prelude::HandlerSettings {
+            handler: HandlerSettings {
                 config: vars.get(HANDLER_CONFIG),
                 secret_arn: vars.get(HANDLER_SECRET_ARN),
+                secret_max_age: secret_max_age(&vars)?,
             },
             options: crate::processor::ProcessorOptions {
                 record_ttl_secs: ttl,
@@ -164,6 +174,20 @@ impl ProcessorConfig {
             },
         })
     }
+}
+
+fn secret_max_age<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+) -> Result<std::time::Duration, ConfigError> {
+    let default = crate::refresh::DEFAULT_MAX_AGE.as_secs();
+    let seconds: u64 = vars.parse_or(SECRET_MAX_AGE_SECONDS, default)?;
+    if seconds == 0 {
+        return Err(ConfigError::Invalid {
+            name: SECRET_MAX_AGE_SECONDS,
+            reason: "must be at least 1 (each request would read Secrets Manager)".into(),
+        });
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 fn retry_policy<F: Fn(&str) -> Option<String>>(
@@ -317,6 +341,35 @@ mod tests {
         ]))
         .unwrap();
         assert!(!format!("{config:?}").contains("whsec_do_not_print"));
+    }
+
+    #[test]
+    fn secrets_are_read_again_after_five_minutes_unless_told_otherwise() {
+        let base = [
+            (EVENTS_QUEUE_URL, "q"),
+            (QUARANTINE_QUEUE_URL, "r"),
+            (SIGNING_SECRETS, "whsec_x"),
+        ];
+        let c = IngestConfig::from_lookup(lookup(&base)).unwrap();
+        assert_eq!(c.secret_max_age, std::time::Duration::from_secs(300));
+        let mut hourly = base.to_vec();
+        hourly.push((SECRET_MAX_AGE_SECONDS, "3600"));
+        let c = IngestConfig::from_lookup(lookup(&hourly)).unwrap();
+        assert_eq!(c.secret_max_age, std::time::Duration::from_secs(3600));
+        let mut never = base.to_vec();
+        never.push((SECRET_MAX_AGE_SECONDS, "0"));
+        let err = IngestConfig::from_lookup(lookup(&never)).unwrap_err();
+        assert!(err.to_string().contains(SECRET_MAX_AGE_SECONDS), "{err}");
+        let processor = ProcessorConfig::from_lookup(lookup(&[
+            (IDEMPOTENCY_TABLE, "i"),
+            (STATE_TABLE, "s"),
+            (SECRET_MAX_AGE_SECONDS, "60"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            processor.handler.secret_max_age,
+            std::time::Duration::from_secs(60)
+        );
     }
 
     #[test]
