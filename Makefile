@@ -4,7 +4,7 @@ VENV := .venv
 TOOLS := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help tools test fmt lint build build-arm64 bench cold-start fixtures dev invoke-local sam-invoke soak drop-sim deploy clean fuzz
+.PHONY: help tools test fmt lint build build-arm64 bench cold-start fixtures dev invoke-local sam-invoke soak drop-sim deploy clean fuzz docs
 
 help:
 	@echo "make dev           run the whole pipeline locally on moto (Ctrl-C to stop)"
@@ -21,6 +21,7 @@ help:
 	@echo "                   checking the model against moto; drop_sim --recommend prints the parameters"
 	@echo "make fuzz          each cargo-fuzz target for FUZZ_SECONDS (default 120), redaction included"
 	@echo "make fixtures      regenerate events/ from scripts/gen_fixtures.py"
+	@echo "make docs          regenerate the event catalog (docs/catalog) from the payload types"
 	@echo "make invoke-local  run every fixture through cargo lambda invoke and check each answer"
 	@echo "make cold-start    init and first invoke of each release bootstrap, against hello world"
 	@echo "make soak          chaos soak on moto: SOAK_EVENTS events, faults, SIGKILLs, checked against a reference"
@@ -99,6 +100,10 @@ soak: $(TOOLS)
 
 fixtures:
 	python3 scripts/gen_fixtures.py
+
+# A JSON Schema per kind and the page listing them; a test fails when they differ from the types.
+docs:
+	cargo run --quiet -p fanfare-webhooks-cli -- catalog --out docs/catalog
 
 dev: $(TOOLS)
 	scripts/dev.sh

@@ -3,6 +3,7 @@
 //! (AWS_ENDPOINT_URL, AWS_PROFILE, the table and queue variables) point it at AWS.
 
 mod alerts;
+mod catalog;
 mod dlq;
 mod doctor;
 mod error;
@@ -14,6 +15,7 @@ mod replay;
 mod send;
 mod signing;
 mod target;
+mod trigger;
 
 use std::process::ExitCode;
 
@@ -41,8 +43,14 @@ enum Command {
     /// Exit codes: 0 valid (prints the normalised event as JSON), 1 signature rejected,
     /// 2 usage error, 3 valid signature but not a valid event envelope.
     Verify(signing::VerifyArgs),
-    /// Sign and POST events to the webhook URL (like `stripe trigger`); prints each answer.
+    /// Sign and POST event files to the webhook URL; prints each answer.
     Send(send::SendArgs),
+    /// Sign and POST a realistic, fresh event of any kind (or a journey of them); prints each answer.
+    ///
+    /// `trigger draw.won`, `trigger order.paid --set amount=59.90`, `trigger --journey queue`.
+    Trigger(trigger::TriggerArgs),
+    /// Write the event catalog (a JSON Schema per kind and a page listing them) to a folder.
+    Catalog(catalog::CatalogArgs),
     /// The processing record of one event, as JSON.
     Status { event_id: String },
     /// The materialised state of an entity, as JSON.
@@ -82,6 +90,7 @@ fn run(cli: Cli) -> error::CliResult {
     match cli.command {
         Command::Sign(args) => signing::sign(args),
         Command::Verify(args) => signing::verify(args),
+        Command::Catalog(args) => catalog::write(args),
         other => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -95,6 +104,7 @@ fn run(cli: Cli) -> error::CliResult {
                     .map_err(error::CliError::failure)?;
                 match other {
                     Command::Send(args) => send::send(&target, args).await,
+                    Command::Trigger(args) => trigger::trigger(&target, args).await,
                     Command::Status { event_id } => inspect::status(&target, &event_id).await,
                     Command::State(args) => inspect::state(&target, args).await,
                     Command::Replay(args) => replay::replay(&target, args).await,
@@ -104,7 +114,9 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,
-                    Command::Sign(_) | Command::Verify(_) => unreachable!("handled above"),
+                    Command::Sign(_) | Command::Verify(_) | Command::Catalog(_) => {
+                        unreachable!("handled above")
+                    }
                 }
             })
         }

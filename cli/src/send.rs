@@ -77,13 +77,13 @@ fn body_of(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Signs and posts one delivery; the line to print and whether it got a 2xx.
-async fn post(
+/// Signs and posts one delivery, as Fanfare would; the line to print (starting with the answer's
+/// status, then `label`) and whether it got a 2xx.
+pub(crate) async fn post(
     client: &reqwest::Client,
     url: &str,
-    secret: &SigningSecret,
-    scheme: Scheme,
-    file: &Path,
+    (secret, scheme): (&SigningSecret, Scheme),
+    label: &str,
     body: &[u8],
     attempt: u32,
 ) -> (String, bool) {
@@ -110,15 +110,18 @@ async fn post(
         Ok(response) => {
             let status = response.status();
             let text = response.text().await.unwrap_or_default();
-            let line = format!("{} {} {}", status.as_u16(), file.display(), text.trim());
+            let line = format!("{} {label} {}", status.as_u16(), text.trim());
             (line, status.is_success())
         }
-        Err(e) => (format!("ERR {} {e}", file.display()), false),
+        Err(e) => (format!("ERR {label} {e}"), false),
     }
 }
 
 /// The secret to sign with: the flag, else the stack's secret in Secrets Manager, else make dev's.
-async fn signing_secret(target: &Target, given: Option<&str>) -> Result<SigningSecret, CliError> {
+pub(crate) async fn signing_secret(
+    target: &Target,
+    given: Option<&str>,
+) -> Result<SigningSecret, CliError> {
     let Some(arn) = target.signing_secret_arn().filter(|_| given.is_none()) else {
         return SigningSecret::new(given.unwrap_or(DEV_SECRET)).map_err(CliError::usage);
     };
@@ -163,7 +166,8 @@ pub async fn send(target: &Target, args: SendArgs) -> CliResult {
     }
     let mut failures = 0;
     for (file, body, attempt) in deliveries {
-        let (line, accepted) = post(&client, &url, &secret, scheme, &file, &body, attempt).await;
+        let label = file.display().to_string();
+        let (line, accepted) = post(&client, &url, (&secret, scheme), &label, &body, attempt).await;
         if !accepted {
             failures += 1;
         }

@@ -3,6 +3,8 @@
 //! small ports.
 
 pub mod adapters;
+#[cfg(feature = "catalog")]
+pub mod catalog;
 pub mod config;
 pub mod contract;
 pub mod ingest;

@@ -43,6 +43,24 @@ impl<'de> serde::Deserialize<'de> for Money {
     }
 }
 
+#[cfg(feature = "catalog")]
+impl schemars::JsonSchema for Money {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact decimal amount, as a string (\"149.99\") or a JSON number",
+            "type": ["string", "number"],
+            "pattern": "^\\s*-?[0-9]+(\\.[0-9]+)?\\s*$",
+            "x-fanfare-field": "money"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

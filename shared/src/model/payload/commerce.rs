@@ -10,15 +10,16 @@ use crate::model::Money;
 
 /// `order.created`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCreated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub created_at: Option<DateTime<Utc>>,
     #[serde(alias = "totalAmount")]
     pub amount: Option<Money>,
@@ -31,13 +32,14 @@ pub struct OrderCreated {
 
 /// One line of `order.created`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderItem {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub product_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub variant_id: Option<String>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub quantity: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -46,15 +48,16 @@ pub struct OrderItem {
 
 /// `order.paid`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPaid {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub paid_at: Option<DateTime<Utc>>,
     #[serde(alias = "totalAmount")]
     pub amount: Option<Money>,
@@ -67,15 +70,16 @@ pub struct OrderPaid {
 
 /// `order.completed`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCompleted {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(alias = "totalAmount")]
     pub amount: Option<Money>,
@@ -87,15 +91,16 @@ pub struct OrderCompleted {
 
 /// `order.fulfilled`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderFulfilled {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub fulfilled_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -104,15 +109,16 @@ pub struct OrderFulfilled {
 
 /// `order.cancelled`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderCancelled {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub cancelled_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     #[serde(alias = "totalAmount")]
@@ -125,16 +131,17 @@ pub struct OrderCancelled {
 
 /// `consumer.created`: contact data only when the stack stores personal data on replay copies.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerCreated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
     pub email: Option<Personal>,
     pub phone: Option<Personal>,
     pub full_name: Option<Personal>,
     /// A credential some pages add (never printed).
     pub access_token: Option<Token>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub created_at: Option<DateTime<Utc>>,
     pub source: Option<String>,
     /// Fields no documented name matched.
@@ -144,14 +151,15 @@ pub struct ConsumerCreated {
 
 /// `consumer.updated`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerUpdated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
     pub email: Option<Personal>,
     pub phone: Option<Personal>,
     pub full_name: Option<Personal>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub updated_at: Option<DateTime<Utc>>,
     pub changed_fields: Option<Vec<String>>,
     /// Fields no documented name matched.
@@ -161,11 +169,12 @@ pub struct ConsumerUpdated {
 
 /// `consumer.deleted`: erase what you hold about the consumer.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerDeleted {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub deleted_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -174,11 +183,12 @@ pub struct ConsumerDeleted {
 
 /// `consumer.authenticated`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerAuthenticated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub authenticated_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -187,11 +197,12 @@ pub struct ConsumerAuthenticated {
 
 /// `consumer.linked`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumerLinked {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub linked_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -200,15 +211,16 @@ pub struct ConsumerLinked {
 
 /// `webhook.delivery_failed`: Fanfare gave up delivering `eventId` to an endpoint.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookDeliveryFailed {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub endpoint_id: Option<String>,
     pub endpoint_url: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub event_id: Option<String>,
     pub event_type: Option<String>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub retry_count: Option<i64>,
     pub last_error: Option<String>,
     pub will_retry: Option<bool>,

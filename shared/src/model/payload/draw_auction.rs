@@ -10,19 +10,20 @@ use crate::model::Money;
 
 /// `draw.entered`: a consumer entered a draw.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawEntered {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub entered_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "de::int", alias = "entryNumber")]
+    #[serde(default, with = "de::Int", alias = "entryNumber")]
     pub entrant_number: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -31,17 +32,18 @@ pub struct DrawEntered {
 
 /// `draw.left`: a consumer withdrew from a draw.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawLeft {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub left_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -50,20 +52,21 @@ pub struct DrawLeft {
 
 /// `draw.won`: one consumer won.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawWon {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub won_at: Option<DateTime<Utc>>,
     pub admission_token: Option<Token>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub winner_position: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -72,19 +75,20 @@ pub struct DrawWon {
 
 /// `draw.winners_selected`: the winners of a draw, in one event.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawWinnersSelected {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
     pub winners: Option<Vec<DrawWinner>>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub total_entries: Option<i64>,
     pub selection_method: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub selected_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -93,14 +97,15 @@ pub struct DrawWinnersSelected {
 
 /// One winner of `draw.winners_selected`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawWinner {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub position: Option<i64>,
     pub claim_token: Option<Token>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub claim_deadline: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -109,17 +114,18 @@ pub struct DrawWinner {
 
 /// `draw.lost`: a consumer did not win.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawLost {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub lost_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -128,19 +134,20 @@ pub struct DrawLost {
 
 /// `draw.completed`: the draw was executed.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawCompleted {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub completed_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub total_entrants: Option<i64>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub winners_selected: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -149,19 +156,20 @@ pub struct DrawCompleted {
 
 /// `draw.prize_claimed`: a winner claimed the prize.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawPrizeClaimed {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub order_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub claimed_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -170,17 +178,18 @@ pub struct DrawPrizeClaimed {
 
 /// `draw.prize_expired`: a winner did not claim in time.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DrawPrizeExpired {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub draw_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub expired_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -189,22 +198,23 @@ pub struct DrawPrizeExpired {
 
 /// `auction.bid_placed`: a bid.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuctionBidPlaced {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub auction_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub bid_id: Option<String>,
     #[serde(alias = "amount")]
     pub bid_amount: Option<Money>,
     pub currency_code: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub bid_time: Option<DateTime<Utc>>,
     pub is_highest_bid: Option<bool>,
     /// Fields no documented name matched.
@@ -214,17 +224,18 @@ pub struct AuctionBidPlaced {
 
 /// `auction.outbid`: a consumer's bid was beaten.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuctionOutbid {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub auction_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub outbid_at: Option<DateTime<Utc>>,
     pub previous_bid_amount: Option<Money>,
     #[serde(alias = "newHighBid")]
@@ -237,17 +248,18 @@ pub struct AuctionOutbid {
 
 /// `auction.won`: the winner; `paymentToken` pays for the lot.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuctionWon {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub auction_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub consumer_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub won_at: Option<DateTime<Utc>>,
     #[serde(alias = "winningBid")]
     pub winning_bid_amount: Option<Money>,
@@ -260,24 +272,25 @@ pub struct AuctionWon {
 
 /// `auction.settled`: the auction ended.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuctionSettled {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub auction_id: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub settled_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub total_bids: Option<i64>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub unique_bidders: Option<i64>,
     #[serde(alias = "winningBid", alias = "finalBid")]
     pub winning_bid_amount: Option<Money>,
     pub currency_code: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub winner_id: Option<String>,
     /// Fields no documented name matched.
     #[serde(flatten)]

@@ -8,14 +8,15 @@ use super::de;
 
 /// `experience.created`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperienceCreated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
     #[serde(rename = "type")]
     pub experience_type: Option<String>,
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub created_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -24,14 +25,15 @@ pub struct ExperienceCreated {
 
 /// `experience.started`: the experience went live.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperienceStarted {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
     #[serde(rename = "type")]
     pub experience_type: Option<String>,
     pub status: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub started_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -40,12 +42,13 @@ pub struct ExperienceStarted {
 
 /// `experience.paused`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperiencePaused {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
     pub reason: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub paused_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -54,13 +57,14 @@ pub struct ExperiencePaused {
 
 /// `experience.resumed`; `pausedDuration` in seconds.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperienceResumed {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub paused_duration: Option<i64>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub resumed_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -69,13 +73,14 @@ pub struct ExperienceResumed {
 
 /// `experience.ended`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperienceEnded {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub total_participants: Option<i64>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub ended_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -84,12 +89,13 @@ pub struct ExperienceEnded {
 
 /// `experience.cancelled`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExperienceCancelled {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
     pub reason: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -98,16 +104,17 @@ pub struct ExperienceCancelled {
 
 /// `distribution.opened`; `distributionType` is queue, draw, auction or timed_release.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionOpened {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub distribution_id: Option<String>,
     pub distribution_type: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub opened_at: Option<DateTime<Utc>>,
     /// Fields no documented name matched.
     #[serde(flatten)]
@@ -116,16 +123,17 @@ pub struct DistributionOpened {
 
 /// `distribution.updated`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionUpdated {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub distribution_id: Option<String>,
     pub distribution_type: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub updated_at: Option<DateTime<Utc>>,
     pub changed_fields: Option<Vec<String>>,
     /// Fields no documented name matched.
@@ -135,18 +143,19 @@ pub struct DistributionUpdated {
 
 /// `distribution.closed`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DistributionClosed {
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub experience_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub sequence_id: Option<String>,
-    #[serde(default, deserialize_with = "de::id")]
+    #[serde(default, with = "de::Id")]
     pub distribution_id: Option<String>,
     pub distribution_type: Option<String>,
-    #[serde(default, deserialize_with = "de::time")]
+    #[serde(default, with = "de::Time")]
     pub closed_at: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "de::int")]
+    #[serde(default, with = "de::Int")]
     pub total_participants: Option<i64>,
     /// Fields no documented name matched.
     #[serde(flatten)]

@@ -9,6 +9,7 @@ macro_rules! sensitive {
     ($(#[$doc:meta])* $name:ident, $shown:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, Deserialize)]
+        #[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -56,6 +57,7 @@ sensitive!(
 /// The fields of a payload that no documented name matched, by their camelCase names. `Debug`
 /// prints the names only: an undocumented field may hold a credential.
 #[derive(Clone, PartialEq, Default, Deserialize)]
+#[cfg_attr(feature = "catalog", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Extra(pub serde_json::Map<String, serde_json::Value>);
 
