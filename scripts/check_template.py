@@ -356,6 +356,25 @@ def check_role_covers_adapters(resources):
             assert action in granted, f"{name} calls {call}, the processor's role lacks {action}"
 
 
+def check_listen_pause(resources):
+    """`listen` pauses the processor through ProcessorPaused: the queue trigger must follow it, and a
+    rule must refuse the pause on a stack not marked for development (moto runs no SAM transform or
+    rule, so this is where that is checked)."""
+    template = load_template()
+    trigger = resources["ProcessorFunction"]["Properties"]["Events"]["EventsQueue"]["Properties"]
+    assert trigger.get("Enabled") == {"If": ["IsProcessorPaused", False, True]}, \
+        "the processor's queue trigger does not follow ProcessorPaused"
+    assert template["Conditions"]["IsProcessorPaused"] == {"Equals": [{"Ref": "ProcessorPaused"}, "true"]}
+    rule = template.get("Rules", {}).get("PauseOnlyADevelopmentStack", {})
+    assert rule.get("RuleCondition") == {"Equals": [{"Ref": "ProcessorPaused"}, "true"]}, \
+        "no rule keeps ProcessorPaused to development stacks"
+    assertions = json.dumps(rule.get("Assertions"))
+    assert '{"Equals": [{"Ref": "DevelopmentStack"}, "true"]}' in assertions, \
+        "the pause rule does not require DevelopmentStack=true"
+    params = template["Parameters"]
+    assert params["DevelopmentStack"]["Default"] == "false" and params["ProcessorPaused"]["Default"] == "false"
+
+
 def check_concurrency(resources):
     for name, res in resources.items():
         if res["Type"] == "AWS::Serverless::Function":
@@ -385,7 +404,7 @@ def main():
               check_queue_senders, check_quarantine_alarm, check_concurrency, check_sam_env_vars,
               check_metric_names, check_alarm_runbook, check_log_retention, check_tracing,
               check_processor_sizing, check_processor_vpc, check_role_covers_adapters,
-              check_signature_tolerance, check_processor_boundary]
+              check_signature_tolerance, check_processor_boundary, check_listen_pause]
     for check in checks:
         try:
             check(resources)

@@ -72,7 +72,7 @@ fn failed_ids<E: std::fmt::Display>(
 }
 
 /// One line per message: its event, kind, and the record's status (or that it failed).
-async fn print_outcomes(
+pub(crate) async fn print_outcomes(
     records: &DynamoIdempotencyStore,
     messages: &[aws_sdk_sqs::types::Message],
     failed: &[String],

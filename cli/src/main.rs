@@ -9,6 +9,7 @@ mod doctor;
 mod error;
 mod events;
 mod inspect;
+mod listen;
 mod local_mapping;
 mod quarantine;
 mod replay;
@@ -72,6 +73,9 @@ enum Command {
     /// Inspect or replay what the quarantine queue kept (unusable deliveries, parked events).
     #[command(subcommand)]
     Quarantine(quarantine::QuarantineArgs),
+    /// Your handler on this machine, on a development stack's real deliveries: pauses the stack's
+    /// processor, runs the processor with `handler/` here on its queue, restores it on Ctrl-C.
+    Listen(listen::ListenArgs),
     /// Run the local SQS event-source mapping and redrive schedule (used by `make dev`).
     LocalMapping(local_mapping::LocalMappingArgs),
 }
@@ -113,6 +117,7 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::Doctor(args) => doctor::doctor(&target, args).await,
                     Command::Dlq(args) => dlq::dlq(&target, args).await,
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
+                    Command::Listen(args) => listen::listen(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,
                     Command::Sign(_) | Command::Verify(_) | Command::Catalog(_) => {
                         unreachable!("handled above")

@@ -88,6 +88,11 @@ impl Target {
         self.signing_secret_arn.as_deref()
     }
 
+    /// The names of the deployed stack's parameters (with `--stack`).
+    pub fn stack_parameter_names(&self) -> impl Iterator<Item = &str> {
+        self.stack_parameters.iter().map(|(name, _)| name.as_str())
+    }
+
     /// The deployed stack's parameter `name` (with `--stack`).
     pub fn stack_parameter(&self, name: &str) -> Option<&str> {
         self.stack_parameters

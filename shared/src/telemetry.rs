@@ -67,6 +67,17 @@ pub fn init() {
     }
 }
 
+/// Human-readable logs on stderr, for a process whose stdout is its output (`listen`: your
+/// handler's logs beside one line per event). `RUST_LOG` sets the level, as in [`init`].
+pub fn init_on_stderr() {
+    let level = std::env::var("RUST_LOG").ok();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter(level.as_deref()))
+        .init();
+}
+
 /// Logs a panic as one line of the structured log, inside the span it happened in (a handler's
 /// panic carries the event's fields), instead of the standard hook's plain text on stderr. The
 /// processor catches a handler's panic and logs its outcome without repeating the message.

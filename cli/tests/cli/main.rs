@@ -6,9 +6,11 @@
 //! - `operator`: `dlq list` and `replay --event-id` against moto.
 //! - `stack_send`: `send --stack` against a stack and a secret on moto.
 //! - `capacity`: `doctor --drop` against the template's tables on moto.
+//! - `listen`: a development stack paused, its events processed here, the stack restored.
 
 mod capacity;
 mod dev_stack;
+mod listen;
 mod local_mapping;
 mod operator;
 mod sign_verify;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::de::Error;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::model::{id_string, parse_iso8601};
@@ -17,8 +17,12 @@ pub struct Id;
 
 impl Id {
     /// The canonical form (the catalog derives a field's default from it).
-    pub fn serialize<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
-        value.serialize(s)
+    #[cfg(feature = "catalog")]
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<String>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -33,11 +37,12 @@ pub struct Time;
 
 impl Time {
     /// The canonical form (the catalog derives a field's default from it).
-    pub fn serialize<S: Serializer>(
+    #[cfg(feature = "catalog")]
+    pub fn serialize<S: serde::Serializer>(
         value: &Option<DateTime<Utc>>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        value.serialize(s)
+        serde::Serialize::serialize(value, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
@@ -56,8 +61,9 @@ pub struct Int;
 
 impl Int {
     /// The canonical form (the catalog derives a field's default from it).
-    pub fn serialize<S: Serializer>(value: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
-        value.serialize(s)
+    #[cfg(feature = "catalog")]
+    pub fn serialize<S: serde::Serializer>(value: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(value, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
