@@ -12,7 +12,7 @@ help:
 	@echo "                   scripts/check_template.py, unit, integration and CLI tests on moto (doctests"
 	@echo "                   included), the 500-event chaos soak, every fixture through sam local invoke"
 	@echo "make fmt           format the code"
-	@echo "make lint          clippy, cfn-lint and unused dependencies (cargo-machete)"
+	@echo "make lint          clippy, cfn-lint, one TLS stack (scripts/check_tls.py), unused dependencies"
 	@echo "make build         debug build of every crate"
 	@echo "make build-arm64   release build of the Lambda functions for arm64 (cargo lambda)"
 	@echo "make bench         criterion benchmarks"
@@ -53,6 +53,7 @@ $(CARGO_MACHETE):
 lint: $(TOOLS) $(CARGO_MACHETE)
 	cargo clippy --workspace --all-targets -- -D warnings
 	cfn-lint template.yaml
+	python3 scripts/check_tls.py
 	$(CARGO_MACHETE)
 
 build:

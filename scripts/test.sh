@@ -14,6 +14,8 @@ echo "cfn-lint: template.yaml clean"
 # Every finding is fixed or skipped inline with its reason; a new one fails the run.
 "$here/.venv/checkov/bin/checkov" -f template.yaml --framework cloudformation --compact --quiet --skip-download
 python3 scripts/check_template.py
+python3 scripts/check_tls.py --self-test
+python3 scripts/check_tls.py
 # The template as a brand deploys it with a handler that sends email (SES), reads an API key and
 # calls a private ERP from inside a VPC.
 sed -e '/^  HandlerPolicyArns:/,/Default:/ s|Default: ""|Default: "arn:aws:iam::aws:policy/AmazonSESFullAccess"|' \
@@ -28,6 +30,8 @@ cfn-lint target/template-with-handler.yaml
 "$here/.venv/checkov/bin/checkov" -f target/template-with-handler.yaml --framework cloudformation --compact --quiet --skip-download
 echo "template with a handler's SES policy, secret and VPC: cfn-lint and checkov clean"
 scripts/with-moto.sh cargo test --workspace 2>&1 | tee "$log"
+# A handler kept out of tree builds against this version, with one TLS stack.
+scripts/out_of_tree.sh
 # The chaos soak's small profile (the full 10,000 events: make soak). `cargo test` built the binary.
 scripts/with-moto.sh target/debug/soak run --events "${SOAK_TEST_EVENTS:-500}" --max-secs 300 \
   --out-dir target/soak-test 2>&1 | tee target/soak-test.log

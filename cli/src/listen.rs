@@ -105,7 +105,7 @@ async fn serve(target: &Target, aws: &aws_config::SdkConfig, batch_size: i32) ->
     let handler = brand_handler::build(&config.handler, aws)
         .await
         .map_err(|e| CliError::refused(format!("your handler did not start: {e}")))?;
-    let processor = fanfare_shared::adapters::processor::build(&config, aws, handler);
+    let processor = fanfare_shared::functions::processor::build(&config, aws, handler);
     let source = LocalEventSource::new(sqs, &events, batch_size);
     let records = DynamoIdempotencyStore::from_sdk_config(aws, &config.idempotency_table);
     // One listener for the whole run: a Ctrl-C during a batch or a pause is not lost.

@@ -11,6 +11,7 @@ mod events;
 mod inspect;
 mod listen;
 mod local_mapping;
+mod new_handler;
 mod quarantine;
 mod replay;
 mod send;
@@ -50,6 +51,9 @@ enum Command {
     ///
     /// `trigger draw.won`, `trigger order.paid --set amount=59.90`, `trigger --journey queue`.
     Trigger(trigger::TriggerArgs),
+    /// Create a repository of your own for your handler, built against a release of this receiver
+    /// and deployed with its template: upgrades change a tag, never merge.
+    NewHandler(new_handler::NewHandlerArgs),
     /// Write the event catalog (a JSON Schema per kind and a page listing them) to a folder.
     Catalog(catalog::CatalogArgs),
     /// The processing record of one event, as JSON.
@@ -95,6 +99,7 @@ fn run(cli: Cli) -> error::CliResult {
         Command::Sign(args) => signing::sign(args),
         Command::Verify(args) => signing::verify(args),
         Command::Catalog(args) => catalog::write(args),
+        Command::NewHandler(args) => new_handler::new_handler(args),
         other => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -119,7 +124,10 @@ fn run(cli: Cli) -> error::CliResult {
                     Command::Quarantine(args) => quarantine::quarantine(&target, args).await,
                     Command::Listen(args) => listen::listen(&target, args).await,
                     Command::LocalMapping(args) => local_mapping::run(&target, args).await,
-                    Command::Sign(_) | Command::Verify(_) | Command::Catalog(_) => {
+                    Command::Sign(_)
+                    | Command::Verify(_)
+                    | Command::Catalog(_)
+                    | Command::NewHandler(_) => {
                         unreachable!("handled above")
                     }
                 }

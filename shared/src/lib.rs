@@ -7,6 +7,8 @@ pub mod adapters;
 pub mod catalog;
 pub mod config;
 pub mod contract;
+#[cfg(feature = "aws")]
+pub mod functions;
 pub mod ingest;
 pub mod metrics;
 pub mod model;

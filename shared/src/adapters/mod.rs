@@ -35,8 +35,6 @@ pub mod dynamodb;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 #[cfg(feature = "aws")]
-pub mod processor;
-#[cfg(feature = "aws")]
 pub mod secrets;
 #[cfg(feature = "aws")]
 pub mod sqs;

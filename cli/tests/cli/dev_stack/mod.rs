@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod trigger;
+
 const CLI: &str = env!("CARGO_BIN_EXE_fanfare-webhooks");
 /// The fixtures' signing time plus ten seconds.
 const FIXTURE_NOW: &str = "1767225610";
@@ -275,65 +277,8 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         assert_eq!(item["orderId"], "ord_e2e", "{consumer}: {state}");
     }
     std::fs::remove_dir_all(&dir).ok();
-    every_triggered_kind_and_journey_reaches_the_handler(&stack);
+    trigger::every_triggered_kind_and_journey_reaches_the_handler(&stack);
     doctor_passes_then_fails_on_a_placeholder_secret(&stack);
-}
-
-/// `trigger` for each of the kinds, and a queue journey: each event accepted, processed (its handler
-/// ran: the record is finished) and, for the journey, the consumer's admission completed.
-fn every_triggered_kind_and_journey_reaches_the_handler(stack: &DevStack) {
-    let trigger = |args: &[&str]| {
-        let out = stack
-            .cli()
-            .arg("trigger")
-            .args(args)
-            .args(["--to", &stack.webhook_url, "--secret", &stack.secret])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(out.status.success(), "{args:?}: {text}");
-        text
-    };
-    // `200 <kind> <event id> <answer>` per event.
-    let ids = |text: &str| -> Vec<String> {
-        text.lines()
-            .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
-            .collect()
-    };
-    let mut sent = Vec::new();
-    for kind in fanfare_shared::EventKind::ALL {
-        sent.extend(ids(&trigger(&[kind.as_str()])));
-    }
-    let journey = trigger(&[
-        "--journey",
-        "queue",
-        "--set",
-        "experienceId=exp_trigger",
-        "--set",
-        "consumerId=con_trigger",
-    ]);
-    let journey_ids = ids(&journey);
-    assert_eq!(journey_ids.len(), 5, "{journey}");
-    sent.extend(journey_ids);
-    assert_eq!(sent.len(), fanfare_shared::EventKind::ALL.len() + 5);
-    for record in finished_records(stack, &sent) {
-        let record = record.expect("every triggered event has a record");
-        assert_eq!(record["attempts"], 1, "{record}");
-    }
-    let out = stack
-        .cli()
-        .args([
-            "state",
-            "admission",
-            "--experience",
-            "exp_trigger",
-            "--consumer",
-            "con_trigger",
-        ])
-        .output()
-        .unwrap();
-    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(state["items"]["STATE"]["status"], "completed", "{state}");
 }
 
 /// Every event's record, once all of them are finished (completed or superseded).

@@ -1,11 +1,14 @@
-//! The processor wired to AWS: the one composition root the Lambda's `main` and `listen` share, so a
-//! laptop runs exactly what the function runs.
+//! The processor wired to AWS: the one composition root the Lambda (`run`) and `listen` (`build`)
+//! share, so a laptop runs exactly what the function runs.
 
 use std::sync::Arc;
 
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{service_fn, LambdaEvent};
+
 use crate::adapters::dynamodb::{DynamoIdempotencyStore, DynamoStateStore};
 use crate::adapters::sqs::{SqsDeadLetters, SqsVisibility};
-use crate::config::ProcessorConfig;
+use crate::config::{HandlerSettings, ProcessorConfig};
 use crate::ports::SystemClock;
 use crate::processor::handler::EventHandler;
 use crate::processor::Processor;
@@ -39,4 +42,31 @@ pub fn build<H: EventHandler>(
         processor = processor.with_dead_letters(Arc::new(sink));
     }
     processor
+}
+
+/// The processor function: `build_handler` makes the brand's handler once per cold start.
+pub async fn run<H, F, E>(build_handler: F) -> Result<(), super::Error>
+where
+    H: EventHandler,
+    F: AsyncFnOnce(&HandlerSettings, &aws_config::SdkConfig) -> Result<H, E>,
+    E: Into<super::Error>,
+{
+    crate::telemetry::init();
+    crate::telemetry::log_panics();
+    let metrics = crate::metrics::install("processor")?;
+    let config = ProcessorConfig::from_env()?;
+    let aws = crate::adapters::aws_config().await;
+    let handler = build_handler(&config.handler, &aws)
+        .await
+        .map_err(Into::into)?;
+    let processor = build(&config, &aws, handler);
+    let (processor, metrics) = (&processor, &metrics);
+    let function = service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let deadline_ms = i64::try_from(event.context.deadline).unwrap_or(0);
+        let response = processor.process_batch(&event.payload, deadline_ms).await;
+        metrics.flush();
+        let response: SqsBatchResponse = response?;
+        Ok::<_, super::Error>(response)
+    });
+    lambda_runtime::run(function).await
 }
