@@ -322,7 +322,7 @@ pub async fn a_failed_handler_runs_on_retry_after_a_newer_event_completed<B: Bac
     );
 }
 
-/// A draw's results with 1,000 winners in one event (issue 18, item 6): one write per winner, each
+/// A draw's results with 1,000 winners in one event: one write per winner, each
 /// winner's entry marked won, no claim token stored, and a redelivery writes nothing again.
 pub async fn a_draw_with_a_thousand_winners_marks_every_entry_once<B: Backend>() {
     let backend = B::fresh().await;

@@ -1,4 +1,4 @@
-//! `doctor`: one command after a deploy (issue 17, part 7). Checks what bites on day one and prints
+//! `doctor`: one command after a deploy. Checks what bites on day one and prints
 //! a checklist: the signing secret is set, a signed probe reaches its record, the queues are readable
 //! (with their depths), and for a deployed stack every alarm exists and is not in ALARM and every log
 //! group has a retention. Exits non-zero when a check fails, saying what to do.

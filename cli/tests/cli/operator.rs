@@ -1,4 +1,4 @@
-//! The on-call commands against moto (issue 17, part 6): `dlq list` shows each message's last error,
+//! The on-call commands against moto: `dlq list` shows each message's last error,
 //! `replay --event-id` picks one archived event (and refuses an unknown id).
 //!
 //! Needs MOTO_ENDPOINT (set by `make test`).

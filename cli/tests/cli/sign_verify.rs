@@ -86,7 +86,7 @@ fn verify_prints_the_normalised_event_for_both_schemes() {
         assert_eq!(json["type"], "draw.entry_created");
         assert_eq!(json["kind"], "draw.entered");
         assert_eq!(json["occurredAt"], "2026-01-01T00:00:00.000Z");
-        // A draw's entrant is queued in a group of its own (issue 19).
+        // A draw's entrant is queued in a group of its own.
         assert_eq!(json["orderingKey"], "draw/drw_1/c");
     }
 }
@@ -179,7 +179,7 @@ fn usage_errors_exit_2() {
     );
 }
 
-/// Issue 20, part 5: `verify` refuses what ingest refuses with 413, before any signature check.
+/// `verify` refuses what ingest refuses with 413, before any signature check.
 #[test]
 fn verify_applies_ingest_body_limit() {
     let big = format!(

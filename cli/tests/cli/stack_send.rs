@@ -1,4 +1,4 @@
-//! `send --stack NAME` (issue 17, part 6): the URL from the stack's WebhookUrl output and the secret
+//! `send --stack NAME`: the URL from the stack's WebhookUrl output and the secret
 //! from its SigningSecretArn, on moto (CloudFormation and Secrets Manager), posting to a local listener
 //! that checks the signature as ingest would.
 //!

@@ -59,7 +59,7 @@ mod tests {
         }
     }
 
-    /// Issue 18, item 2: a captured scheme A signature is a valid C signature over "<t>.<body>";
+    /// A captured scheme A signature is a valid C signature over "<t>.<body>";
     /// with C enabled that body is refused, not kept in quarantine.
     #[test]
     fn a_captured_signature_replayed_as_scheme_c_is_refused() {

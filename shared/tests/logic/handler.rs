@@ -274,7 +274,7 @@ fn fixture_bodies(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Issue 17, part 4: the processor's lines for a record carry the trace id of the ingest invocation
+/// The processor's lines for a record carry the trace id of the ingest invocation
 /// that queued it (the record's `AWSTraceHeader`).
 #[tokio::test]
 async fn a_records_log_lines_carry_its_trace_id() {

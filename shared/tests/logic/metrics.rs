@@ -1,4 +1,4 @@
-//! What the functions count (issue 17): a recorder installed for one test reads the counts the
+//! What the functions count: a recorder installed for one test reads the counts the
 //! domain makes through the `metrics` facade.
 
 use chrono::{TimeZone, Utc};
@@ -150,7 +150,7 @@ fn the_processor_counts_superseded_events_with_and_without_their_kind() {
     assert!(has(&counts, name::SUPERSEDED, None, 1), "{counts:?}");
 }
 
-/// Issue 19, part 3: a kind in `ACK_ONLY_KINDS` is answered 200 and counted, never queued.
+/// A kind in `ACK_ONLY_KINDS` is answered 200 and counted, never queued.
 #[test]
 fn an_acknowledge_only_kind_is_answered_and_never_queued() {
     use fanfare_shared::adapters::memory::MemoryQueue;

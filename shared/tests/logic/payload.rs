@@ -1,4 +1,4 @@
-//! The typed payloads (issue 16): spellings, aliases, exact money, values that never print.
+//! The typed payloads: spellings, aliases, exact money, values that never print.
 
 use chrono::{TimeZone, Utc};
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! Redaction that nothing escapes (issue 18, item 4): duplicate keys, other spellings, whole
+//! Redaction that nothing escapes: duplicate keys, other spellings, whole
 //! objects, escaped names, bodies that are not JSON, and the JSON-valued state fields.
 
 use fanfare_shared::contract::envelope::parse_event;

@@ -1,4 +1,4 @@
-//! Recovery paths (issue 18): what an operator's replay, park and quarantine replay do to an event.
+//! Recovery paths: what an operator's replay, park and quarantine replay do to an event.
 
 use async_trait::async_trait;
 use fanfare_shared::contract::envelope::parse_event;
@@ -35,7 +35,7 @@ impl EventHandler for Erp {
     }
 }
 
-/// Issue 18, item 1: replay a redacted archive copy, let it fail until it is parked, then
+/// Replay a redacted archive copy, let it fail until it is parked, then
 /// `quarantine replay` it after the fix: it is processed (not a conflict), its handler runs once.
 #[tokio::test]
 async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
@@ -92,7 +92,7 @@ async fn a_parked_replay_of_a_redacted_copy_is_processed_after_the_fix() {
     assert_eq!(harness.handler().runs(), 1);
 }
 
-/// Issue 18, item 5: a `replay-payload-hash` that is not a hash is not used (the body's own hash
+/// A `replay-payload-hash` that is not a hash is not used (the body's own hash
 /// decides), so it can neither make a replay claim a record nor reach a byte slice.
 #[tokio::test]
 async fn a_replay_hash_that_is_not_a_hash_is_ignored() {
@@ -198,7 +198,7 @@ async fn a_replay_of_an_id_less_redacted_copy_keeps_the_original_id() {
     assert_eq!(renamed.event(own.as_bytes()).unwrap().id, "evt_own");
 }
 
-/// Issue 18, item 2: a crash between park and delete leaves two copies in quarantine; replaying
+/// A crash between park and delete leaves two copies in quarantine; replaying
 /// both runs the handler once.
 #[tokio::test]
 async fn two_copies_of_a_parked_event_run_its_handler_once() {
@@ -223,7 +223,7 @@ async fn two_copies_of_a_parked_event_run_its_handler_once() {
     assert_eq!(harness.handler().runs(), 1);
 }
 
-/// Issue 18, item 2: a `quarantine replay` after an operator's replay completed the event does not
+/// A `quarantine replay` after an operator's replay completed the event does not
 /// run it once more; only `replay --force` re-runs a finished record.
 #[tokio::test]
 async fn a_quarantine_copy_never_reruns_a_completed_event() {
@@ -265,7 +265,7 @@ mod redrive_survives {
         }
     }
 
-    /// Issue 18, item 3: redaction can grow a body (invalid UTF-8 becomes U+FFFD, three bytes for
+    /// Redaction can grow a body (invalid UTF-8 becomes U+FFFD, three bytes for
     /// one); the parked copy is cut to fit the queue instead of failing every run.
     #[test]
     fn a_body_whose_redaction_grows_is_parked_cut_to_fit() {
@@ -289,7 +289,7 @@ mod redrive_survives {
         assert!(parked.truncated);
     }
 
-    /// Issue 18, item 3: an event id holding U+FFFE is not written raw into the parked JSON.
+    /// An event id holding U+FFFE is not written raw into the parked JSON.
     #[test]
     fn a_parked_copy_holds_only_characters_sqs_takes() {
         let body =
@@ -359,7 +359,7 @@ mod redrive_survives {
         assert_eq!(kept[0].reason, fanfare_shared::redrive::FOREIGN_REASON);
     }
 
-    /// Issue 18, item 3: a message that cannot be moved is counted and logged, and the run goes on.
+    /// A message that cannot be moved is counted and logged, and the run goes on.
     #[tokio::test]
     async fn one_message_that_cannot_move_does_not_stop_the_run() {
         let body = r#"{"id":"e","type":"order.paid","created":1767225600,"data":{}}"#;

@@ -1,4 +1,4 @@
-//! A hot entity's batch (issue 19): one message group's ten events claimed, written and finished
+//! A hot entity's batch: one message group's ten events claimed, written and finished
 //! together must do exactly what the same events one by one do: the handler sees them in order with
 //! the same relations, the state ends the same, a duplicate inside the batch runs nothing, and a
 //! failure fails only the rest of its own group.

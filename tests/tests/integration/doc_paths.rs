@@ -57,3 +57,69 @@ fn every_path_the_docs_name_exists() {
             == ["shared/src/x.rs", "docs/a.md"]
     );
 }
+
+/// Where `text` names a tracker issue ("issue 19", "Issue 18, item 2"): a reader of the project has
+/// no issues to look up, so its prose says what a thing does instead.
+fn issue_numbers(text: &str) -> Vec<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for (at, _) in lower.match_indices("issue ") {
+        let after = lower[at + 6..].trim_start_matches('#');
+        let starts_word = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+        if starts_word && after.starts_with(|c: char| c.is_ascii_digit()) {
+            found.push(text[at..(at + 9).min(text.len())].to_string());
+        }
+    }
+    found
+}
+
+/// The project's prose: the README, docs/ and every Rust and script file (their comments).
+fn prose_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![root.join("README.md")];
+    let mut folders: Vec<std::path::PathBuf> = [
+        "docs",
+        "shared",
+        "functions",
+        "cli",
+        "tests",
+        "handler",
+        "scripts",
+        "templates",
+    ]
+    .iter()
+    .map(|f| root.join(f))
+    .collect();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| ["md", "rs", "py", "sh"].iter().any(|x| e == *x))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn no_prose_names_a_tracker_issue() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut named = Vec::new();
+    for file in prose_files(&root) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for hit in issue_numbers(&text) {
+            named.push(format!("{}: {hit}", file.display()));
+        }
+    }
+    // The test's own example, spelled so that it is not a hit.
+    named.retain(|hit| !hit.contains("doc_paths.rs"));
+    assert!(named.is_empty(), "prose naming an issue: {named:#?}");
+    assert_eq!(
+        issue_numbers("before Issue 19, see issue #4; tissue 3"),
+        ["Issue 19,", "issue #4;"]
+    );
+}

@@ -279,7 +279,7 @@ async fn a_captured_delivery_resent_with_new_event_id_headers_is_still_one_event
     );
 }
 
-/// Issue 18, item 2: a captured signed-but-unusable delivery re-sent within the tolerance is kept
+/// A captured signed-but-unusable delivery re-sent within the tolerance is kept
 /// once (a marker named by the digest of the signed bytes, in the idempotency table on moto).
 #[tokio::test]
 async fn a_resent_unusable_delivery_is_kept_once() {
@@ -297,7 +297,7 @@ async fn a_resent_unusable_delivery_is_kept_once() {
     assert_eq!(kept.len(), 1, "kept {} times", kept.len());
 }
 
-/// Issue 17, part 4: the message ingest sends carries the invocation's trace (the Runtime API's
+/// The message ingest sends carries the invocation's trace (the Runtime API's
 /// `Lambda-Runtime-Trace-Id`) as its `AWSTraceHeader` system attribute, so the processor links to it.
 #[tokio::test]
 async fn the_queued_event_carries_the_invocations_trace() {

@@ -1,4 +1,4 @@
-//! A new kind is one row (issue 20, part 1): the contract's table in docs/contract.md, the fixtures
+//! A new kind is one row: the contract's table in docs/contract.md, the fixtures
 //! under events/ and the soak's generator must each know every kind of `EventKind::ALL`.
 
 use std::collections::BTreeSet;

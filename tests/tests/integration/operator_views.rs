@@ -1,4 +1,4 @@
-//! What the on-call engineer reads (issue 17, part 6), on moto: the failed events of the last hour
+//! What the on-call engineer reads, on moto: the failed events of the last hour
 //! from the idempotency table's sparse index, with the handler's own error code.
 
 use async_trait::async_trait;

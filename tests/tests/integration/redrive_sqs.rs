@@ -252,7 +252,7 @@ async fn a_parked_event_replayed_from_quarantine_claims_its_failed_record_and_co
     assert_eq!(record["status"].as_s().unwrap(), "completed");
 }
 
-/// Issue 18, item 5: SQS takes at most 10 attributes a message. The messages with the most
+/// SQS takes at most 10 attributes a message. The messages with the most
 /// (ingest's with every header and a base64 body, a forced replay of a redacted copy, a quarantine
 /// replay) still fit after two redrives through the real adapters on moto.
 #[tokio::test]

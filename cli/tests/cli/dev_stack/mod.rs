@@ -305,7 +305,7 @@ fn finished_records(stack: &DevStack, ids: &[String]) -> Vec<Option<serde_json::
     }
 }
 
-/// Issue 17, part 7: `doctor` on this stack passes; once the stored secret is a placeholder (the
+/// `doctor` on this stack passes; once the stored secret is a placeholder (the
 /// stack's generated value, not a whsec_ one) it fails on the secret and on the probe, which ingest
 /// (still verifying with the real secret) refuses.
 fn doctor_passes_then_fails_on_a_placeholder_secret(stack: &DevStack) {

@@ -269,7 +269,7 @@ async fn sort_keys_built_from_event_data_are_bounded() {
     }
 }
 
-/// Found by the soak (issue 10): two kinds report the same win with different times; the state must
+/// Found by the soak: two kinds report the same win with different times; the state must
 /// not depend on which arrives first.
 #[tokio::test]
 async fn a_win_reported_by_two_kinds_gives_the_same_state_in_either_order() {

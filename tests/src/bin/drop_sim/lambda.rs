@@ -227,7 +227,7 @@ async fn invoke<I: IdempotencyStore, S: StateStore>(
         .collect()
 }
 
-/// The processor's batch rule before issue 19: each group one message at a time, groups at once.
+/// The processor's earlier batch rule (before runs of a group were claimed together): each group one message at a time, groups at once.
 async fn before_hot_groups<I: IdempotencyStore, S: StateStore>(
     p: &SimProcessor<I, S>,
     drop: &Drop,

@@ -49,8 +49,8 @@ struct Args {
     store_median_ms: Option<f64>,
     #[arg(long)]
     store_p99_ms: Option<f64>,
-    /// `batch` (today's processor) or `one-by-one` (each group's messages one at a time, as before
-    /// issue 19).
+    /// `batch` (today's processor) or `one-by-one` (each group's messages one at a time, as before a
+    /// group's run was claimed together).
     #[arg(long)]
     path: Option<String>,
     /// RouteThrottleRate and RouteThrottleBurst (requests a second, and at once).

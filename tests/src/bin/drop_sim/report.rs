@@ -120,7 +120,7 @@ pub fn figures(drop: &Drop, out: &Outcome) -> Vec<Figures> {
         .collect()
 }
 
-/// The goals of issue 19 at this profile: admissions p99 ≤ 2 s, the draw and the auction p99 ≤ 10 s,
+/// The drop's goals at this profile: admissions p99 ≤ 2 s, the draw and the auction p99 ≤ 10 s,
 /// each drained within 30 s of its last arrival, nothing lost.
 pub fn goals_met(figures: &[Figures]) -> bool {
     figures.iter().all(|f| {

@@ -1,4 +1,4 @@
-//! What a hot entity's batch costs on DynamoDB (issue 19): requests and write units per event must
+//! What a hot entity's batch costs on DynamoDB: requests and write units per event must
 //! not grow when a group's events are claimed, written and finished together.
 
 use super::*;
