@@ -3,10 +3,6 @@
 
 use super::signature::SignatureHeaders;
 
-/// The signature headers as Fanfare's docs write them (what `sign` prints).
-pub const SIGNATURE_AS_SENT: &str = "X-Fanfare-Signature";
-pub const TIMESTAMP_AS_SENT: &str = "X-Fanfare-Timestamp";
-
 pub const SIGNATURE: &str = "x-fanfare-signature";
 pub const TIMESTAMP: &str = "x-fanfare-timestamp";
 pub const EVENT_TYPE: &str = "x-fanfare-event-type";

@@ -9,7 +9,6 @@
 //! The MAC is HMAC-SHA256 keyed with the whole secret string as UTF-8. Digests are decoded to exactly
 //! 32 bytes before a constant-time comparison, so an empty or truncated signature can never match.
 
-use super::headers::{SIGNATURE_AS_SENT, TIMESTAMP_AS_SENT};
 use std::fmt;
 
 use hmac::{Hmac, Mac};
@@ -216,6 +215,11 @@ fn mac_of(key: &HmacSha256, timestamp: Option<&str>, body: &[u8]) -> [u8; DIGEST
     mac.update(body);
     mac.finalize().into_bytes().into()
 }
+
+/// The signature headers as Fanfare's docs write them (what [`sign`] produces); ingest reads them
+/// case-insensitively (`contract::headers`).
+pub const SIGNATURE_AS_SENT: &str = "X-Fanfare-Signature";
+pub const TIMESTAMP_AS_SENT: &str = "X-Fanfare-Timestamp";
 
 /// Produces the headers Fanfare would send for `body` (used by the CLI, fixtures and tests).
 pub fn sign(
