@@ -106,6 +106,23 @@ impl DevStack {
         c
     }
 
+    /// `state admission` of one consumer, as JSON.
+    fn admission_state(&self, experience: &str, consumer: &str) -> serde_json::Value {
+        let out = self
+            .cli()
+            .args([
+                "state",
+                "admission",
+                "--experience",
+                experience,
+                "--consumer",
+                consumer,
+            ])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     fn invoke(&self, function: &str, fixture: &Path) -> serde_json::Value {
         let out = Command::new("cargo")
             .current_dir(root())
@@ -257,19 +274,7 @@ fn shuffled_lifecycles_with_duplicates_converge_and_each_event_is_processed_once
         );
     }
     for consumer in consumers {
-        let out = stack
-            .cli()
-            .args([
-                "state",
-                "admission",
-                "--experience",
-                "exp_e2e",
-                "--consumer",
-                consumer,
-            ])
-            .output()
-            .unwrap();
-        let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let state = stack.admission_state("exp_e2e", consumer);
         let item = &state["items"]["STATE"];
         assert_eq!(item["status"], "completed", "{consumer}: {state}");
         assert_eq!(item["position"], 4, "{consumer}: {state}");

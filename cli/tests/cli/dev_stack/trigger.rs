@@ -43,18 +43,6 @@ pub(super) fn every_triggered_kind_and_journey_reaches_the_handler(stack: &DevSt
         let record = record.expect("every triggered event has a record");
         assert_eq!(record["attempts"], 1, "{record}");
     }
-    let out = stack
-        .cli()
-        .args([
-            "state",
-            "admission",
-            "--experience",
-            "exp_trigger",
-            "--consumer",
-            "con_trigger",
-        ])
-        .output()
-        .unwrap();
-    let state: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state = stack.admission_state("exp_trigger", "con_trigger");
     assert_eq!(state["items"]["STATE"]["status"], "completed", "{state}");
 }
